@@ -1,0 +1,3 @@
+from fiwano_conformance.cli import main
+
+raise SystemExit(main())

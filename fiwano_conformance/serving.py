@@ -1,0 +1,58 @@
+"""Run an ASGI app on a real uvicorn server bound to a socket we create ourselves.
+
+Binding the socket here (port 0 means "any free port") and reporting the bound URL through a ready file
+lets a parent process start servers on free loopback ports without the bind-then-close race.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket, scheme: str = "http") -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown}:{port}"
+
+
+class _ReadyServer(uvicorn.Server):
+    """A uvicorn server that writes its URL to a file once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, ready_file: Path | None, url: str) -> None:
+        super().__init__(config)
+        self._ready_file = ready_file
+        self._url = url
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self._ready_file is not None and self.started:
+            tmp = self._ready_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"url": self._url, "pid": os.getpid()}))
+            tmp.replace(self._ready_file)
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 0, ready_file: str | Path | None = None,
+          log_level: str = "warning") -> None:
+    """Serve ``app`` until interrupted; write ``{"url", "pid"}`` to ``ready_file`` when started."""
+    sock = bind_socket(host, port)
+    url = url_of(sock)
+    print(f"serving on {url}", flush=True)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    server = _ReadyServer(config, Path(ready_file) if ready_file else None, url)
+    server.run(sockets=[sock])

@@ -1,0 +1,1 @@
+"""Locust load profiles with pass/fail gates and post-run reconciliation."""

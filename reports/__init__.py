@@ -1,0 +1,1 @@
+"""Turns a run's raw results into results.json, report.html and junit.xml."""

@@ -1,0 +1,1 @@
+"""Fake Meta: Graph API, OAuth, signed webhooks, virtual clock, faults and a journal, driven by a control API."""

@@ -1,0 +1,1 @@
+"""The conformance suites: black-box pytest tests of any Fiwano target, and their pytest plugin."""
