@@ -10,7 +10,7 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import uvicorn
 
@@ -47,11 +47,16 @@ class _ReadyServer(uvicorn.Server):
             tmp.replace(self._ready_file)
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 0, ready_file: str | Path | None = None,
-          log_level: str = "warning") -> None:
-    """Serve ``app`` until interrupted; write ``{"url", "pid"}`` to ``ready_file`` when started."""
+def serve(app_factory: Callable[[str], Any], host: str = "127.0.0.1", port: int = 0,
+          ready_file: str | Path | None = None, log_level: str = "warning") -> None:
+    """Serve the app that ``app_factory(url)`` builds until interrupted.
+
+    The factory receives the bound URL, so an app can know its own public address even on port 0.
+    ``{"url", "pid"}`` is written to ``ready_file`` once the server accepts connections.
+    """
     sock = bind_socket(host, port)
     url = url_of(sock)
+    app = app_factory(url)
     print(f"serving on {url}", flush=True)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
     server = _ReadyServer(config, Path(ready_file) if ready_file else None, url)

@@ -1,0 +1,67 @@
+"""The ``fiwano-conformance`` command.
+
+Each subcommand lives in its own module with ``add_arguments(parser)`` and ``run(args) -> int``; this
+file only wires them together and imports a subcommand's module when it is used, so that serving the
+simulator never imports the reference and vice versa.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("fiwano_conformance.run_cmd", "run the suites (against the embedded pair unless --target is given)"),
+    "simulator": ("fiwano_conformance.serve_cmd", "serve the fake Meta (simulator) standalone"),
+    "reference": ("fiwano_conformance.serve_cmd", "serve the reference Fiwano standalone"),
+    "requirements": ("fiwano_conformance.requirements_cmd", "list requirements and the tests that cover them"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fiwano-conformance",
+        description="Conformance kit for the Fiwano API: fake Meta, reference implementation, suites.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(_module=module_name)
+        module = _load(module_name)
+        if module is None:
+            command.set_defaults(_missing=True)
+            continue
+        if module_name == "fiwano_conformance.serve_cmd":
+            module.add_arguments(command, name)
+        else:
+            module.add_arguments(command)
+    return parser
+
+
+def _load(module_name: str):
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:
+            return None
+        raise
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "_missing", False):
+        print(f"fiwano-conformance {args.command}: not available in this build", file=sys.stderr)
+        return 2
+    module = importlib.import_module(args._module)
+    if extra and not getattr(module, "ACCEPTS_EXTRA_ARGS", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(module, "ACCEPTS_EXTRA_ARGS", False):
+        args.extra = extra
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

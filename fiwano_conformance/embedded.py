@@ -1,0 +1,164 @@
+"""Start the embedded pair: the simulator (fake Meta) and the reference Fiwano wired to it.
+
+Both run as subprocesses (``python -m fiwano_conformance simulator|reference``) on free loopback ports,
+so the suites stay black boxes: this module never imports ``reference``. The two share a freshly generated
+Meta app secret and verify token; the simulator's webhooks go to the reference's ``/meta/webhook``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT_SECONDS = 30.0
+
+
+class EmbeddedStartError(RuntimeError):
+    """A part of the embedded pair did not come up; the message carries its log tail."""
+
+
+@dataclass
+class ManagedServer:
+    """One server subprocess and what is needed to reach and stop it."""
+
+    name: str
+    process: subprocess.Popen
+    url: str
+    log_path: Path
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would; used by durability tests."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class EmbeddedPair:
+    simulator: ManagedServer
+    reference: ManagedServer
+    app_secret: str
+    verify_token: str
+    workdir: Path
+    _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def target_url(self) -> str:
+        return self.reference.url
+
+    @property
+    def simulator_url(self) -> str:
+        return self.simulator.url
+
+    @property
+    def harness_url(self) -> str:
+        return self.reference.url
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.reference.stop()
+        self.simulator.stop()
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def start_server(name: str, part_args: list[str], workdir: Path, env: dict[str, str] | None = None,
+                 timeout: float = START_TIMEOUT_SECONDS) -> ManagedServer:
+    """Start ``python -m fiwano_conformance <part_args>`` and wait until it reports its URL and is healthy."""
+    ready_file = workdir / f"{name}.ready.json"
+    ready_file.unlink(missing_ok=True)
+    log_path = workdir / f"{name}.log"
+    log = log_path.open("ab")
+    command = [sys.executable, "-m", "fiwano_conformance", *part_args, "--port", "0",
+               "--ready-file", str(ready_file)]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               env={**os.environ, **(env or {})}, start_new_session=True)
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmbeddedStartError(f"{name} exited with {process.returncode} during start:\n{_log_tail(log_path)}")
+        if ready_file.exists():
+            url = json.loads(ready_file.read_text())["url"]
+            return ManagedServer(name=name, process=process, url=url, log_path=log_path)
+        time.sleep(0.05)
+    process.kill()
+    raise EmbeddedStartError(f"{name} did not start within {timeout} s:\n{_log_tail(log_path)}")
+
+
+def start_simulator(workdir: Path, app_secret: str, verify_token: str) -> ManagedServer:
+    return start_server("simulator", ["simulator", "--app-secret", app_secret, "--verify-token", verify_token],
+                        workdir)
+
+
+def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_token: str,
+                    webhook_ca_file: Path | None, allow_webhook_hosts: list[str], profile: str,
+                    db_path: Path | None = None, extra_env: dict[str, str] | None = None) -> ManagedServer:
+    args = ["reference", "--db", str(db_path or workdir / "reference.sqlite3"),
+            "--meta-graph-url", simulator_url, "--meta-app-secret", app_secret,
+            "--meta-verify-token", verify_token, "--profile", profile, "--test-mode"]
+    if webhook_ca_file is not None:
+        args += ["--webhook-ca-file", str(webhook_ca_file)]
+    for host in allow_webhook_hosts:
+        args += ["--allow-webhook-host", host]
+    return start_server("reference", args, workdir, env=extra_env)
+
+
+def point_simulator_at(simulator_url: str, target_url: str) -> None:
+    """Tell the simulator where the target's Meta webhook endpoint is."""
+    response = httpx.put(f"{simulator_url}/_sim/app", json={"target_webhook_url": f"{target_url}/meta/webhook"},
+                         timeout=10)
+    response.raise_for_status()
+
+
+def start_pair(workdir: Path, webhook_ca_file: Path | None = None,
+               allow_webhook_hosts: list[str] | None = None, profile: str = "default") -> EmbeddedPair:
+    """Start the simulator and the reference wired together; stopped at exit if the caller forgets."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    app_secret = secrets.token_hex(16)
+    verify_token = secrets.token_urlsafe(12)
+    simulator = start_simulator(workdir, app_secret, verify_token)
+    try:
+        reference = start_reference(workdir, simulator.url, app_secret, verify_token, webhook_ca_file,
+                                    allow_webhook_hosts if allow_webhook_hosts is not None else ["127.0.0.1", "localhost"],
+                                    profile)
+    except BaseException:
+        simulator.stop()
+        raise
+    pair = EmbeddedPair(simulator=simulator, reference=reference, app_secret=app_secret,
+                        verify_token=verify_token, workdir=workdir)
+    atexit.register(pair.stop)
+    try:
+        point_simulator_at(simulator.url, reference.url)
+    except BaseException:
+        pair.stop()
+        raise
+    return pair
