@@ -89,14 +89,21 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
+DEFAULT_LAUNCHER = (sys.executable, "-m", "fiwano_conformance")
+
+
 def start_server(name: str, part_args: list[str], workdir: Path, env: dict[str, str] | None = None,
-                 timeout: float = START_TIMEOUT_SECONDS) -> ManagedServer:
-    """Start ``python -m fiwano_conformance <part_args>`` and wait until it reports its URL and is healthy."""
+                 timeout: float = START_TIMEOUT_SECONDS, launcher: tuple[str, ...] = DEFAULT_LAUNCHER) -> ManagedServer:
+    """Start ``<launcher> <part_args>`` and wait until it reports its URL.
+
+    The launcher is ``python -m fiwano_conformance`` unless a caller (the mutant self-test) starts the same
+    command line through a wrapper that alters one component first.
+    """
     ready_file = workdir / f"{name}.ready.json"
     ready_file.unlink(missing_ok=True)
     log_path = workdir / f"{name}.log"
     log = log_path.open("ab")
-    command = [sys.executable, "-m", "fiwano_conformance", *part_args, "--port", "0",
+    command = [*launcher, *part_args, "--port", "0",
                "--ready-file", str(ready_file)]
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                env={**os.environ, **(env or {})}, start_new_session=True)
@@ -120,7 +127,8 @@ def start_simulator(workdir: Path, app_secret: str, verify_token: str) -> Manage
 
 def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_token: str,
                     webhook_ca_file: Path | None, allow_webhook_hosts: list[str], profile: str,
-                    db_path: Path | None = None, extra_env: dict[str, str] | None = None) -> ManagedServer:
+                    db_path: Path | None = None, extra_env: dict[str, str] | None = None,
+                    launcher: tuple[str, ...] = DEFAULT_LAUNCHER) -> ManagedServer:
     args = ["reference", "--db", str(db_path or workdir / "reference.sqlite3"),
             "--meta-graph-url", simulator_url, "--meta-app-secret", app_secret,
             "--meta-verify-token", verify_token, "--profile", profile, "--test-mode"]
@@ -128,7 +136,7 @@ def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_t
         args += ["--webhook-ca-file", str(webhook_ca_file)]
     for host in allow_webhook_hosts:
         args += ["--allow-webhook-host", host]
-    return start_server("reference", args, workdir, env=extra_env)
+    return start_server("reference", args, workdir, env=extra_env, launcher=launcher)
 
 
 def point_simulator_at(simulator_url: str, target_url: str) -> None:
