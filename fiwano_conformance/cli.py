@@ -17,6 +17,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulator": ("fiwano_conformance.serve_cmd", "serve the fake Meta (simulator) standalone"),
     "reference": ("fiwano_conformance.serve_cmd", "serve the reference Fiwano standalone"),
     "requirements": ("fiwano_conformance.requirements_cmd", "list requirements and the tests that cover them"),
+    "load": ("fiwano_conformance.load_cmd", "run a Locust load profile with pass/fail gates"),
+    "report": ("fiwano_conformance.report_cmd", "render or compare conformance results"),
 }
 
 
