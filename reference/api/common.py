@@ -1,0 +1,138 @@
+"""Shared HTTP plumbing: error handlers, JSON body parsing, authentication and rate limiting."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reference.repos.accounts import Account, ApiKey
+
+log = logging.getLogger("reference.api")
+
+MAX_BODY_BYTES = 1_048_576
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApiError(HTTPException):
+    """An HTTP error with a ``detail`` (string or structured object)."""
+
+    def __init__(self, status_code: int, detail: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
+
+
+def _clean_errors(errors: list[dict[str, Any]], prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
+    cleaned = []
+    for error in errors:
+        loc = [*prefix, *[part for part in error.get("loc", ()) if part != "body"]]
+        cleaned.append({"loc": loc, "msg": str(error.get("msg", "invalid value")), "type": str(error.get("type", ""))})
+    return cleaned
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": _clean_errors(list(exc.errors()), prefix=())}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:  # pragma: no cover - last resort
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return any(0xD800 <= ord(ch) <= 0xDFFF for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+async def read_json(request: Request, *, required: bool = True) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, f"Request body too large (max {MAX_BODY_BYTES} bytes)")
+    if not raw.strip():
+        if required:
+            raise ApiError(422, "Request body is required (JSON object)")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(422, "Request body is not valid UTF-8") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else (
+            "nesting too deep" if isinstance(exc, RecursionError) else str(exc))
+        raise ApiError(422, f"Malformed JSON body: {message}") from None
+    if _has_lone_surrogate(data):
+        raise ApiError(422, "Request body contains invalid Unicode (lone surrogate escapes)")
+    return data
+
+
+async def parse_body(request: Request, model: type[M]) -> M:
+    data = await read_json(request)
+    if not isinstance(data, dict):
+        raise ApiError(422, "Request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError(422, _clean_errors(exc.errors(include_url=False, include_input=False))) from None
+
+
+@dataclass(frozen=True)
+class Caller:
+    key: ApiKey
+    account: Account
+
+
+def components(request: Request):
+    return request.app.state.components
+
+
+async def require_api_key(request: Request, response: Response) -> Caller:
+    """Authenticate X-API-Key (401 otherwise), then count the request against the key's rate limit (429)."""
+    comps = components(request)
+    values = request.headers.getlist("x-api-key")
+    if not values:
+        raise ApiError(401, "Missing API key: send it in the X-API-Key header")
+    if len(values) != 1:
+        raise ApiError(401, "Invalid API key")
+    value = values[0].strip()
+    key = None
+    if value.startswith("mip_live_") and 20 <= len(value) <= 200 and value.isascii():
+        key = comps.api_keys.authenticate(value)
+    if key is None:
+        raise ApiError(401, "Invalid API key")
+    account = comps.accounts.get(key.account_id)
+    if account is None:
+        raise ApiError(401, "Invalid API key")
+    decision = comps.rate_limiter.hit(key.id)
+    if not decision.allowed:
+        raise ApiError(429, f"Rate limit exceeded: {decision.limit} requests per minute per API key. "
+                            f"Retry after {decision.retry_after} s.",
+                       headers={"Retry-After": str(decision.retry_after),
+                                "X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": "0"})
+    response.headers["X-RateLimit-Limit"] = str(decision.limit)
+    response.headers["X-RateLimit-Remaining"] = str(decision.remaining)
+    caller = Caller(key=key, account=comps.accounts.effective(account))
+    request.state.caller = caller
+    return caller

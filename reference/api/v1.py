@@ -1,0 +1,178 @@
+"""REST API v1: channels and messages (``/api/v1``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from reference.api.common import ApiError, Caller, components, parse_body, require_api_key
+from reference.channel_service import ChannelError
+from reference.repos.channels import Channel
+from reference.media import safe_filename
+from reference.sending import media_body, text_body
+from reference.urls import UnsafeURL, check_https_url
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_api_key)])
+CallerDep = Annotated[Caller, Depends(require_api_key)]
+
+
+class ChannelPatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    webhook_url: str | None = Field(default=None, max_length=4096)
+    webhook_secret: str | None = Field(default=None, max_length=4096)
+    webhook_events: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+
+
+class SendText(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    channel_id: str = Field(min_length=1, max_length=128)
+    recipient: str = Field(min_length=1, max_length=256)
+    text: str
+
+    @field_validator("recipient")
+    @classmethod
+    def _recipient(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("recipient must not be empty")
+        return value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text must not be empty")
+        return value
+
+
+class SendMedia(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    channel_id: str = Field(min_length=1, max_length=128)
+    recipient: str = Field(min_length=1, max_length=256)
+    media_type: Literal["image", "audio", "video", "document"]
+    media_url: str = Field(min_length=1, max_length=2048)
+    caption: str | None = Field(default=None, max_length=1024)
+    filename: str | None = Field(default=None, max_length=255)
+
+    @field_validator("recipient")
+    @classmethod
+    def _recipient(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("recipient must not be empty")
+        return value
+
+    @field_validator("filename")
+    @classmethod
+    def _filename(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or any(ord(c) < 0x20 or c in "/\\" for c in value)):
+            raise ValueError("filename must be a plain file name without path separators or control characters")
+        return value
+
+
+def _raise(exc: ChannelError) -> None:
+    raise ApiError(exc.status_code, exc.detail) from None
+
+
+def owned_channel(request: Request, caller: Caller, channel_id: str) -> Channel:
+    channel = components(request).channels.get_owned(caller.account.id, channel_id) if len(channel_id) <= 128 else None
+    if channel is None:
+        raise ApiError(404, "Channel not found")
+    return channel
+
+
+def sendable_channel(request: Request, caller: Caller, channel_id: str) -> Channel:
+    channel = owned_channel(request, caller, channel_id)
+    if not channel.is_active:
+        raise ApiError(400, "Channel is inactive; reconnect it via a new OAuth flow")
+    if not caller.account.is_active:
+        raise ApiError(402, f"Subscription is {caller.account.sub_status}: sending is blocked until the "
+                            "subscription is active. Go to Billing.")
+    return channel
+
+
+@router.get("/channels")
+async def list_channels(request: Request, caller: CallerDep) -> dict[str, Any]:
+    comps = components(request)
+    views = [comps.channel_service.view(c) for c in comps.channels.list_for_account(caller.account.id)]
+    return {"channels": views, "total": len(views)}
+
+
+@router.get("/channels/{channel_id}")
+async def get_channel(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+    return components(request).channel_service.view(owned_channel(request, caller, channel_id))
+
+
+@router.patch("/channels/{channel_id}")
+async def patch_channel(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+    channel = owned_channel(request, caller, channel_id)
+    body = await parse_body(request, ChannelPatch)
+    service = components(request).channel_service
+    try:
+        updated, shown = service.configure_webhook(channel, body.model_dump(include=body.model_fields_set))
+    except ChannelError as exc:
+        _raise(exc)
+    view = service.view(updated)
+    if shown is not None:
+        view["webhook_secret"] = shown
+    return view
+
+
+@router.delete("/channels/{channel_id}")
+async def delete_channel(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+    channel = owned_channel(request, caller, channel_id)
+    service = components(request).channel_service
+    updated = await service.deactivate(channel)
+    return {"success": True, "channel_id": updated.id, "is_active": False}
+
+
+@router.post("/messages/send")
+async def send_message(request: Request, caller: CallerDep) -> dict[str, Any]:
+    comps = components(request)
+    body = await parse_body(request, SendText)
+    channel = sendable_channel(request, caller, body.channel_id)
+    too_long = comps.text_limits.check(channel.channel_type, body.text)
+    if too_long is not None:
+        raise ApiError(400, too_long)
+    return await comps.sending.send(account_id=caller.account.id, channel=channel, recipient=body.recipient,
+                                    kind="text", text=body.text,
+                                    meta_request=text_body(channel, body.recipient, body.text))
+
+
+@router.post("/messages/send-media")
+async def send_media(request: Request, caller: CallerDep) -> dict[str, Any]:
+    comps = components(request)
+    body = await parse_body(request, SendMedia)
+    try:
+        check_https_url(body.media_url, max_length=2048, field="media_url")
+    except UnsafeURL as exc:
+        raise ApiError(422, str(exc)) from None
+    channel = sendable_channel(request, caller, body.channel_id)
+    if caller.account.tier != "pro":
+        raise ApiError(402, "Sending media requires a Pro license. Upgrade via the Billing page.")
+    if channel.channel_type == "instagram" and body.media_type == "document":
+        raise ApiError(422, "Instagram supports outbound image, video and audio only (no document)")
+    return await comps.sending.send(account_id=caller.account.id, channel=channel, recipient=body.recipient,
+                                    kind="media", text=body.caption,
+                                    meta_request=media_body(channel, body.recipient, body.media_type,
+                                                            body.media_url, body.caption, body.filename))
+
+
+@router.get("/media/{media_id}")
+async def download_media(media_id: str, request: Request, caller: CallerDep) -> Response:
+    comps = components(request)
+    stored = comps.media_repo.get(media_id) if len(media_id) <= 64 else None
+    if stored is None or stored.account_id != caller.account.id:
+        raise ApiError(404, "Media file not found")
+    if caller.account.tier != "pro" or not caller.account.is_active:
+        raise ApiError(402, "Downloading media requires an active Pro license")
+    if stored.content is None or stored.expires_at <= comps.clock.now():
+        raise ApiError(410, "Media file expired or unavailable" + (f": {stored.error}" if stored.error else ""))
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    name = safe_filename(stored.filename)
+    headers["Content-Disposition"] = f'attachment; filename="{name}"' if name else "attachment"
+    return Response(stored.content, media_type=stored.mime_type or "application/octet-stream", headers=headers)

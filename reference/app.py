@@ -1,0 +1,233 @@
+"""The reference Fiwano application: ``create_app(settings) -> FastAPI`` (the CLI calls exactly this).
+
+All parts are built here and kept on ``app.state.components``; every part is a small class that can be
+wrapped or replaced from outside (the optional keyword arguments exist for tests and mutants).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+import contract
+from reference.api import common as api_common
+from reference.api import connect as api_connect
+from reference.api import templates as api_templates
+from reference.api import harness as api_harness
+from reference.api import meta_webhook as api_meta
+from reference.api import v1 as api_v1
+from reference.channel_service import ChannelService, subscription_view
+from reference.clock import Clock, OffsetClock, RealClock
+from reference.crypto import MetaSignatureVerifier, WebhookSigner
+from reference.db import Database
+from reference.dispatcher import Dispatcher, WorkQueue
+from reference.inbound import InboundService
+from reference.limits import TextLimitChecker
+from reference.media import MediaRepository, MediaService
+from reference.meta_client import MetaClient
+from reference.notifications import Notifier
+from reference.ratelimit import SlidingWindowRateLimiter
+from reference.relay import RelaySender, RelayService
+from reference.repos.accounts import AccountRepository, ApiKeyRepository
+from reference.repos.channels import ChannelRepository
+from reference.repos.connect import RedirectRepository, SetupRepository
+from reference.oauth import MetaOAuth
+from reference.profiles import ProfileService
+from reference.templates import TemplateService
+from reference.repos.deliveries import DeliveryRepository
+from reference.repos.messages import MessageRepository
+from reference.sending import SendService
+from reference.settings import ReferenceSettings
+
+log = logging.getLogger("reference")
+
+
+class BackgroundTasks:
+    """Fire-and-forget coroutines that are tracked, logged on failure and cancelled on shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+@dataclass
+class Components:
+    settings: ReferenceSettings
+    profile: dict[str, Any]
+    clock: Clock
+    db: Database
+    accounts: AccountRepository
+    api_keys: ApiKeyRepository
+    channels: ChannelRepository
+    messages: MessageRepository
+    deliveries: DeliveryRepository
+    meta: MetaClient
+    meta_verifier: MetaSignatureVerifier
+    text_limits: TextLimitChecker
+    rate_limiter: SlidingWindowRateLimiter
+    relay_sender: RelaySender
+    relay: RelayService
+    sending: SendService
+    inbound: InboundService
+    channel_service: ChannelService
+    dispatcher: Dispatcher
+    media_repo: MediaRepository
+    media: MediaService
+    redirects: RedirectRepository
+    setup: SetupRepository
+    oauth: MetaOAuth
+    notifier: Notifier
+    profiles: ProfileService
+    templates: TemplateService
+    background: BackgroundTasks = field(default_factory=BackgroundTasks)
+
+    @staticmethod
+    def subscription_view(account) -> dict[str, Any]:
+        return subscription_view(account)
+
+    async def settle(self) -> None:
+        """Finish all background work and everything due now (tests)."""
+        await self.background.drain()
+        await self.dispatcher.run_due_now()
+        await self.background.drain()
+
+
+async def _noop(item: Any) -> None:
+    return None
+
+
+def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
+                     meta_transport: httpx.AsyncBaseTransport | None = None,
+                     webhook_transport: httpx.AsyncBaseTransport | None = None) -> Components:
+    profile = contract.load_profile(settings.profile)
+    clock = clock or (OffsetClock() if settings.test_mode else RealClock())
+    db = Database(settings.db_path)
+    accounts = AccountRepository(db, clock)
+    api_keys = ApiKeyRepository(db, clock)
+    channels = ChannelRepository(db, clock)
+    messages = MessageRepository(db, clock)
+    deliveries = DeliveryRepository(db, clock)
+    meta = MetaClient(settings.meta_graph_url, settings.meta_graph_version, transport=meta_transport)
+    allow_hosts = frozenset(h.lower() for h in settings.allow_webhook_hosts)
+    relay_profile = profile["relay_retry"]
+    dispatcher = Dispatcher(clock)
+    notifier = Notifier(db, clock)
+    warn_after = int(profile.get("send_retry_warning_after_retries", 3))
+    sender = RelaySender(timeout_seconds=relay_profile["response_timeout_seconds"], ca_file=settings.webhook_ca_file,
+                         allow_hosts=allow_hosts, signer=WebhookSigner(), transport=webhook_transport)
+    relay = RelayService(deliveries=deliveries, channels=channels, accounts=accounts, sender=sender, clock=clock,
+                         backoff_seconds=relay_profile["backoff_seconds"], max_retries=relay_profile["max_retries"],
+                         deadline_seconds=relay_profile["deadline_seconds"], wake=dispatcher.wake,
+                         notifier=notifier, warn_after_retries=warn_after)
+    send_profile = profile["send_retry"]
+    sending = SendService(meta=meta, messages=messages, channels=channels, relay=relay, clock=clock,
+                          max_retries=send_profile["max_retries"], deadline_seconds=send_profile["deadline_seconds"],
+                          backoff_seconds=send_profile.get("backoff_seconds"), wake=dispatcher.wake,
+                          notifier=notifier, warn_after_retries=warn_after)
+    media_repo = MediaRepository(db, clock)
+    media_service = MediaService(repo=media_repo, meta=meta, clock=clock, public_url=settings.public_url,
+                                 ttl_seconds=profile["media_ttl_seconds"], max_bytes=profile["media_max_bytes"])
+    inbound = InboundService(channels=channels, messages=messages, accounts=accounts, relay=relay, clock=clock,
+                             media_handler=media_service.handle)
+    channel_service = ChannelService(channels=channels, accounts=accounts, meta=meta, clock=clock,
+                                     allow_webhook_hosts=allow_hosts,
+                                     token_lifetime_seconds=profile["token_lifetime_seconds"],
+                                     secret_hex_chars=profile.get("webhook_secret_autogen_hex_chars", 64))
+    dispatcher.add_queue(WorkQueue(
+        name="relay", claim_due=deliveries.claim_due, run=relay.attempt, next_due_at=deliveries.next_due_at,
+        on_crash=lambda d: deliveries.mark_retry(d.id, d.attempts, clock.now() + relay.next_delay(0), None,
+                                                 "internal error"),
+        release_stuck=deliveries.release_stuck_sending))
+    dispatcher.add_queue(WorkQueue(
+        name="send", claim_due=messages.claim_due, run=sending.retry, next_due_at=messages.next_due_at,
+        on_crash=sending.on_crash, release_stuck=messages.release_stuck_sending))
+    dispatcher.add_queue(WorkQueue(
+        name="media-expiry", claim_due=media_repo.purge_expired, run=_noop, next_due_at=media_repo.next_expiry,
+        on_crash=lambda item: None, release_stuck=lambda: None))
+    oauth = MetaOAuth(meta, app_id=settings.meta_app_id, app_secret=settings.meta_app_secret,
+                      public_url=settings.public_url)
+    refresh_before = float(profile.get("token_refresh_before_seconds", 7 * 86400))
+
+    async def refresh(channel) -> None:
+        await channel_service.refresh_token(channel, oauth)
+
+    dispatcher.add_queue(WorkQueue(
+        name="token-refresh", claim_due=lambda now: channels.claim_refresh_due(now, refresh_before, 3600.0),
+        run=refresh, next_due_at=lambda: channels.next_refresh_at(refresh_before),
+        on_crash=lambda item: None, release_stuck=lambda: None))
+    rate = profile["rate_limit"]
+    return Components(
+        settings=settings, profile=profile, clock=clock, db=db, accounts=accounts, api_keys=api_keys,
+        channels=channels, messages=messages, deliveries=deliveries, meta=meta,
+        meta_verifier=MetaSignatureVerifier(settings.meta_app_secret),
+        text_limits=TextLimitChecker(profile["text_max_chars"]),
+        rate_limiter=SlidingWindowRateLimiter(clock, rate["requests"], rate["window_seconds"]),
+        relay_sender=sender, relay=relay, sending=sending, inbound=inbound, channel_service=channel_service,
+        dispatcher=dispatcher, media_repo=media_repo, media=media_service,
+        redirects=RedirectRepository(db, clock), setup=SetupRepository(db, clock), oauth=oauth, notifier=notifier,
+        profiles=ProfileService(db=db, meta=meta, clock=clock, cache_seconds=profile["profile_cache_seconds"]),
+        templates=TemplateService(db=db, meta=meta, clock=clock, profile=profile))
+
+
+def create_app(settings: ReferenceSettings, *, clock: Clock | None = None,
+               meta_transport: httpx.AsyncBaseTransport | None = None,
+               webhook_transport: httpx.AsyncBaseTransport | None = None,
+               components: Components | None = None) -> FastAPI:
+    comps = components or build_components(settings, clock=clock, meta_transport=meta_transport,
+                                           webhook_transport=webhook_transport)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await comps.dispatcher.start()
+        try:
+            yield
+        finally:
+            await comps.dispatcher.stop()
+            await comps.background.cancel_all()
+            await comps.meta.aclose()
+            await comps.relay_sender.aclose()
+
+    app = FastAPI(title="Fiwano reference", version="1.0.0", lifespan=lifespan,
+                  docs_url="/docs" if settings.test_mode else None, redoc_url=None,
+                  openapi_url="/openapi.json" if settings.test_mode else None)
+    app.state.components = comps
+    api_common.install_error_handlers(app)
+    app.include_router(api_connect.api)
+    app.include_router(api_v1.router)
+    app.include_router(api_templates.router)
+    app.include_router(api_connect.browser)
+    app.include_router(api_meta.router)
+    if settings.test_mode:
+        app.include_router(api_harness.router)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,299 @@
+"""Meta webhooks in: parse WhatsApp / Messenger / Instagram payloads into normalised events, save every
+inbound message, update delivery statuses and emit customer events through the relay."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reference.clock import Clock
+from reference.relay import RelayService
+from reference.repos.accounts import AccountRepository
+from reference.repos.channels import Channel, ChannelRepository
+from reference.repos.messages import STATUS_RANK, Message, MessageRepository
+
+log = logging.getLogger("reference.inbound")
+
+WA_MEDIA_TYPES = ("image", "audio", "video", "document", "sticker")
+PAGE_MEDIA_TYPES = {"image": "image", "audio": "audio", "video": "video", "file": "document"}
+
+
+@dataclass
+class InboundMessage:
+    channel_type: str
+    asset_id: str
+    meta_id: str
+    sender: str
+    sender_name: str | None
+    timestamp: float | None
+    type: str                       # text | image | audio | video | document | sticker | other raw type
+    text: str | None = None
+    media: dict[str, Any] = field(default_factory=dict)   # WhatsApp: {id, mime_type, sha256, filename, caption, voice}; page: {url}
+    dedupe_id: str | None = None    # when Meta's id is not unique per event (reactions)
+
+
+@dataclass
+class StatusUpdate:
+    channel_type: str
+    asset_id: str
+    status: str                     # sent | delivered | read | failed
+    peer: str | None
+    timestamp: float | None
+    meta_ids: list[str] = field(default_factory=list)
+    watermark: float | None = None  # seconds
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _seconds(value: Any, *, millis: bool) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number / 1000.0 if millis else number
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def parse_whatsapp(payload: dict[str, Any]) -> list[InboundMessage | StatusUpdate]:
+    events: list[InboundMessage | StatusUpdate] = []
+    for entry in _dicts(payload.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if change.get("field") != "messages" or not isinstance(value, dict):
+                continue
+            metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+            phone_number_id = str(metadata.get("phone_number_id") or "")
+            if not phone_number_id:
+                continue
+            names = {}
+            for contact in _dicts(value.get("contacts")):
+                profile = contact.get("profile") if isinstance(contact.get("profile"), dict) else {}
+                if contact.get("wa_id") is not None and isinstance(profile.get("name"), str):
+                    names[str(contact["wa_id"])] = profile["name"]
+            for msg in _dicts(value.get("messages")):
+                if msg.get("id") is None or msg.get("from") is None:
+                    continue
+                sender = str(msg["from"])
+                mtype = str(msg.get("type") or "unknown")
+                item = InboundMessage("whatsapp", phone_number_id, str(msg["id"]), sender,
+                                      names.get(sender) or (next(iter(names.values())) if len(names) == 1 else None),
+                                      _seconds(msg.get("timestamp"), millis=False), mtype)
+                if mtype == "text":
+                    body = msg.get("text", {}).get("body") if isinstance(msg.get("text"), dict) else None
+                    item.text = body if isinstance(body, str) else ""
+                elif mtype in WA_MEDIA_TYPES and isinstance(msg.get(mtype), dict):
+                    item.media = dict(msg[mtype])
+                events.append(item)
+            for status in _dicts(value.get("statuses")):
+                name = status.get("status")
+                if name not in ("sent", "delivered", "read", "failed") or status.get("id") is None:
+                    continue
+                events.append(StatusUpdate("whatsapp", phone_number_id, str(name),
+                                           str(status["recipient_id"]) if status.get("recipient_id") else None,
+                                           _seconds(status.get("timestamp"), millis=False), [str(status["id"])],
+                                           errors=_dicts(status.get("errors"))))
+    return events
+
+
+def parse_page(payload: dict[str, Any], channel_type: str) -> list[InboundMessage | StatusUpdate]:
+    """Messenger (object "page") and Instagram (object "instagram") share the ``messaging[]`` shape."""
+    events: list[InboundMessage | StatusUpdate] = []
+    for entry in _dicts(payload.get("entry")):
+        for event in _dicts(entry.get("messaging")):
+            sender = event.get("sender", {}).get("id") if isinstance(event.get("sender"), dict) else None
+            recipient = event.get("recipient", {}).get("id") if isinstance(event.get("recipient"), dict) else None
+            asset = str(recipient or entry.get("id") or "")
+            timestamp = _seconds(event.get("timestamp"), millis=True)
+            if not asset or sender is None:
+                continue
+            message = event.get("message")
+            if isinstance(message, dict):
+                if message.get("is_echo") or message.get("mid") is None:
+                    continue
+                item = InboundMessage(channel_type, asset, str(message["mid"]), str(sender), None, timestamp, "text")
+                attachments = _dicts(message.get("attachments"))
+                if isinstance(message.get("text"), str) and not attachments:
+                    item.text = message["text"]
+                elif attachments:
+                    first = attachments[0]
+                    raw = str(first.get("type") or "unknown")
+                    item.type = raw
+                    payload_ = first.get("payload") if isinstance(first.get("payload"), dict) else {}
+                    item.media = {"url": payload_.get("url")}
+                    if isinstance(message.get("text"), str):
+                        item.media["caption"] = message["text"]
+                elif message.get("is_unsupported"):
+                    item.type = "unsupported"
+                else:
+                    item.text = ""
+                events.append(item)
+                continue
+            for other in ("reaction", "postback"):
+                value = event.get(other)
+                if isinstance(value, dict):
+                    mid = str(value.get("mid") or "")
+                    events.append(InboundMessage(channel_type, asset, mid, str(sender), None, timestamp, other,
+                                                 dedupe_id=f"{other}:{mid}:{sender}:{value.get('action', '')}:"
+                                                           f"{event.get('timestamp')}"))
+            delivery = event.get("delivery")
+            if isinstance(delivery, dict):
+                mids = [str(m) for m in delivery.get("mids") or [] if m is not None] if isinstance(
+                    delivery.get("mids"), list) else []
+                events.append(StatusUpdate(channel_type, asset, "delivered", str(sender), timestamp, mids,
+                                           _seconds(delivery.get("watermark"), millis=True)))
+            read = event.get("read")
+            if isinstance(read, dict):
+                mids = [str(read["mid"])] if read.get("mid") is not None else []
+                events.append(StatusUpdate(channel_type, asset, "read", str(sender), timestamp, mids,
+                                           _seconds(read.get("watermark"), millis=True)))
+    return events
+
+
+def parse_meta_webhook(payload: Any) -> list[InboundMessage | StatusUpdate]:
+    if not isinstance(payload, dict):
+        return []
+    kind = payload.get("object")
+    if kind == "whatsapp_business_account":
+        return parse_whatsapp(payload)
+    if kind == "page":
+        return parse_page(payload, "facebook")
+    if kind == "instagram":
+        return parse_page(payload, "instagram")
+    return []
+
+
+# A media handler turns a Pro media message into event data (downloads the file); injected by the app.
+MediaHandler = Callable[[Channel, Message, InboundMessage], Awaitable[dict[str, Any]]]
+
+
+class InboundService:
+    def __init__(self, *, channels: ChannelRepository, messages: MessageRepository, accounts: AccountRepository,
+                 relay: RelayService, clock: Clock, media_handler: MediaHandler | None = None,
+                 status_tolerance_seconds: float = 2.0) -> None:
+        self.channels = channels
+        self.messages = messages
+        self.accounts = accounts
+        self.relay = relay
+        self.clock = clock
+        self.media_handler = media_handler
+        self.tolerance = status_tolerance_seconds
+
+    def channel_for(self, channel_type: str, asset_id: str) -> Channel | None:
+        found = self.channels.find_by_asset(channel_type, asset_id)
+        return found[0] if found else None
+
+    def base_data(self, item: InboundMessage) -> dict[str, Any]:
+        return {"message_id": item.meta_id, "from": item.sender,
+                "from_name": item.sender_name if item.channel_type == "whatsapp" else None}
+
+    def is_media(self, item: InboundMessage) -> bool:
+        if item.channel_type == "whatsapp":
+            return item.type in WA_MEDIA_TYPES
+        return item.type in PAGE_MEDIA_TYPES
+
+    def media_type(self, item: InboundMessage) -> str:
+        return item.type  # WhatsApp image/audio/video/document/sticker; Instagram/Facebook image/audio/video/file
+
+    def handle(self, payload: Any) -> list[tuple[Channel, Message, InboundMessage]]:
+        """Synchronous part (inside the webhook request): save, update, persist deliveries.
+
+        Returns Pro media messages whose download must run in the background.
+        """
+        pending_media: list[tuple[Channel, Message, InboundMessage]] = []
+        for event in parse_meta_webhook(payload):
+            channel = self.channel_for(event.channel_type, event.asset_id)
+            if channel is None:
+                log.info("webhook for unknown or inactive %s asset %s ignored", event.channel_type, event.asset_id)
+                continue
+            if isinstance(event, InboundMessage):
+                media = self._on_message(channel, event)
+                if media is not None:
+                    pending_media.append(media)
+            else:
+                self._on_status(channel, event)
+        return pending_media
+
+    def _on_message(self, channel: Channel, item: InboundMessage):
+        data = self.base_data(item)
+        account = self.accounts.get(channel.account_id)
+        pro = account is not None and self.accounts.effective(account).tier == "pro"
+        if item.type == "text":
+            data.update({"type": "text", "text": item.text or ""})
+            kind = "text"
+        elif self.is_media(item):
+            kind = "media"
+            if not pro:
+                data.update({"type": "unsupported", "unsupported_type": self.media_type(item),
+                             "upgrade_required": "pro"})
+        else:
+            kind = "unsupported"
+            data.update({"type": "unsupported", "unsupported_type": item.type})
+        message = self.messages.save_inbound(account_id=channel.account_id, channel_id=channel.id, kind=kind,
+                                             sender=item.sender, sender_name=data["from_name"], text=item.text,
+                                             meta_message_id=item.dedupe_id or item.meta_id, data=data)
+        if message is None:
+            log.info("duplicate inbound %s ignored", item.meta_id)
+            return None
+        if kind == "media" and pro and self.media_handler is not None:
+            return channel, message, item
+        if kind == "media" and pro:
+            data.update({"type": self.media_type(item)})
+        self.relay.emit(channel, "message.received", data, timestamp=item.timestamp or self.clock.now(),
+                        message_id=message.id)
+        return None
+
+    async def complete_media(self, channel: Channel, message: Message, item: InboundMessage) -> None:
+        assert self.media_handler is not None
+        data = dict(message.data or self.base_data(item))
+        try:
+            data.update(await self.media_handler(channel, message, item))
+        except Exception:  # noqa: BLE001 - the message is still relayed, with the error
+            log.exception("media handling failed for %s", message.id)
+            data.update({"type": self.media_type(item), "media": None})
+        self.messages.update_inbound_data(message.id, data)
+        self.relay.emit(channel, "message.received", data, timestamp=item.timestamp or self.clock.now(),
+                        message_id=message.id)
+
+    # statuses -------------------------------------------------------------------------------------------
+    def _on_status(self, channel: Channel, update: StatusUpdate) -> None:
+        targets: list[Message] = []
+        for meta_id in update.meta_ids:
+            message = self.messages.find_outbound_by_meta_id(channel.id, meta_id)
+            if message is not None:
+                targets.append(message)
+        if update.status == "read" and targets and update.peer and channel.channel_type != "whatsapp":
+            # a read receipt on Messenger/Instagram covers everything sent to that user before it
+            latest = max(m.created_at for m in targets)
+            for earlier in self.messages.outbound_to_peer(channel.id, update.peer, until=latest):
+                if earlier.id not in {t.id for t in targets}:
+                    targets.append(earlier)
+        if not update.meta_ids and update.watermark is not None and update.peer:
+            targets = self.messages.outbound_to_peer(channel.id, update.peer, until=update.watermark + self.tolerance)
+        for message in sorted(targets, key=lambda m: m.created_at):
+            self.apply_status(channel, message, update.status, update.timestamp, update.errors)
+
+    def apply_status(self, channel: Channel, message: Message, status: str, timestamp: float | None,
+                     errors: list[dict[str, Any]] | None = None) -> None:
+        if (status == "read" and channel.channel_type == "instagram"
+                and STATUS_RANK.get(message.status, -1) < STATUS_RANK["delivered"]):
+            # Meta sends no delivery webhooks for Instagram: a read implies delivered first
+            self.apply_status(channel, message, "delivered", timestamp)
+        error = None
+        code = None
+        if status == "failed":
+            first = errors[0] if errors else {}
+            error = str(first.get("title") or first.get("message") or "Message undeliverable")
+            code = first.get("code") if isinstance(first.get("code"), int) else None
+        if not self.messages.advance_status(message.id, status, error, code):
+            return
+        data: dict[str, Any] = {"message_id": message.id, "status": status, "recipient": message.peer}
+        if status == "failed":
+            data["error"] = error
+            data["errors"] = [{"code": e.get("code"), "title": e.get("title") or e.get("message")}
+                              for e in (errors or [])]
+        self.relay.emit(channel, f"message.{status}", data, timestamp=timestamp or self.clock.now(),
+                        message_id=message.id)

@@ -1,0 +1,1 @@
+"""Small repositories over the SQLite database, one per aggregate."""

@@ -1,0 +1,144 @@
+"""Accounts (with their subscription) and API keys. Only the SHA-256 hash of a key is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reference.clock import Clock
+from reference.crypto import hash_api_key, new_api_key, new_id
+from reference.db import Database
+
+SUBSCRIPTION_STATUSES = ("active", "expired", "canceled", "none")
+TIERS = ("starter", "pro")
+SOURCES = ("trial", "paddle", "enterprise")
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    tier: str | None
+    sub_status: str
+    sub_source: str | None
+    sub_expires_at: float | None
+    sub_auto_renew: bool
+
+    @property
+    def is_active(self) -> bool:
+        return self.sub_status == "active"
+
+    @property
+    def is_pro(self) -> bool:
+        return self.is_active and self.tier == "pro"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    account_id: str
+    prefix: str
+
+
+def _account(row) -> Account:
+    return Account(id=row["id"], tier=row["tier"], sub_status=row["sub_status"], sub_source=row["sub_source"],
+                   sub_expires_at=row["sub_expires_at"], sub_auto_renew=bool(row["sub_auto_renew"]))
+
+
+def subscription_fields(status: str, tier: str | None, source: str | None, now: float, trial_days: int = 7,
+                        auto_renew: bool | None = None, expires_at: float | None = None) -> dict:
+    """The stored subscription for a status, following the documented combinations.
+
+    Defaults: an active Pro account without a source is a trial (7 days), an active Starter one a paddle
+    subscription (30-day period, auto-renewing); expired ended a day ago, canceled ends now.
+    """
+    if status == "none":
+        return {"tier": None, "sub_status": "none", "sub_source": None, "sub_expires_at": None,
+                "sub_auto_renew": 0}
+    tier = tier or "pro"
+    if source is None:
+        source = "trial" if (status == "active" and tier == "pro") else "paddle"
+    if expires_at is None:
+        if status == "active":
+            expires_at = now + (trial_days * DAY if source == "trial" else 30 * DAY)
+        elif status == "canceled":
+            expires_at = now
+        else:  # expired
+            expires_at = now - DAY
+    renew = status == "active" and source == "paddle" and (auto_renew is None or auto_renew)
+    return {"tier": tier, "sub_status": status, "sub_source": source, "sub_expires_at": expires_at,
+            "sub_auto_renew": 1 if renew else 0}
+
+
+class AccountRepository:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def create(self, tier: str | None, status: str, source: str | None = None, trial_days: int = 7) -> Account:
+        now = self.clock.now()
+        account_id = "acc_" + new_id()
+        fields = subscription_fields(status, tier, source, now, trial_days)
+        self.db.execute(
+            "INSERT INTO accounts (id, tier, sub_status, sub_source, sub_expires_at, sub_auto_renew, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (account_id, fields["tier"], fields["sub_status"], fields["sub_source"], fields["sub_expires_at"],
+             fields["sub_auto_renew"], now))
+        account = self.get(account_id)
+        assert account is not None
+        return account
+
+    def get(self, account_id: str) -> Account | None:
+        row = self.db.one("SELECT * FROM accounts WHERE id = ?", (account_id,))
+        return _account(row) if row else None
+
+    def set_subscription(self, account_id: str, tier: str | None, status: str, source: str | None,
+                         trial_days: int = 7, auto_renew: bool | None = None,
+                         expires_at: float | None = None) -> Account | None:
+        fields = subscription_fields(status, tier, source, self.clock.now(), trial_days, auto_renew, expires_at)
+        count = self.db.execute(
+            "UPDATE accounts SET tier = ?, sub_status = ?, sub_source = ?, sub_expires_at = ?, sub_auto_renew = ?"
+            " WHERE id = ?",
+            (fields["tier"], fields["sub_status"], fields["sub_source"], fields["sub_expires_at"],
+             fields["sub_auto_renew"], account_id))
+        return self.get(account_id) if count else None
+
+    def effective(self, account: Account) -> Account:
+        """The account as of now: an active subscription past expires_at lapses to expired, unless it
+        auto-renews (paddle), in which case the period rolls forward by 30 days per renewal."""
+        now = self.clock.now()
+        if account.sub_status != "active" or account.sub_expires_at is None or account.sub_expires_at > now:
+            return account
+        if not account.sub_auto_renew:
+            return Account(account.id, account.tier, "expired", account.sub_source, account.sub_expires_at, False)
+        expires = account.sub_expires_at
+        while expires <= now:
+            expires += 30 * DAY
+        self.db.execute("UPDATE accounts SET sub_expires_at = ? WHERE id = ? AND sub_expires_at = ?",
+                        (expires, account.id, account.sub_expires_at))
+        return Account(account.id, account.tier, "active", account.sub_source, expires, True)
+
+
+class ApiKeyRepository:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def issue(self, account_id: str) -> tuple[ApiKey, str]:
+        """Create a key; the plain key is returned once and never stored."""
+        plain = new_api_key()
+        key = ApiKey(id="key_" + new_id(), account_id=account_id, prefix=plain[:13])
+        self.db.execute(
+            "INSERT INTO api_keys (id, account_id, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?)",
+            (key.id, account_id, hash_api_key(plain), key.prefix, self.clock.now()))
+        return key, plain
+
+    def authenticate(self, plain: str) -> ApiKey | None:
+        row = self.db.one(
+            "SELECT id, account_id, key_prefix FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+            (hash_api_key(plain),))
+        return ApiKey(id=row["id"], account_id=row["account_id"], prefix=row["key_prefix"]) if row else None
+
+    def revoke(self, key_id: str) -> bool:
+        return self.db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                               (self.clock.now(), key_id)) > 0 or \
+            self.db.one("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)) is not None

@@ -1,0 +1,42 @@
+"""Settings of the reference Fiwano (env prefix ``FIWANO_REF_``), exactly as docs/architecture.md §4."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ReferenceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIWANO_REF_", extra="ignore")
+
+    db_path: str = "fiwano-reference.sqlite3"
+    meta_graph_url: str = "https://graph.facebook.com"
+    meta_graph_version: str = "v21.0"
+    meta_app_id: str = ""
+    meta_app_secret: str = ""
+    meta_verify_token: str = ""
+    public_url: str = ""
+    test_mode: bool = False
+    webhook_ca_file: str | None = None
+    allow_webhook_hosts: Annotated[list[str], NoDecode] = []
+    profile: str = "default"
+
+    @field_validator("allow_webhook_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        """Accept a list, a JSON list or a comma-separated string (the env form)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("meta_graph_url", "public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
