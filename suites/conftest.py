@@ -1,0 +1,4 @@
+"""Makes the suite fixtures (suites/fixtures.py) available to the suite modules, and only to them."""
+
+from suites.fixtures import *  # noqa: F401,F403  (fixtures are found by name; __all__ lists them)
+from suites.clock import *  # noqa: F401,F403,E402
