@@ -1,0 +1,73 @@
+"""Build the fake Meta as one FastAPI app: control API under ``/_sim``, everything else is Graph.
+
+``create_app`` is the only entry point (the CLI and the tests call it). Routes are added in order: the
+control API, the media download and CDN paths, then a catch-all that hands every other request to the
+Graph pipeline, so any path Meta might be asked for gets Meta's envelope rather than FastAPI's 404.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from simulator import control
+from simulator.errors import GraphError
+from simulator.graph import pipeline
+from simulator.graph.media import DOWNLOAD_PATH
+from simulator.settings import SimulatorSettings
+from simulator.world import Store
+
+log = logging.getLogger("simulator")
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _is_control(path: str) -> bool:
+    return path == "/_sim" or path.startswith("/_sim/")
+
+
+def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
+    settings = settings or SimulatorSettings()
+    app = FastAPI(title="Fiwano simulator (fake Meta)", docs_url="/_sim/docs", redoc_url=None,
+                  openapi_url="/_sim/openapi.json")
+    app.state.store = Store(settings)
+    app.state.settings = settings
+    for router in control.routers:
+        app.include_router(router)
+
+    async def media_download(request: Request) -> Response:
+        mid = request.query_params.get("mid") or ""
+        return await pipeline.handle(request, {"media_key": mid or "-"})
+
+    async def cdn_file(request: Request) -> Response:
+        return await pipeline.handle(request, {"cdn_key": request.path_params["key"]})
+
+    async def graph(request: Request) -> Response:
+        if _is_control(request.url.path):
+            return JSONResponse({"detail": f"no control endpoint {request.method} {request.url.path}"},
+                                status_code=404)
+        return await pipeline.handle(request)
+
+    app.add_route(DOWNLOAD_PATH, media_download, methods=["GET"])
+    app.add_route("/cdn/{key:path}", cdn_file, methods=["GET"])
+    app.add_route("/{path:path}", graph, methods=ALL_METHODS)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's default echoes the input, which may not even be serialisable; keep loc/msg/type.
+        detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unexpected error on %s %s: %r", request.method, request.url.path, exc)
+        if _is_control(request.url.path):
+            return JSONResponse({"detail": "internal simulator error"}, status_code=500)
+        return JSONResponse(GraphError(1, "An unknown error has occurred.", is_transient=True).envelope("graph"),
+                            status_code=500)
+
+    return app

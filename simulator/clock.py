@@ -1,0 +1,76 @@
+"""The virtual clock: real time plus an offset that only ever grows.
+
+One global clock (Meta's time) and, per world, an extra offset, so a test worker can move its own
+world's time (24-hour window, media URL expiry, template edit quotas) without disturbing parallel
+workers. The global clock moves every world. Time never goes backwards: the rules that depend on it
+(windows, quotas, locks) assume monotonic time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+
+
+class ClockError(ValueError):
+    """The requested clock move is not allowed (negative or backwards)."""
+
+
+class Clock:
+    def __init__(self, parent: "Clock | None" = None) -> None:
+        self._parent = parent
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        base = self._parent.now() if self._parent is not None else time.time()
+        return base + self._offset
+
+    @property
+    def offset(self) -> float:
+        return self._offset + (self._parent.offset if self._parent is not None else 0.0)
+
+    def advance(self, seconds: float) -> float:
+        if not isinstance(seconds, (int, float)) or seconds < 0 or seconds != seconds or seconds == float("inf"):
+            raise ClockError("seconds must be a finite number >= 0")
+        with self._lock:
+            self._offset += float(seconds)
+        return self.now()
+
+    def set(self, now: float) -> float:
+        delta = now - self.now()
+        if delta < 0:
+            raise ClockError("the clock cannot go backwards")
+        return self.advance(delta)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._offset = 0.0
+
+    def snapshot(self) -> dict:
+        now = self.now()
+        return {"now": now, "iso": iso(now), "offset_seconds": self.offset}
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: object) -> float:
+    """Accept Unix seconds (number) or an ISO 8601 string; raise ClockError otherwise."""
+    if isinstance(value, bool):
+        raise ClockError("now must be Unix seconds or an ISO 8601 timestamp")
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ClockError("now must be finite")
+        return float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ClockError(f"not an ISO 8601 timestamp: {value!r}") from exc
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.timestamp()
+    raise ClockError("now must be Unix seconds or an ISO 8601 timestamp")

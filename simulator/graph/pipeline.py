@@ -1,0 +1,243 @@
+"""One path for every Graph request: parse → attribute to a world → scripted fault → handler → journal.
+
+Keeping this in one place guarantees that every request is journaled exactly once, that faults apply to
+every endpoint the same way, and that no input can escape as a 500 with a stack trace: handler errors
+become Meta's envelope, and anything unexpected becomes Meta's generic code-1 envelope.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from simulator import events, ids
+from simulator.errors import GraphError, Surface
+from simulator.faults import FaultContext
+from simulator.graph.context import GraphCall, GraphResult
+from simulator.graph.dispatch import dispatch
+from simulator.graph.request import GraphRequest, parse
+from simulator.world import Store
+
+log = logging.getLogger("simulator.graph")
+
+
+class DripResponse(Response):
+    """Send the real reply ``chunk`` bytes at a time, ``interval`` seconds apart (slow-drip body)."""
+
+    def __init__(self, inner: Response, chunk: int, interval: float) -> None:
+        super().__init__(status_code=inner.status_code)
+        self.inner = inner
+        self.chunk = chunk
+        self.interval = interval
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+        body = self.inner.body
+        await send({"type": "http.response.start", "status": self.inner.status_code,
+                    "headers": self.inner.raw_headers})
+        for start in range(0, len(body), self.chunk):
+            await send({"type": "http.response.body", "body": body[start:start + self.chunk], "more_body": True})
+            await asyncio.sleep(self.interval)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class DropConnection(Response):
+    """Start a response that promises a body, then return: the server closes the connection mid-reply.
+
+    ASGI gives no access to the socket, so a TCP reset before any byte cannot be produced; to an HTTP
+    client this looks the same as a reset during the reply (an incomplete message / protocol error).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send({"type": "http.response.body", "body": b'{"messaging_product":', "more_body": True})
+
+
+def _attribute(store: Store, req: GraphRequest) -> GraphCall:
+    resolved = store.resolve_token(req.token)
+    token_world, token_asset = resolved if resolved else (None, None)
+    first = req.segments[0] if req.segments else None
+    path_world = store.world_of_object(first) if first else None
+    if req.extra.get("media_key"):
+        path_world = store.world_of_object(req.extra["media_key"])
+    if req.extra.get("cdn_key"):
+        path_world = store.world_of_object("cdn:" + req.extra["cdn_key"])
+        token_world, token_asset = None, None  # CDN URLs need no token; attribute by the file
+    world = token_world or path_world
+    if world is None:  # OAuth calls carry their world in a code or in the token they talk about
+        code = req.params.get("code")
+        if isinstance(code, str) and code in store.oauth_codes:
+            world = store.get_world(store.oauth_codes[code]["world_id"])
+        for key in ("fb_exchange_token", "input_token"):
+            other = store.resolve_token(req.params.get(key)) if isinstance(req.params.get(key), str) else None
+            if world is None and other:
+                world = other[0]
+    surface: Surface = "graph"
+    lookup_world = path_world or token_world
+    if lookup_world is not None and first:
+        asset = lookup_world.asset_by_id(first)
+        if asset is None and first == "me":
+            asset = token_asset
+        if asset is not None and asset.channel == "whatsapp":
+            surface = "whatsapp"
+        elif asset is None and (first in lookup_world.media or first in lookup_world.templates):
+            surface = "whatsapp"
+    if req.extra.get("media_key"):
+        surface = "whatsapp"
+    return GraphCall(store=store, request=req, world=world, token_world=token_world, token_asset=token_asset,
+                     surface=surface)
+
+
+def _fault_context(call: GraphCall) -> FaultContext:
+    req = call.request
+    asset = None
+    if call.world is not None and req.segments:
+        asset = call.world.asset_by_id(req.segments[0])
+        if asset is None and req.segments[0] == "me":
+            asset = call.token_asset
+    recipient = req.params.get("to")
+    if not isinstance(recipient, str):
+        rec = req.params.get("recipient")
+        recipient = rec.get("id") if isinstance(rec, dict) and isinstance(rec.get("id"), str) else None
+    return FaultContext(method=req.method, path=req.path, channel=asset.channel if asset else None,
+                        asset_id=asset.asset_id if asset else None, recipient=recipient)
+
+
+_USAGE = json.dumps({"call_count": 1, "total_cputime": 1, "total_time": 1}, separators=(",", ":"))
+
+
+def _headers(call: GraphCall) -> dict[str, str]:
+    version = call.request.version or call.store.app["graph_version"]
+    headers = {"x-fb-trace-id": ids.fbtrace_id(), "x-fb-request-id": ids.fbtrace_id(),
+               "facebook-api-version": version, "x-app-usage": _USAGE}
+    asset = call.token_asset
+    if asset is not None:  # business-use-case usage, keyed by the business object (meta-facts.md §6.1)
+        key = asset.waba_id or asset.page_id or asset.asset_id
+        kind = {"whatsapp": "whatsapp_business_management", "facebook": "messenger",
+                "instagram": "instagram"}[asset.channel]
+        headers["x-business-use-case-usage"] = json.dumps(
+            {key: [{"type": kind, "call_count": 1, "total_cputime": 1, "total_time": 1,
+                    "estimated_time_to_regain_access": 0}]}, separators=(",", ":"))
+    return headers
+
+
+def _run_handler(call: GraphCall) -> tuple[GraphResult | None, GraphError | None]:
+    try:
+        if call.request.body_error:
+            raise GraphError(100, "(#100) " + call.request.body_error[0].upper() + call.request.body_error[1:],
+                             details=call.request.body_error)
+        return dispatch(call), None
+    except GraphError as exc:
+        return None, exc
+    except Exception:  # a bug in the simulator: answer like Meta's unknown error, keep the trace in the log
+        log.exception("unexpected error handling %s %s", call.request.method, call.request.path)
+        return None, GraphError(1, "An unknown error has occurred.", is_transient=True)
+
+
+def _journal(call: GraphCall, status: int | None, response: Any, fault: dict[str, Any] | None) -> None:
+    req = call.request
+    parsed = req.json_body
+    if parsed is None and req.raw and not req.body_error and "form" in req.headers.get("content-type", ""):
+        parsed = req.params
+    call.store.journal.append(
+        world_id=call.world.world_id if call.world else None, method=req.method, path=req.path,
+        query=req.query, headers=req.headers, body=req.text, json=parsed, status=status, response=response,
+        virtual_time=call.now(), real_time=time.time(), fault=fault,
+    )
+
+
+def _schedule(call: GraphCall, result: GraphResult) -> None:
+    if call.world is None:
+        return
+    for delay, payload in result.webhooks:
+        events.emit_later(call.store, call.world, payload, delay)
+
+
+def _render(call: GraphCall, result: GraphResult | None, error: GraphError | None) -> tuple[Response, int, Any]:
+    headers = _headers(call)
+    if error is not None:
+        status = error.http_status(call.surface)
+        body = error.envelope(call.surface)
+        if status == 401 and call.surface == "whatsapp":
+            text = error.message.encode("ascii", "replace").decode().replace('"', "'")
+            headers["www-authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{text}"'
+        return JSONResponse(body, status_code=status, headers=headers), status, body
+    assert result is not None
+    headers.update(result.headers)
+    if result.response is not None:
+        result.response.headers.update(headers)
+        return result.response, result.status, f"<{result.media_type} delivered as {result.body}>"
+    if result.content is not None:
+        summary = f"<{len(result.content)} bytes of {result.media_type}>"
+        return Response(result.content, status_code=result.status, media_type=result.media_type,
+                        headers=headers), result.status, summary
+    return JSONResponse(result.body, status_code=result.status, headers=headers), result.status, result.body
+
+
+async def handle(request: Request, extra: dict[str, Any] | None = None) -> Response:
+    store: Store = request.app.state.store
+    raw = await request.body()
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    base_url = str(request.base_url)
+    req = parse(request.method, request.url.path, request.query_params.multi_items(), headers, raw, base_url)
+    req.extra.update(extra or {})
+    call = _attribute(store, req)
+
+    picked = call.world.faults.pick(_fault_context(call)) if call.world is not None else None
+    action = picked["action"] if picked else None
+    fault_note = {"rule_id": picked["rule_id"], "kind": action.kind} if picked else None
+
+    if action is not None and action.kind == "slow":
+        await asyncio.sleep(action.seconds)
+    if action is not None and action.kind == "http_error":
+        error = GraphError(action.code, action.message, subcode=action.subcode, error_type=action.error_type,
+                           status=action.status, details=action.details, is_transient=action.is_transient)
+        status = error.http_status(call.surface)
+        if action.html:
+            text = f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+            _journal(call, status, text, fault_note)
+            return Response(text, status_code=status, media_type="text/html",
+                            headers={"retry-after": action.retry_after} if action.retry_after else None)
+        response, status, body = _render(call, None, error)
+        if action.retry_after:
+            response.headers["retry-after"] = action.retry_after
+        _journal(call, status, body, fault_note)
+        return response
+    if action is not None and action.kind in ("timeout", "reset"):
+        _journal(call, None, f"<{action.kind}>", fault_note)
+        if action.kind == "timeout":
+            await asyncio.sleep(action.seconds)
+        return DropConnection()
+
+    if action is not None and action.kind == "malformed_body" and not action.processed:
+        _journal(call, action.status, action.body, fault_note)
+        return Response(action.body, status_code=action.status, media_type="application/json")
+
+    result, error = _run_handler(call)
+    response, status, body = _render(call, result, error)
+    if result is not None:
+        _schedule(call, result)
+
+    if action is not None and action.kind == "malformed_body":  # processed upstream, reply garbled
+        fault_note["handler_status"] = status
+        _journal(call, action.status, action.body, fault_note)
+        return Response(action.body, status_code=action.status, media_type="application/json")
+    if action is not None and action.kind == "drip" and result is not None and result.response is None:
+        _journal(call, status, body, fault_note)
+        return DripResponse(response, action.chunk_bytes, action.interval_seconds)
+    if action is not None and action.kind == "accepted_reply_lost":
+        _journal(call, status, body, fault_note)
+        if action.seconds:
+            await asyncio.sleep(action.seconds)
+        return DropConnection()
+    _journal(call, status, body, fault_note)
+    return response

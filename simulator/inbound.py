@@ -1,0 +1,233 @@
+"""Inbound user messages: build the channel's Meta webhook, remember what Meta would, send it.
+
+An inbound message opens (renews) the 24-hour window for (asset, user), creates the user's profile
+(Messenger/Instagram) and registers media bytes so the target can download them the way it would from
+Meta: WhatsApp through ``GET /{media-id}`` + bearer download, Messenger/Instagram through a CDN URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator import events, ids, webhooks
+from simulator.errors import webhook_error
+from simulator.world import Asset, MediaItem, Store, World
+
+MEDIA_KINDS = ("image", "audio", "voice", "video", "document", "sticker")
+DEFAULT_MIME = {"image": "image/jpeg", "audio": "audio/mpeg", "voice": "audio/ogg; codecs=opus",
+                "video": "video/mp4", "document": "application/pdf", "sticker": "image/webp"}
+MESSAGING_ATTACHMENT = {"image": "image", "audio": "audio", "voice": "audio", "video": "video",
+                        "document": "file", "sticker": "image"}
+
+
+class InboundError(ValueError):
+    """The request cannot be turned into a Meta webhook (answered with 400)."""
+
+
+class MediaSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content_base64: str | None = None
+    size: int | None = Field(default=None, ge=0, le=200 * 2**20)  # synthesise this many bytes instead
+    mime_type: str | None = None
+    filename: str | None = None
+    delivery: Literal["normal", "chunked", "truncated", "endless", "redirect"] = "normal"
+    redirect_url: str | None = None
+
+
+class InboundRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    asset_id: str
+    sender: str = Field(alias="from", min_length=1, max_length=64)
+    from_name: str | None = Field(default=None, max_length=256)
+    type: Literal["text", "image", "audio", "voice", "video", "document", "sticker", "location", "contacts",
+                  "reaction", "interactive", "unsupported"] = "text"
+    text: str | None = None
+    caption: str | None = None
+    media: MediaSpec | None = None
+    location: dict[str, Any] | None = None
+    contacts: list[dict[str, Any]] | None = None
+    reaction: dict[str, Any] | None = None
+    interactive: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    media_error: bool = False  # WhatsApp: Meta could not download the user's media (131052 in messages[].errors)
+    signature: Literal["valid", "wrong", "missing"] = "valid"
+    copies: int = Field(default=1, ge=1, le=10)  # deliver the same webhook N times (Meta's duplicates)
+
+
+def _register(store: Store, world: World, asset: Asset, spec: MediaSpec | None, kind: str) -> MediaItem:
+    content, mime, filename = _media_bytes(spec, kind)
+    item = register_media(store, world, asset, content, mime, filename)
+    if spec is not None:
+        item.delivery, item.redirect_url = spec.delivery, spec.redirect_url
+    return item
+
+
+def _media_bytes(spec: MediaSpec | None, kind: str) -> tuple[bytes, str, str | None]:
+    spec = spec or MediaSpec()
+    if spec.content_base64 is not None:
+        try:
+            content = base64.b64decode(spec.content_base64, validate=True)
+        except (ValueError, TypeError) as exc:
+            raise InboundError("media.content_base64 is not valid base64") from exc
+    else:
+        size = spec.size if spec.size is not None else 1024
+        seed = secrets.token_bytes(32)
+        content = (seed * (size // 32 + 1))[:size]
+    return content, spec.mime_type or DEFAULT_MIME[kind], spec.filename
+
+
+def register_media(store: Store, world: World, asset: Asset, content: bytes, mime_type: str,
+                   filename: str | None = None) -> MediaItem:
+    item = MediaItem(media_id=ids.media_id(), content=content, mime_type=mime_type,
+                     sha256=base64.b64encode(hashlib.sha256(content).digest()).decode(), asset_id=asset.asset_id,
+                     filename=filename, url_key=None)
+    with store.lock:
+        world.media[item.media_id] = item
+        store.register_object(item.media_id, world)
+        cdn_key = secrets.token_urlsafe(16)
+        world.cdn_files[cdn_key] = item.media_id
+        item.cdn_key = cdn_key
+        store.register_object("cdn:" + cdn_key, world)
+    return item
+
+
+def _require(value: Any, what: str) -> Any:
+    if value is None:
+        raise InboundError(f"{what} is required for this type")
+    return value
+
+
+def _whatsapp_message(store: Store, world: World, asset: Asset, req: InboundRequest, message_id: str,
+                      now: float) -> tuple[dict[str, Any], str | None]:
+    msg: dict[str, Any] = {"from": req.sender, "id": message_id, "timestamp": str(int(now))}
+    media_id = None
+    kind = req.type
+    if kind == "text":
+        msg.update(type="text", text={"body": _require(req.text, "text")})
+    elif kind == "unsupported":
+        msg.update(type="unsupported", errors=[webhook_error(131051, "Message type is currently not supported.",
+                                                             "Message type unknown")])
+    elif kind in MEDIA_KINDS and req.media_error:
+        msg.update(type="audio" if kind == "voice" else kind,
+                   errors=[webhook_error(131052, "Media file size too big. Max file size we currently support: "
+                                                 "100MB. Please communicate with your customer to send a media "
+                                                 "file that is smaller than 100MB.")])
+    elif kind in MEDIA_KINDS:
+        item = _register(store, world, asset, req.media, kind)
+        mime, filename = item.mime_type, item.filename
+        media_id = item.media_id
+        wa_type = "audio" if kind == "voice" else kind
+        obj: dict[str, Any] = {"mime_type": mime, "sha256": item.sha256, "id": item.media_id}
+        if req.caption is not None and kind in ("image", "video", "document"):
+            obj["caption"] = req.caption
+        if kind == "document":
+            obj["filename"] = filename or "document.pdf"
+        if wa_type == "audio":
+            obj["voice"] = kind == "voice"
+        if kind == "sticker":
+            obj["animated"] = False
+        msg.update(type=wa_type, **{wa_type: obj})
+    elif kind == "location":
+        loc = _require(req.location, "location")
+        if not all(isinstance(loc.get(k), (int, float)) for k in ("latitude", "longitude")):
+            raise InboundError("location needs numeric latitude and longitude")
+        msg.update(type="location", location=loc)
+    elif kind == "contacts":
+        msg.update(type="contacts", contacts=_require(req.contacts, "contacts"))
+    elif kind == "reaction":
+        reaction = _require(req.reaction, "reaction")
+        if not isinstance(reaction.get("message_id"), str):
+            raise InboundError("reaction.message_id is required")
+        msg.update(type="reaction", reaction=reaction)
+    elif kind == "interactive":
+        msg.update(type="interactive", interactive=_require(req.interactive, "interactive"))
+    if req.context:
+        msg["context"] = req.context
+    return webhooks.whatsapp_message(asset, req.sender, req.from_name, msg), media_id
+
+
+def _messaging_event(store: Store, world: World, asset: Asset, req: InboundRequest, message_id: str,
+                     now: float, base_url: str) -> tuple[dict[str, Any], str | None]:
+    kind = req.type
+    media_id = None
+    if kind == "reaction":
+        reaction = _require(req.reaction, "reaction")
+        if not isinstance(reaction.get("message_id"), str):
+            raise InboundError("reaction.message_id is required")
+        emoji = reaction.get("emoji")
+        event = {"sender": {"id": req.sender}, "recipient": {"id": asset.asset_id}, "timestamp": int(now * 1000),
+                 "reaction": {"mid": reaction["message_id"], "action": "react" if emoji else "unreact",
+                              "reaction": reaction.get("reaction", "other"), **({"emoji": emoji} if emoji else {})}}
+        return webhooks.messaging_envelope(asset, event, now), None
+    message: dict[str, Any] = {"mid": message_id}
+    if kind == "text":
+        message["text"] = _require(req.text, "text")
+    elif kind in MEDIA_KINDS:
+        item = _register(store, world, asset, req.media, kind)
+        media_id = item.media_id
+        payload: dict[str, Any] = {"url": f"{base_url}/cdn/{item.cdn_key}"}
+        if kind == "sticker" and asset.channel == "facebook":
+            payload["sticker_id"] = 369239263222822
+        message["attachments"] = [{"type": MESSAGING_ATTACHMENT[kind], "payload": payload}]
+        if req.text:
+            message["text"] = req.text
+    elif kind == "interactive":
+        quick = _require(req.interactive, "interactive")
+        message["text"] = req.text or str(quick.get("title", ""))
+        message["quick_reply"] = {"payload": str(quick.get("payload", quick.get("id", "")))}
+    else:  # location, contacts, unsupported: Messenger/Instagram have no such inbound message
+        raise InboundError(f"type {kind!r} is not available on {asset.channel}")
+    if req.context and isinstance(req.context.get("message_id"), str):
+        message["reply_to"] = {"mid": req.context["message_id"]}
+    return webhooks.messaging_message(asset, req.sender, message, now), media_id
+
+
+def _split_name(name: str | None) -> tuple[str | None, str | None]:
+    if not name:
+        return None, None
+    first, _, last = name.partition(" ")
+    return first, last or None
+
+
+def build(store: Store, world: World, req: InboundRequest, base_url: str) -> dict[str, Any]:
+    """Record the inbound message in the world and return {message_id, payload, media_id}."""
+    asset = next((a for a in world.assets if a.asset_id == req.asset_id), None)
+    if asset is None:
+        raise LookupError(f"no asset {req.asset_id!r} in world {world.world_id}")
+    now = world.clock.now()
+    if asset.channel == "whatsapp":
+        digits = req.sender.lstrip("+")
+        if not digits.isdigit() or not 5 <= len(digits) <= 15:
+            raise InboundError("for WhatsApp, 'from' must be a phone number in digits (wa_id)")
+        req.sender = digits
+        message_id = ids.wamid(digits)
+        payload, media_id = _whatsapp_message(store, world, asset, req, message_id, now)
+    else:
+        message_id = ids.messenger_mid() if asset.channel == "facebook" else ids.instagram_mid(asset.asset_id)
+        payload, media_id = _messaging_event(store, world, asset, req, message_id, now, base_url)
+        first, last = _split_name(req.from_name)
+        with store.lock:
+            profile = world.profiles.setdefault(req.sender, {})
+            profile.update(asset_id=asset.asset_id, channel=asset.channel)
+            if req.from_name is not None or "name" not in profile:
+                profile.update(name=req.from_name, first_name=first, last_name=last,
+                               username=(req.from_name or f"user{req.sender[-6:]}").lower().replace(" ", "_"),
+                               profile_pic=f"{base_url}/cdn/profile/{req.sender}.jpg")
+    with store.lock:
+        if req.type != "reaction":
+            world.last_inbound[(asset.asset_id, req.sender)] = now
+    return {"message_id": message_id, "payload": payload, "media_id": media_id}
+
+
+async def emit_inbound(store: Store, world: World, req: InboundRequest, base_url: str) -> dict[str, Any]:
+    built = build(store, world, req, base_url)
+    result = None
+    for _ in range(req.copies):
+        result = await events.emit(store, world, built["payload"], signature=req.signature)
+    return {"message_id": built["message_id"], "media_id": built["media_id"],
+            "delivery": events.public_delivery(result), "payload": built["payload"]}

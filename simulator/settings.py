@@ -1,0 +1,29 @@
+"""Settings of the fake Meta, read from the environment (prefix ``FIWANO_SIM_``).
+
+Only what a real Meta app has (app id, app secret, verify token, callback URL, Graph version) plus a few
+switches for behaviour Meta does not publish precisely (see docs/simulator.md, "UNCONFIRMED choices").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SimulatorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIWANO_SIM_", extra="ignore")
+
+    app_id: str = "1234567890123456"
+    app_secret: str = "sim-app-secret"
+    verify_token: str = "sim-verify-token"
+    target_webhook_url: str | None = None
+    graph_version: str = "v21.0"
+
+    # Behaviour switches (defaults follow Meta as closely as the research allows).
+    webhook_timeout_seconds: float = 10.0
+    enforce_window: bool = True
+    whatsapp_window_error: Literal["async", "sync"] = "async"
+    whatsapp_media_error: Literal["async", "sync"] = "async"
+    async_status_delay_seconds: float = 0.2
+    media_url_ttl_seconds: int = 300

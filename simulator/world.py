@@ -1,0 +1,281 @@
+"""Worlds: isolated sets of Meta objects (WABAs and phone numbers, Pages, Instagram accounts, tokens).
+
+A test worker creates its own world and only ever sees its own objects, journal and webhooks. Ids are
+unique across worlds (see ids.py) and every token belongs to exactly one world, so a Graph request can
+always be attributed to a world by its token or by the asset id in its path.
+
+All state lives in memory behind one re-entrant lock; handlers hold it only for short, non-awaiting
+sections.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator import ids
+from simulator.clock import Clock
+from simulator.journal import Journal
+from simulator.settings import SimulatorSettings
+
+CHANNELS = ("whatsapp", "instagram", "facebook")
+WINDOW_SECONDS = 24 * 3600
+
+
+@dataclass
+class Asset:
+    channel: str
+    asset_id: str
+    access_token: str
+    name: str
+    phone_number_id: str | None = None
+    waba_id: str | None = None
+    display_phone_number: str | None = None
+    page_id: str | None = None
+    ig_account_id: str | None = None
+    username: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        base = {"channel": self.channel, "asset_id": self.asset_id}
+        if self.channel == "whatsapp":
+            base.update(phone_number_id=self.phone_number_id, waba_id=self.waba_id,
+                        display_phone_number=self.display_phone_number, verified_name=self.name)
+        elif self.channel == "facebook":
+            base.update(page_id=self.page_id, name=self.name)
+        else:
+            base.update(ig_account_id=self.ig_account_id, username=self.username, name=self.name,
+                        page_id=self.page_id)
+        base["access_token"] = self.access_token
+        return base
+
+    def owned_ids(self) -> list[str]:
+        return [i for i in (self.phone_number_id, self.waba_id, self.page_id, self.ig_account_id) if i]
+
+    @property
+    def formatted_phone_number(self) -> str:
+        d = self.display_phone_number or ""
+        return f"+{d[0]} {d[1:4]}-{d[4:7]}-{d[7:]}" if len(d) == 11 else f"+{d}"
+
+
+@dataclass
+class SentMessage:
+    message_id: str
+    asset_id: str
+    channel: str
+    recipient: str
+    kind: str
+    payload: dict[str, Any]
+    sent_at: float
+    biz_opaque_callback_data: str | None = None
+    statuses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MediaItem:
+    media_id: str
+    content: bytes
+    mime_type: str
+    sha256: str
+    asset_id: str
+    filename: str | None = None
+    url_key: str | None = None
+    url_expires_at: float = 0.0
+    cdn_key: str | None = None
+    delivery: str = "normal"          # normal | chunked | truncated | endless | redirect (hostile-CDN tests)
+    redirect_url: str | None = None
+
+
+@dataclass
+class CdnEntry:
+    url: str
+    fetchable: bool
+    content_type: str | None = None
+    size: int | None = None
+    error_code: int | None = None
+
+
+class World:
+    def __init__(self, label: str | None, parent_clock: Clock, options: dict[str, Any]) -> None:
+        self.world_id = ids.world_id()
+        self.label = label
+        self.user_access_token = ids.access_token()
+        self.user_id = ids.numeric_id("10", 16)  # the Meta user who owns the assets (/me, debug_token)
+        self.assets: list[Asset] = []
+        self.clock = Clock(parent=parent_clock)
+        self.options = options
+        self.last_inbound: dict[tuple[str, str], float] = {}
+        self.messages: dict[str, SentMessage] = {}
+        self.media: dict[str, MediaItem] = {}
+        self.cdn: dict[str, CdnEntry] = {}
+        self.cdn_files: dict[str, str] = {}  # CDN key -> media id (Messenger/Instagram attachment URLs)
+        self.templates: dict[str, Any] = {}
+        self.name_locks: dict[tuple[str, str], float] = {}
+        self.profiles: dict[str, dict[str, Any]] = {}
+        self.deliveries: list[dict[str, Any]] = []
+        self.faults: Any = None  # a FaultBook, set by the store
+        self.subscriptions: set[str] = set()  # WABA / Page ids with our app in subscribed_apps
+        self.rng = random.Random(0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"world_id": self.world_id, "label": self.label, "user_access_token": self.user_access_token,
+                "assets": [a.to_dict() for a in self.assets], "options": dict(self.options)}
+
+    def asset_by_id(self, object_id: str, prefer: Asset | None = None) -> Asset | None:
+        """The asset owning ``object_id``; a shared WABA/Page belongs to several, ``prefer`` picks one."""
+        if prefer is not None and object_id in prefer.owned_ids():
+            return prefer
+        for asset in self.assets:
+            if object_id in asset.owned_ids():
+                return asset
+        return None
+
+    def window_open(self, asset_id: str, user_id: str) -> bool:
+        last = self.last_inbound.get((asset_id, user_id))
+        return last is not None and self.clock.now() - last < WINDOW_SECONDS
+
+
+class WorldSpecError(ValueError):
+    """The requested world cannot exist (answered with 400)."""
+
+
+class Store:
+    """Everything the simulator knows; one instance per app."""
+
+    def __init__(self, settings: SimulatorSettings) -> None:
+        from simulator.faults import FaultBook  # local import: faults depends on world types
+
+        self._fault_book = FaultBook
+        self.lock = threading.RLock()
+        self.settings = settings
+        self.app: dict[str, Any] = {
+            "app_id": settings.app_id, "app_secret": settings.app_secret, "verify_token": settings.verify_token,
+            "target_webhook_url": settings.target_webhook_url, "graph_version": settings.graph_version,
+        }
+        self.clock = Clock()
+        self.journal = Journal()
+        self.worlds: dict[str, World] = {}
+        self._objects: dict[str, str] = {}   # any object id -> world id
+        self._tokens: dict[str, tuple[str, str | None]] = {}  # token -> (world id, asset id or None)
+        self.token_meta: dict[str, dict[str, Any]] = {}  # token -> {issued_at, expires_at (0 = never), type}
+        self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> {world_id, redirect_uri, expires_at, used}
+        self.pending_tasks: set[Any] = set()  # background webhook tasks (asyncio keeps only weak references)
+
+    # ---- worlds -------------------------------------------------------------------------------
+    def default_options(self) -> dict[str, Any]:
+        s = self.settings
+        return {"enforce_window": s.enforce_window, "whatsapp_window_error": s.whatsapp_window_error,
+                "whatsapp_media_error": s.whatsapp_media_error, "cdn_default_fetchable": False,
+                "text_length_unit": "chars", "webhook_retry_delays": []}
+
+    def create_world(self, label: str | None, assets: list[dict[str, Any]],
+                     options: dict[str, Any] | None = None) -> World:
+        with self.lock:
+            world = World(label, self.clock, {**self.default_options(), **(options or {})})
+            world.faults = self._fault_book()
+            for index, spec in enumerate(assets, start=1):
+                asset = self._make_asset(spec["channel"], spec.get("name"), index)
+                shared = spec.get("share_with")
+                if shared is not None:
+                    self._share(world.assets, asset, shared)
+                world.assets.append(asset)
+            self.worlds[world.world_id] = world
+            self._tokens[world.user_access_token] = (world.world_id, None)
+            for asset in world.assets:
+                self._tokens[asset.access_token] = (world.world_id, asset.asset_id)
+                for object_id in asset.owned_ids():
+                    self._objects[object_id] = world.world_id
+            return world
+
+    def _make_asset(self, channel: str, name: str | None, index: int) -> Asset:
+        token = ids.access_token()
+        if channel == "whatsapp":
+            pid = ids.phone_number_id()
+            return Asset("whatsapp", pid, token, name or f"Test Business {index}", phone_number_id=pid,
+                         waba_id=ids.waba_id(), display_phone_number=ids.display_number())
+        if channel == "facebook":
+            page = ids.page_id()
+            return Asset("facebook", page, token, name or f"Test Page {index}", page_id=page)
+        ig = ids.ig_account_id()
+        label = name or f"Test Instagram {index}"
+        username = "".join(ch for ch in label.lower().replace(" ", "_") if ch.isalnum() or ch in "._")[:30]
+        return Asset("instagram", ig, token, label, ig_account_id=ig, username=username or f"ig_{ig[-6:]}",
+                     page_id=ids.page_id())
+
+    @staticmethod
+    def _share(earlier: list[Asset], asset: Asset, index: int) -> None:
+        """Put ``asset`` on the WABA (WhatsApp) or Page (Instagram) of the earlier asset at ``index``."""
+        if not 0 <= index < len(earlier):
+            raise WorldSpecError(f"share_with={index}: no earlier asset at that index")
+        other = earlier[index]
+        if asset.channel == "whatsapp" and other.channel == "whatsapp":
+            asset.waba_id = other.waba_id
+        elif asset.channel == "instagram" and other.channel in ("facebook", "instagram"):
+            asset.page_id = other.page_id
+        else:
+            raise WorldSpecError(f"share_with: a {asset.channel} asset cannot share with a {other.channel} asset "
+                                 "(WhatsApp shares a WABA with WhatsApp; Instagram shares a Page with Facebook)")
+
+    def delete_world(self, world_id: str) -> bool:
+        with self.lock:
+            world = self.worlds.pop(world_id, None)
+            if world is None:
+                return False
+            self._tokens = {t: v for t, v in self._tokens.items() if v[0] != world_id}
+            self.token_meta = {t: m for t, m in self.token_meta.items() if t in self._tokens}
+            self.oauth_codes = {c: m for c, m in self.oauth_codes.items() if m["world_id"] != world_id}
+            self._objects = {o: w for o, w in self._objects.items() if w != world_id}
+            self.journal.forget_world(world_id)
+            return True
+
+    def reset(self) -> None:
+        with self.lock:
+            self.worlds.clear()
+            self._tokens.clear()
+            self.token_meta.clear()
+            self.oauth_codes.clear()
+            self._objects.clear()
+            self.journal.clear()
+            self.clock.reset()
+
+    def get_world(self, world_id: str) -> World | None:
+        with self.lock:
+            return self.worlds.get(world_id)
+
+    # ---- attribution --------------------------------------------------------------------------
+    def resolve_token(self, token: str | None) -> tuple[World, Asset | None] | None:
+        if not token:
+            return None
+        with self.lock:
+            found = self._tokens.get(token)
+            if found is None:
+                return None
+            world = self.worlds.get(found[0])
+            if world is None:
+                return None
+            asset = next((a for a in world.assets if a.asset_id == found[1]), None) if found[1] else None
+            return world, asset
+
+    def mint_user_token(self, world: World, lifetime: float | None) -> str:
+        """A new user token of ``world`` (OAuth); ``lifetime`` None = never expires."""
+        token = ids.access_token()
+        now = world.clock.now()
+        with self.lock:
+            self._tokens[token] = (world.world_id, None)
+            self.token_meta[token] = {"issued_at": now, "expires_at": now + lifetime if lifetime else 0,
+                                      "type": "USER"}
+        return token
+
+    def token_expired(self, token: str, world: World) -> bool:
+        meta = self.token_meta.get(token)
+        return bool(meta and meta["expires_at"] and world.clock.now() >= meta["expires_at"])
+
+    def world_of_object(self, object_id: str) -> World | None:
+        with self.lock:
+            world_id = self._objects.get(object_id)
+            return self.worlds.get(world_id) if world_id else None
+
+    def register_object(self, object_id: str, world: World) -> None:
+        with self.lock:
+            self._objects[object_id] = world.world_id
