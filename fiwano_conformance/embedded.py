@@ -152,7 +152,7 @@ def start_pair(workdir: Path, webhook_ca_file: Path | None = None,
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     app_secret = secrets.token_hex(16)
-    verify_token = secrets.token_urlsafe(12)
+    verify_token = secrets.token_hex(12)  # hex: never starts with "-", which argparse would take for an option
     simulator = start_simulator(workdir, app_secret, verify_token)
     try:
         reference = start_reference(workdir, simulator.url, app_secret, verify_token, webhook_ca_file,

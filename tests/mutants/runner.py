@@ -75,7 +75,7 @@ def run_mutant(mutant: Mutant, workdir: Path, timeout: float = 300) -> MutantRes
         return result
     workdir.mkdir(parents=True, exist_ok=True)
     ca_file = ensure_kit_ca(workdir / "ca")
-    app_secret, verify_token = secrets.token_hex(16), secrets.token_urlsafe(12)
+    app_secret, verify_token = secrets.token_hex(16), secrets.token_hex(12)
     simulator = embedded.start_simulator(workdir, app_secret, verify_token)
     reference = None
     try:
