@@ -1,0 +1,223 @@
+"""The one settings object of a suite run: what the target is, what it claims, where the helpers are.
+
+Every setting can be given four ways; the first one found wins:
+
+1. a pytest option ``--fiwano-<name>`` (``--fiwano-api-key`` may repeat);
+2. an environment variable ``FIWANO_<NAME>`` (lists comma-separated: ``FIWANO_CHANNELS=whatsapp,facebook``);
+3. the YAML file given by ``--fiwano-config`` or ``FIWANO_CONFIG`` (keys = the field names below);
+4. the default.
+
+| field | option | env | default |
+|---|---|---|---|
+| target | --fiwano-target | FIWANO_TARGET | none: start the embedded simulator + reference pair |
+| simulator | --fiwano-simulator | FIWANO_SIMULATOR | none (the embedded one when no target) |
+| harness | --fiwano-harness | FIWANO_HARNESS | the target URL |
+| level | --fiwano-level | FIWANO_LEVEL | the highest the target offers |
+| channels | --fiwano-channels | FIWANO_CHANNELS | whatsapp, instagram, facebook |
+| profile | --fiwano-profile | FIWANO_PROFILE | default |
+| api_keys | --fiwano-api-key (repeat) | FIWANO_API_KEYS / FIWANO_API_KEY | none |
+| sink_host | --fiwano-sink-host | FIWANO_SINK_HOST | 127.0.0.1 |
+| sink_url | --fiwano-sink-url | FIWANO_SINK_URL | https://<sink_host>:<port> |
+| sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | a temporary directory |
+| seed | --fiwano-seed | FIWANO_SEED | 0 |
+| delivery_timeout | --fiwano-delivery-timeout | FIWANO_DELIVERY_TIMEOUT | 10 (seconds to wait for an expected webhook) |
+| quiet_seconds | --fiwano-quiet-seconds | FIWANO_QUIET_SECONDS | 1 (how long "nothing arrives" is watched) |
+
+Secrets (API keys, userinfo in URLs) never appear in ``repr``/``str`` of the object or in
+:meth:`SuiteConfig.redacted`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from suites.redact import MASK, redact, register_secret
+
+CHANNEL_TYPES = ("whatsapp", "instagram", "facebook")
+LEVELS = ("api", "simulated", "controlled")
+Level = Literal["api", "simulated", "controlled"]
+
+# field name -> (pytest option dest, environment variable names)
+FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "target": ("fiwano_target", ("FIWANO_TARGET",)),
+    "simulator": ("fiwano_simulator", ("FIWANO_SIMULATOR",)),
+    "harness": ("fiwano_harness", ("FIWANO_HARNESS",)),
+    "level": ("fiwano_level", ("FIWANO_LEVEL",)),
+    "channels": ("fiwano_channels", ("FIWANO_CHANNELS",)),
+    "profile": ("fiwano_profile", ("FIWANO_PROFILE",)),
+    "api_keys": ("fiwano_api_keys", ("FIWANO_API_KEYS", "FIWANO_API_KEY")),
+    "sink_host": ("fiwano_sink_host", ("FIWANO_SINK_HOST",)),
+    "sink_url": ("fiwano_sink_url", ("FIWANO_SINK_URL",)),
+    "sink_ca_dir": ("fiwano_sink_ca_dir", ("FIWANO_SINK_CA_DIR",)),
+    "seed": ("fiwano_seed", ("FIWANO_SEED",)),
+    "delivery_timeout": ("fiwano_delivery_timeout", ("FIWANO_DELIVERY_TIMEOUT",)),
+    "quiet_seconds": ("fiwano_quiet_seconds", ("FIWANO_QUIET_SECONDS",)),
+}
+CONFIG_FILE_OPTION = "fiwano_config"
+CONFIG_FILE_ENV = "FIWANO_CONFIG"
+
+
+class ConfigError(ValueError):
+    """The run's configuration is unusable (reported as a pytest usage error)."""
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _strip_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, f"{MASK}@{host}", parts.path, parts.query, parts.fragment))
+    return url
+
+
+class SuiteConfig(BaseModel):
+    """Settings of one suite run (see the module docstring for the sources of each field)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target: str | None = None
+    simulator: str | None = None
+    harness: str | None = None
+    level: Level | None = None
+    channels: tuple[str, ...] = CHANNEL_TYPES
+    profile: str = "default"
+    api_keys: tuple[SecretStr, ...] = ()
+    sink_host: str = "127.0.0.1"
+    sink_url: str | None = None
+    sink_ca_dir: Path | None = None
+    seed: int = 0
+    delivery_timeout: float = Field(default=10.0, gt=0)
+    quiet_seconds: float = Field(default=1.0, ge=0)
+    config_file: Path | None = None
+    sources: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
+
+    @field_validator("target", "simulator", "harness", "sink_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        value = value.strip().rstrip("/")
+        if urlsplit(value).scheme not in {"http", "https"}:
+            raise ValueError(f"expected an http(s) URL, got {_strip_userinfo(value)!r}")
+        return value
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        if value in (None, "", "auto"):
+            return None
+        if value not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)} (or auto), got {value!r}")
+        return value
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channels(cls, value: Any) -> Any:
+        value = _split_list(value)
+        if value in (None, [], ()):
+            return CHANNEL_TYPES
+        unknown = [v for v in value if v not in CHANNEL_TYPES]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; known: {', '.join(CHANNEL_TYPES)}")
+        # keep the canonical order, drop duplicates
+        return tuple(c for c in CHANNEL_TYPES if c in value)
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        value = _split_list(value)
+        if value is None:
+            return ()
+        for key in value:
+            register_secret(key)
+        return tuple(value)
+
+    # ----------------------------------------------------------------------------- loading
+
+    @classmethod
+    def load(cls, options: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> "SuiteConfig":
+        """Merge option > env > YAML > default. ``options`` maps option dests (``fiwano_target``) to values."""
+        options = dict(options or {})
+        env = os.environ if env is None else env
+        config_file = options.get(CONFIG_FILE_OPTION) or env.get(CONFIG_FILE_ENV) or None
+        file_values: dict[str, Any] = {}
+        if config_file:
+            path = Path(config_file)
+            if not path.is_file():
+                raise ConfigError(f"fiwano config file {path} does not exist")
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if not isinstance(loaded, dict):
+                raise ConfigError(f"fiwano config file {path} must hold a mapping of settings")
+            unknown = sorted(set(loaded) - set(FIELDS))
+            if unknown:
+                raise ConfigError(f"fiwano config file {path}: unknown setting(s) {unknown}; known: {sorted(FIELDS)}")
+            file_values = loaded
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        for name, (dest, env_names) in FIELDS.items():
+            option_value = options.get(dest)
+            if option_value not in (None, [], ()):
+                flag = "--fiwano-api-key" if name == "api_keys" else f"--{dest.replace('_', '-')}"
+                values[name], sources[name] = option_value, f"option {flag}"
+                continue
+            env_name = next((n for n in env_names if env.get(n)), None)
+            if env_name is not None:
+                values[name], sources[name] = env[env_name], f"env {env_name}"
+                continue
+            if name in file_values and file_values[name] is not None:
+                values[name], sources[name] = file_values[name], f"file {config_file}"
+        if config_file:
+            values["config_file"] = Path(config_file)
+        try:
+            return cls(**values, sources=sources)
+        except ValidationError as exc:
+            # messages only: pydantic's own text repeats the input, which may hold a secret
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'} "
+                                 f"(from {sources.get(str(e['loc'][0]), 'default') if e['loc'] else 'config'}): "
+                                 f"{e['msg']}" for e in exc.errors())
+            raise ConfigError(redact(f"invalid fiwano configuration: {problems}")) from None
+
+    # ----------------------------------------------------------------------------- derived values
+
+    @property
+    def embedded(self) -> bool:
+        """True when no target is given: the kit starts its own simulator + reference pair."""
+        return self.target is None
+
+    @property
+    def harness_url(self) -> str | None:
+        return self.harness or self.target
+
+    def api_key_values(self) -> list[str]:
+        return [key.get_secret_value() for key in self.api_keys]
+
+    def redacted(self) -> dict[str, Any]:
+        """A JSON-able view for headers and reports, with every secret masked."""
+        data = self.model_dump(mode="json", exclude={"api_keys"})
+        for name in ("target", "simulator", "harness", "sink_url"):
+            if data.get(name):
+                data[name] = _strip_userinfo(data[name])
+        data["api_keys"] = [f"mip_live_{MASK}" if k.get_secret_value().startswith("mip_live_") else MASK
+                            for k in self.api_keys]
+        data["sources"] = dict(self.sources)
+        return data
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.redacted().items() if k != "sources")
+        return redact(f"SuiteConfig({shown})")
+
+    __str__ = __repr__

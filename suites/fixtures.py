@@ -1,0 +1,330 @@
+"""Fixtures of the suites (imported by suites/conftest.py, so they exist only for suite tests).
+
+Session: ``fiwano_config``, ``fiwano_profile``, ``fiwano_sink_server``, ``fiwano_target`` (starts the
+embedded pair when no target is given), ``claimed_level``, ``simulator`` (the control client).
+Per test, self-cleaning factories in LocalStack style: ``account``, ``world``, ``channel``, ``sink``;
+and ``evidence``, ``cleanups``, ``harness``, ``rng``. ``channel_type`` is parametrized by the plugin.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from suites.clients import FiwanoClient, HarnessClient, HarnessError
+from suites.config import SuiteConfig
+from suites.evidence import Evidence, render_journal
+from suites.plugin import EVIDENCE_KEY, LEVEL_ORDER, fiwano_run, missing_prerequisite
+from suites.redact import register_secret
+from suites.sink import Action, Endpoint, Sink
+
+__all__ = [
+    "fiwano_config", "fiwano_profile", "claimed_level", "fiwano_sink_server", "fiwano_target",
+    "_simulator_session", "simulator", "_harness_health", "evidence", "cleanups", "rng", "harness",
+    "account", "world", "channel", "sink", "Account", "Channel", "SinkFactory", "Target",
+]
+
+
+# ------------------------------------------------------------------------------------------- session
+
+
+@dataclass
+class Target:
+    """Where the implementation under test and its helpers are."""
+
+    url: str
+    simulator_url: str | None
+    harness_url: str | None
+    embedded: Any = None  # the EmbeddedPair when the kit started it
+
+
+@pytest.fixture(scope="session")
+def fiwano_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    return fiwano_run(pytestconfig).config
+
+
+@pytest.fixture(scope="session")
+def fiwano_profile(fiwano_config: SuiteConfig) -> dict[str, Any]:
+    """The numbers of the active profile (contract/profiles/<name>.yaml); tests never use literals."""
+    from contract import load_profile
+
+    return load_profile(fiwano_config.profile)
+
+
+@pytest.fixture(scope="session")
+def claimed_level(pytestconfig: pytest.Config) -> str:
+    return fiwano_run(pytestconfig).claimed_level()
+
+
+@pytest.fixture(scope="session")
+def fiwano_sink_server(fiwano_config: SuiteConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
+    """The HTTPS sink of this process (one per xdist worker); its CA is ``<ca_dir>/kit-ca.pem``."""
+    ca_dir = fiwano_config.sink_ca_dir or tmp_path_factory.mktemp("fiwano-sink-ca")
+    sink = Sink(Path(ca_dir), host=fiwano_config.sink_host, public_url=fiwano_config.sink_url,
+                default_timeout=fiwano_config.delivery_timeout, default_quiet=fiwano_config.quiet_seconds)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def fiwano_target(fiwano_config: SuiteConfig, fiwano_sink_server: Sink,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """The target; without ``--fiwano-target`` the embedded simulator + reference pair (per xdist worker)."""
+    if not fiwano_config.embedded:
+        yield Target(url=fiwano_config.target, simulator_url=fiwano_config.simulator,
+                     harness_url=fiwano_config.harness_url)
+        return
+    from fiwano_conformance.embedded import start_pair
+
+    workdir = tmp_path_factory.mktemp("fiwano-embedded")
+    pair = start_pair(workdir=workdir, webhook_ca_file=fiwano_sink_server.ca_file,
+                      allow_webhook_hosts=sorted({fiwano_sink_server.public_host, fiwano_sink_server.host}),
+                      profile=fiwano_config.profile)
+    try:
+        yield Target(url=pair.target_url, simulator_url=pair.simulator_url, harness_url=pair.harness_url,
+                     embedded=pair)
+    finally:
+        pair.stop()
+
+
+@pytest.fixture(scope="session")
+def _simulator_session(fiwano_target: Target, claimed_level: str) -> Any:
+    if not fiwano_target.simulator_url:
+        missing_prerequisite(f"the run claims the {claimed_level} level but no simulator URL is configured "
+                             "(--fiwano-simulator / FIWANO_SIMULATOR)")
+    from simulator.client import SimulatorClient
+
+    client = SimulatorClient(fiwano_target.simulator_url)
+    try:
+        client.health()
+    except Exception as exc:
+        missing_prerequisite(f"the simulator at {fiwano_target.simulator_url} does not answer its health check: {exc!r}")
+    return client
+
+
+@pytest.fixture
+def simulator(_simulator_session: Any) -> Any:
+    """The simulator's control client (simulator.client.SimulatorClient)."""
+    return _simulator_session
+
+
+@pytest.fixture(scope="session")
+def _harness_health(fiwano_target: Target) -> str | None:
+    """None when the harness answers; otherwise why not (checked once per session)."""
+    if not fiwano_target.harness_url:
+        return "no harness URL"
+    client = HarnessClient(fiwano_target.harness_url)
+    try:
+        data = client.health()
+        if data.get("test_mode") is not True:
+            return f"{fiwano_target.harness_url}/harness/health does not report test_mode true: {data!r}"
+        return None
+    except Exception as exc:
+        return f"{fiwano_target.harness_url}/harness/health failed: {exc}"
+    finally:
+        client.close()
+
+
+# ------------------------------------------------------------------------------------------- per test
+
+
+@pytest.fixture
+def evidence(request: pytest.FixtureRequest) -> Evidence:
+    """The evidence of this test; attached to its report on failure by the plugin."""
+    ev = Evidence(nodeid=request.node.nodeid)
+    request.node.stash[EVIDENCE_KEY] = ev
+    return ev
+
+
+@pytest.fixture
+def cleanups(evidence: Evidence) -> Iterator[list[Callable[[], Any]]]:
+    """Callables run after the test, last registered first; a failing cleanup is noted, not raised."""
+    todo: list[Callable[[], Any]] = []
+    yield todo
+    for action in reversed(todo):
+        try:
+            action()
+        except Exception as exc:
+            evidence.note(f"cleanup {getattr(action, '__name__', action)!r} failed: {exc!r}")
+
+
+@pytest.fixture
+def rng(fiwano_config: SuiteConfig, request: pytest.FixtureRequest) -> random.Random:
+    """A random generator seeded from ``--fiwano-seed`` and the test id: reproducible data per test."""
+    return random.Random(f"{fiwano_config.seed}:{request.node.nodeid}")
+
+
+@pytest.fixture
+def harness(fiwano_target: Target, _harness_health: str | None, claimed_level: str, evidence: Evidence,
+            cleanups: list) -> HarnessClient:
+    """The target's harness API client; a claimed controlled level with a broken harness fails the test."""
+    if _harness_health is not None:
+        missing_prerequisite(f"the run claims the {claimed_level} level but the harness API is not usable: "
+                             f"{_harness_health}")
+    client = HarnessClient(fiwano_target.harness_url, evidence)
+    cleanups.append(client.close)
+    return client
+
+
+@dataclass
+class Account:
+    """A Fiwano account of the target and a REST client holding its API key."""
+
+    account_id: str | None
+    api_key: str
+    client: FiwanoClient
+    tier: str | None = None
+    subscription_status: str | None = None
+    key_id: str | None = None
+    _harness: HarnessClient | None = field(default=None, repr=False)
+
+    def new_key(self) -> tuple[str, str]:
+        """Mint another key of this account through the harness: (api_key, key_id)."""
+        if self._harness is None or self.account_id is None:
+            missing_prerequisite("minting an extra API key needs the harness API (controlled level)")
+        data = self._harness.create_key(self.account_id)
+        return data["api_key"], data["key_id"]
+
+    def revoke_key(self, key_id: str) -> None:
+        if self._harness is None:
+            missing_prerequisite("revoking an API key needs the harness API (controlled level)")
+        self._harness.revoke_key(key_id)
+
+
+@pytest.fixture
+def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_target: Target,
+            _harness_health: str | None, claimed_level: str, evidence: Evidence,
+            cleanups: list) -> Callable[..., Account]:
+    """Factory: ``account(tier="pro", subscription_status="active", source=None) -> Account``.
+
+    With the harness (controlled level) each call creates a fresh account. At the api level without a
+    harness, the configured ``--fiwano-api-key`` keys are handed out in order (tier and status are then
+    whatever those accounts have); running out of keys is a missing prerequisite.
+    """
+    use_harness = LEVEL_ORDER[claimed_level] >= LEVEL_ORDER["controlled"] or not fiwano_config.api_keys
+    handed_out = 0
+
+    def make(tier: str = "pro", subscription_status: str = "active", source: str | None = None) -> Account:
+        nonlocal handed_out
+        if use_harness:
+            if _harness_health is not None:
+                missing_prerequisite(
+                    f"an account is needed and there is neither a usable harness ({_harness_health}) nor "
+                    "enough --fiwano-api-key keys")
+            harness = request.getfixturevalue("harness")
+            data = harness.create_account(tier=tier, subscription_status=subscription_status, source=source)
+            client = FiwanoClient(fiwano_target.url, data["api_key"], evidence)
+            cleanups.append(client.close)
+            return Account(data["account_id"], data["api_key"], client, tier, subscription_status,
+                           data.get("key_id"), harness)
+        keys = fiwano_config.api_key_values()
+        if handed_out >= len(keys):
+            missing_prerequisite(f"this test needs {handed_out + 1} account(s); give that many "
+                                 "--fiwano-api-key keys (of different accounts) or a harness")
+        key = keys[handed_out]
+        handed_out += 1
+        client = FiwanoClient(fiwano_target.url, key, evidence)
+        cleanups.append(client.close)
+        return Account(None, key, client)
+
+    return make
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, simulator: Any, evidence: Evidence,
+          cleanups: list) -> Callable[..., Any]:
+    """Factory: ``world("whatsapp", "facebook", ...) -> World`` seeded in the simulator, deleted after the test.
+
+    The world's journal is the south evidence of the test.
+    """
+
+    def make(*channels: str, label: str | None = None) -> Any:
+        created = simulator.create_world(list(channels), label=label or request.node.nodeid[-120:])
+        register_secret(getattr(created, "user_access_token", None))
+        for asset in created.assets:
+            register_secret(getattr(asset, "access_token", None))
+        world_id = created.world_id
+        evidence.add_south(f"simulator world {world_id} journal",
+                           lambda: render_journal(simulator.journal(world_id)))
+        cleanups.append(lambda: simulator.delete_world(world_id))
+        return created
+
+    return make
+
+
+@dataclass
+class Channel:
+    """A channel of an account, wired to a simulator asset."""
+
+    id: str
+    channel_type: str
+    account: Account
+    world: Any
+    asset: Any
+    data: dict[str, Any]
+
+    @property
+    def client(self) -> FiwanoClient:
+        return self.account.client
+
+
+@pytest.fixture
+def channel(request: pytest.FixtureRequest, evidence: Evidence, cleanups: list) -> Callable[..., Channel]:
+    """Factory: ``channel(account, channel_type, world=None) -> Channel`` connected through the harness.
+
+    Without ``world`` a one-asset world is seeded. The channel is deleted (soft) after the test.
+    Connecting goes through the harness (``POST /harness/accounts/{id}/channels``) until the kit drives
+    the OAuth connect flow.
+    """
+
+    def make(account: Account, channel_type: str, world: Any = None) -> Channel:
+        if account._harness is None or account.account_id is None:
+            missing_prerequisite("connecting a channel needs the harness API (controlled level) until the kit "
+                                 "drives the OAuth connect flow")
+        seeded = world if world is not None else request.getfixturevalue("world")(channel_type)
+        asset = seeded.asset(channel_type)
+        data = account._harness.connect_channel(
+            account.account_id, channel_type, asset.asset_id, asset.access_token,
+            waba_id=getattr(asset, "waba_id", None), page_id=getattr(asset, "page_id", None))
+        channel_id = data.get("id") or data.get("channel_id")
+        if not channel_id:
+            raise HarnessError(f"harness connect channel: no id in {data!r}")
+        client = account.client
+
+        def delete() -> None:
+            client.delete_channel(channel_id)
+
+        cleanups.append(delete)
+        return Channel(channel_id, channel_type, account, seeded, asset, data)
+
+    return make
+
+
+class SinkFactory:
+    """``sink(*script) -> Endpoint``: a fresh ``/hooks/<uuid>`` endpoint of the HTTPS sink for this test."""
+
+    def __init__(self, server: Sink, evidence: Evidence, cleanups: list) -> None:
+        self.server = server
+        self._evidence = evidence
+        self._cleanups = cleanups
+
+    def __call__(self, *script: Action) -> Endpoint:
+        endpoint = self.server.endpoint(*script)
+        self._evidence.add_east(f"sink endpoint {endpoint.path}", endpoint.evidence)
+        self._cleanups.append(endpoint.close)
+        return endpoint
+
+    @property
+    def ca_file(self) -> Path:
+        return self.server.ca_file
+
+
+@pytest.fixture
+def sink(fiwano_sink_server: Sink, evidence: Evidence, cleanups: list) -> SinkFactory:
+    return SinkFactory(fiwano_sink_server, evidence, cleanups)
