@@ -1,7 +1,15 @@
 """``fiwano-conformance run``: the main job.
 
 Runs the conformance suites with pytest in a child process (against the embedded pair unless a target is
-given), writes the results into a directory and prints the verdict, the counts and where the results are.
+given) with the results collector loaded (``-p reports.collector``), so that every run writes, by default,
+into the results directory (``--results``, default ``fiwano-results``):
+
+* ``results.json`` (validates against reports/results_schema.json), ``report.html`` (self-contained),
+  ``junit.xml`` (enriched with the kit's statuses) and ``repro/`` (one replay bundle per failed test);
+
+then prints the verdict, the counts, the score per level and where each output is (docs/reports.md).
+The verdict is the collector's (known failures and SHOULD-only failures taken into account); the
+junit counts are the fallback when the collector wrote nothing.
 
 Exit codes (as CI consumers of conformance suites expect): 0 conformant, 1 non-conformant,
 2 configuration or harness error.
@@ -10,6 +18,7 @@ Exit codes (as CI consumers of conformance suites expect): 0 conformant, 1 non-c
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -39,7 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML file with the run's configuration")
     parser.add_argument("--level", choices=["api", "simulated", "controlled"], help="what the target claims")
     parser.add_argument("--profile", help="profile name or YAML path (default: default)")
-    parser.add_argument("--results", default="fiwano-results", help="directory for the results (default fiwano-results)")
+    parser.add_argument("--results", default="fiwano-results",
+                        help="directory for results.json, report.html, junit.xml and repro/ (default fiwano-results)")
+    parser.add_argument("--known-failures", metavar="FILE",
+                        help="YAML baseline of known failures: reported as xfail; an entry that passes is a failure")
     parser.add_argument("-q", "--quiet", action="store_true", help="only print the summary")
 
 
@@ -73,7 +85,10 @@ def count_junit(path: Path) -> Counts:
 
 def pytest_command(args: argparse.Namespace, results: Path) -> list[str]:
     command = [sys.executable, "-m", "pytest", "--pyargs", "suites", "-p", "no:cacheprovider",
-               f"--junitxml={results / 'junit.xml'}", "-o", "junit_family=xunit2"]
+               f"--junitxml={results / 'junit.xml'}", "-o", "junit_family=xunit2",
+               "-p", "reports.collector", f"--fiwano-results={results}"]
+    if getattr(args, "known_failures", None):
+        command.append(f"--fiwano-known-failures={Path(args.known_failures).resolve()}")
     for name, option in FORWARDED.items():
         value = getattr(args, name, None)
         if value:
@@ -91,9 +106,44 @@ def verdict(returncode: int, counts: Counts) -> int:
     return EXIT_ERROR
 
 
+def final_exit(returncode: int, counts: Counts, results_verdict: str | None) -> int:
+    """The exit code: pytest's own problems (usage, internal, interrupted) always win, then the verdict."""
+    if returncode not in (0, 1) or results_verdict is None:
+        return verdict(returncode, counts)
+    return {"conformant": EXIT_CONFORMANT, "not-conformant": EXIT_NON_CONFORMANT}.get(results_verdict, EXIT_ERROR)
+
+
+def _read_results(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def summary_lines(results: Path, data: dict | None) -> list[str]:
+    """Where each output is, and the score per level."""
+    lines = []
+    if data:
+        scores = [f"{s['level']} {s['score']} % ({s['passed']}/{s['judged']})" if s.get("score") is not None
+                  else f"{s['level']} not judged" for s in data.get("scores", [])]
+        lines.append("Scores: " + ", ".join(scores))
+        if data.get("stale_known_failures"):
+            lines.append(f"Stale known failures: {len(data['stale_known_failures'])} (see the report)")
+    lines.append(f"Results: {results}")
+    for name, what in (("report.html", "HTML report"), ("results.json", "machine-readable results"),
+                       ("junit.xml", "JUnit XML"), ("repro", "reproduction bundles")):
+        path = results / name
+        if path.exists():
+            extra = f" ({sum(1 for p in path.iterdir() if p.is_dir())} failed test(s))" if path.is_dir() else ""
+            lines.append(f"  {what + ':':<26}{path}{extra}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     results = Path(args.results).resolve()
     results.mkdir(parents=True, exist_ok=True)
+    for stale in ("results.json", "report.html", "junit.xml"):  # never report an earlier run's files
+        (results / stale).unlink(missing_ok=True)
     started = time.monotonic()
     completed = subprocess.run(pytest_command(args, results), check=False)
     elapsed = time.monotonic() - started
@@ -103,11 +153,19 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_ERROR
     counts = count_junit(junit)
-    code = verdict(completed.returncode, counts)
+    data = _read_results(results / "results.json")
+    code = final_exit(completed.returncode, counts, data.get("verdict") if data else None)
+    if data:
+        c = data["counts"]
+        counts = Counts(passed=c["pass"], failed=c["fail"], errors=c["error"],
+                        skipped=c["not-claimed"] + c["skip"] + c["xfail"])
     label = {EXIT_CONFORMANT: "CONFORMANT", EXIT_NON_CONFORMANT: "NOT CONFORMANT", EXIT_ERROR: "ERROR"}[code]
     print()
     print(f"Verdict: {label}")
+    detail = (f"{data['counts']['not-claimed']} not-claimed, {data['counts']['xfail']} xfail, "
+              f"{data['counts']['skip']} skipped" if data else f"{counts.skipped} skipped/not-claimed")
     print(f"Tests: {counts.passed} passed, {counts.failed} failed, {counts.errors} errors, "
-          f"{counts.skipped} skipped/not-claimed ({counts.total} in all, {elapsed:.1f} s)")
-    print(f"Results: {results}")
+          f"{detail} ({counts.total} in all, {elapsed:.1f} s)")
+    for line in summary_lines(results, data):
+        print(line)
     return code

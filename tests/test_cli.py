@@ -39,6 +39,70 @@ def test_run_forwards_options_and_extra_args_to_pytest(tmp_path):
     assert f"--junitxml={tmp_path / 'junit.xml'}" in command
 
 
+def test_run_loads_the_results_collector_by_default(tmp_path):
+    args = cli.build_parser().parse_args(["run", "--known-failures", "known.yaml"])
+    args.extra = []
+    command = run_cmd.pytest_command(args, tmp_path)
+    assert command[command.index("reports.collector") - 1] == "-p"
+    assert f"--fiwano-results={tmp_path}" in command
+    assert any(part.startswith("--fiwano-known-failures=") and part.endswith("known.yaml") for part in command)
+    assert args.results == "fiwano-results"
+
+
+def test_the_collector_verdict_decides_the_exit_code():
+    counts = run_cmd.Counts(passed=3, failed=1)
+    # every failure is a known one: pytest says 1, the kit says conformant
+    assert run_cmd.final_exit(1, counts, "conformant") == run_cmd.EXIT_CONFORMANT
+    # a baselined test that passes now: pytest says 0, the kit says not conformant
+    assert run_cmd.final_exit(0, run_cmd.Counts(passed=3), "not-conformant") == run_cmd.EXIT_NON_CONFORMANT
+    assert run_cmd.final_exit(1, counts, "error") == run_cmd.EXIT_ERROR
+    # usage errors and interruptions are never overridden; no results.json falls back to the junit counts
+    assert run_cmd.final_exit(4, counts, "conformant") == run_cmd.EXIT_ERROR
+    assert run_cmd.final_exit(1, counts, None) == run_cmd.EXIT_NON_CONFORMANT
+
+
+def test_run_prints_where_every_output_is(tmp_path):
+    for name in ("report.html", "results.json", "junit.xml"):
+        (tmp_path / name).write_text("x")
+    (tmp_path / "repro" / "001-t").mkdir(parents=True)
+    data = {"scores": [{"level": "api", "score": 50.0, "passed": 1, "judged": 2},
+                       {"level": "controlled", "score": None, "passed": 0, "judged": 0}],
+            "stale_known_failures": ["a (b)"]}
+    lines = run_cmd.summary_lines(tmp_path, data)
+    assert lines[0] == "Scores: api 50.0 % (1/2), controlled not judged"
+    assert "Stale known failures: 1 (see the report)" in lines
+    text = "\n".join(lines)
+    for name in ("report.html", "results.json", "junit.xml"):
+        assert str(tmp_path / name) in text
+    assert f"{tmp_path / 'repro'} (1 failed test(s))" in text
+
+
+def test_run_writes_every_output_and_uses_the_collector_verdict(tmp_path, monkeypatch, capsys):
+    """run() end to end with the child pytest replaced: stale files are removed first, outputs are listed."""
+    import json
+    import subprocess
+
+    results = tmp_path / "out"
+    results.mkdir()
+    (results / "results.json").write_text("stale")
+
+    def fake_pytest(command, check):
+        assert "reports.collector" in command
+        (results / "junit.xml").write_text("<testsuite><testcase name='a'><failure/></testcase></testsuite>")
+        counts = {"pass": 0, "fail": 0, "error": 0, "not-claimed": 0, "xfail": 1, "skip": 0}
+        (results / "results.json").write_text(json.dumps({"verdict": "conformant", "counts": counts, "scores": []}))
+        (results / "report.html").write_text("<html></html>")
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setattr(run_cmd.subprocess, "run", fake_pytest)
+    args = cli.build_parser().parse_args(["run", "--results", str(results)])
+    args.extra = []
+    assert run_cmd.run(args) == run_cmd.EXIT_CONFORMANT
+    out = capsys.readouterr().out
+    assert "Verdict: CONFORMANT" in out and "1 xfail" in out
+    assert f"HTML report:              {results / 'report.html'}" in out
+
+
 def test_junit_counts_and_verdicts(tmp_path):
     junit = tmp_path / "junit.xml"
     junit.write_text(

@@ -1,0 +1,73 @@
+"""Enrichment of pytest's junit.xml: the kit's statuses and provenance, for JUnit consumers.
+
+pytest writes a valid xunit2 file but only knows passed/failed/skipped/error. CI dashboards that read
+JUnit should still see *why* a test was skipped (not-claimed vs a plain skip) and which requirement a
+failure breaks, so each ``testcase`` gets ``fiwano_status`` (and keeps the ``fiwano_req``/``fiwano_level``
+properties the suites plugin recorded), and the first ``testsuite`` gets the verdict and versions.
+Every text and attribute is redacted on the way (captured output may hold anything).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Iterable
+
+from reports.model import RunResults
+from reports.redact import redact
+
+
+def _nodeid(case: ET.Element) -> tuple[str, str]:
+    """(classname-derived path, name) of a testcase, to match against node ids."""
+    return case.get("classname", ""), case.get("name", "")
+
+
+def _matches(nodeid: str, classname: str, name: str) -> bool:
+    path, _, rest = nodeid.partition("::")
+    parts = rest.split("::")
+    if parts[-1] != name:
+        return False
+    expected = ".".join([path[:-3].replace("/", ".") if path.endswith(".py") else path, *parts[:-1]])
+    return expected == classname or expected.endswith("." + classname) or classname.endswith(expected)
+
+
+def _set_property(case: ET.Element, name: str, value: str) -> None:
+    props = case.find("properties")
+    if props is None:
+        props = ET.Element("properties")
+        case.insert(0, props)
+    for prop in props.findall("property"):
+        if prop.get("name") == name:
+            prop.set("value", value)
+            return
+    ET.SubElement(props, "property", name=name, value=value)
+
+
+def enrich_junit(path: Path, results: RunResults, secrets: Iterable[str] = ()) -> None:
+    secrets = list(secrets)
+    tree = ET.parse(path)
+    root = tree.getroot()
+    for element in root.iter():
+        if element.text:
+            element.text = redact(element.text, secrets)
+        for key, value in list(element.attrib.items()):
+            element.set(key, redact(value, secrets))
+    by_name: dict[str, list] = {}
+    for test in results.tests:
+        by_name.setdefault(test.nodeid.split("::")[-1], []).append(test)
+    for case in root.iter("testcase"):
+        classname, name = _nodeid(case)
+        test = next((t for t in by_name.get(name, []) if _matches(t.nodeid, classname, name)), None)
+        if test is None:
+            continue
+        _set_property(case, "fiwano_status", test.status)
+        if test.requirements:
+            _set_property(case, "fiwano_req", " ".join(test.requirements))
+        if test.known_failure:
+            _set_property(case, "fiwano_known_failure", test.known_failure)
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    if suite is not None:
+        for name, value in (("fiwano_verdict", results.verdict), ("fiwano_kit_version", str(results.versions.get("kit"))),
+                            ("fiwano_seed", str(results.seeds.get("fiwano_seed")))):
+            _set_property(suite, name, value)
+    tree.write(path, encoding="utf-8", xml_declaration=True)
