@@ -93,6 +93,9 @@ def _crash_message(report: Any) -> str:
     return message.splitlines()[0] if message else ""
 
 
+KIT_ERROR_PROPERTY = "fiwano_kit_error"  # set by suites/plugin.py when SimulatorError/HarnessError/... broke a test
+
+
 def phase_status(report: Any) -> tuple[str, str] | None:
     """(status, message) that one phase report decides, or None when it decides nothing (a passing phase)."""
     wasxfail = getattr(report, "wasxfail", None)
@@ -103,6 +106,8 @@ def phase_status(report: Any) -> tuple[str, str] | None:
         return (NOT_CLAIMED if reason.startswith(NOT_CLAIMED_PREFIX) else SKIP), reason
     if report.failed:
         message = _crash_message(report)
+        if any(name == KIT_ERROR_PROPERTY for name, _ in (report.user_properties or [])):
+            return ERROR, message  # the kit's own helper broke (simulator, harness, launcher), not the target
         if report.when == "call":
             return FAIL, message
         # setup/teardown: the harness broke - unless a claimed level's prerequisite is missing (gaps stay red)

@@ -11,9 +11,9 @@ from reports.model import (KnownFailure, RunResults, apply_known_failures, parse
 from tests.reports.conftest import CATALOGUE, make_test, sample_tests
 
 
-def report(when="call", outcome="passed", longrepr=None, wasxfail=None):
+def report(when="call", outcome="passed", longrepr=None, wasxfail=None, user_properties=()):
     fields = dict(when=when, outcome=outcome, longrepr=longrepr, passed=outcome == "passed",
-                  failed=outcome == "failed", skipped=outcome == "skipped")
+                  failed=outcome == "failed", skipped=outcome == "skipped", user_properties=list(user_properties))
     if wasxfail is not None:
         fields["wasxfail"] = wasxfail
     return SimpleNamespace(**fields)
@@ -30,6 +30,9 @@ def report(when="call", outcome="passed", longrepr=None, wasxfail=None):
     (report(when="setup", outcome="skipped", longrepr=("f.py", 1, "Skipped: no media on this channel")), "skip"),
     (report(outcome="skipped", longrepr=("f.py", 1, "reason"), wasxfail="known bug"), "xfail"),
     (report(outcome="passed", wasxfail="known bug"), "fail"),  # XPASS: an expected failure that passes
+    # the kit's own helper broke during the call (suites/plugin.py marks it): error, not a target failure
+    (report(outcome="failed", longrepr="HarnessError: 500", user_properties=[("fiwano_kit_error", "HarnessError")]),
+     "error"),
 ])
 def test_phase_reports_map_onto_the_kit_statuses(phase, expected):
     decided = phase_status(phase)
