@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "requirements": ("fiwano_conformance.requirements_cmd", "list requirements and the tests that cover them"),
     "load": ("fiwano_conformance.load_cmd", "run a Locust load profile with pass/fail gates"),
     "report": ("fiwano_conformance.report_cmd", "render or compare conformance results"),
+    "selftest": ("fiwano_conformance.selftest_cmd", "prove the suites: mutants must be killed; hunt flaky tests"),
 }
 
 

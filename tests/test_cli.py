@@ -117,3 +117,14 @@ def test_junit_counts_and_verdicts(tmp_path):
     assert run_cmd.verdict(1, run_cmd.Counts(passed=3, failed=1)) == run_cmd.EXIT_NON_CONFORMANT
     assert run_cmd.verdict(4, run_cmd.Counts()) == run_cmd.EXIT_ERROR
     assert run_cmd.verdict(5, run_cmd.Counts()) == run_cmd.EXIT_ERROR
+
+
+def test_selftest_flake_lists_failed_and_errored_cases(tmp_path):
+    from fiwano_conformance import selftest_cmd
+
+    junit = tmp_path / "run.xml"
+    junit.write_text("<testsuites><testsuite><testcase classname='suites.test_a' name='ok'/>"
+                     "<testcase classname='suites.test_a' name='bad'><failure/></testcase>"
+                     "<testcase classname='suites.test_b' name='broken'><error/></testcase></testsuite></testsuites>")
+    assert selftest_cmd._failures(junit) == ["suites.test_a::bad", "suites.test_b::broken"]
+    assert selftest_cmd._failures(tmp_path / "missing.xml") == ["<no junit.xml: the run itself broke>"]
