@@ -38,6 +38,7 @@ from reference.relay import RelaySender, RelayService
 from reference.repos.accounts import AccountRepository, ApiKeyRepository
 from reference.repos.channels import ChannelRepository
 from reference.repos.connect import RedirectRepository, SetupRepository
+from reference.repos.media_jobs import MediaJobRepository
 from reference.oauth import MetaOAuth
 from reference.profiles import ProfileService
 from reference.templates import TemplateService
@@ -122,12 +123,28 @@ async def _noop(item: Any) -> None:
     return None
 
 
+def persistent_offset_clock(db: Database) -> OffsetClock:
+    """Test mode: the harness clock with its offset kept in the database, so that virtual time does not jump
+    back when the process restarts (due times and deadlines stored before a crash stay where they were)."""
+    db.execute("CREATE TABLE IF NOT EXISTS harness_clock (id INTEGER PRIMARY KEY CHECK (id = 1),"
+               " offset_seconds REAL NOT NULL)")
+    row = db.one("SELECT offset_seconds FROM harness_clock WHERE id = 1")
+    clock = OffsetClock(row[0] if row else 0.0)
+
+    def save() -> None:
+        db.execute("INSERT INTO harness_clock (id, offset_seconds) VALUES (1, ?) ON CONFLICT(id) DO UPDATE"
+                   " SET offset_seconds = MAX(offset_seconds, excluded.offset_seconds)", (clock.offset,))
+
+    clock.add_listener(save)
+    return clock
+
+
 def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
                      meta_transport: httpx.AsyncBaseTransport | None = None,
                      webhook_transport: httpx.AsyncBaseTransport | None = None) -> Components:
     profile = contract.load_profile(settings.profile)
-    clock = clock or (OffsetClock() if settings.test_mode else RealClock())
     db = Database(settings.db_path)
+    clock = clock or (persistent_offset_clock(db) if settings.test_mode else RealClock())
     accounts = AccountRepository(db, clock)
     api_keys = ApiKeyRepository(db, clock)
     channels = ChannelRepository(db, clock)
@@ -153,8 +170,9 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     media_repo = MediaRepository(db, clock)
     media_service = MediaService(repo=media_repo, meta=meta, clock=clock, public_url=settings.public_url,
                                  ttl_seconds=profile["media_ttl_seconds"], max_bytes=profile["media_max_bytes"])
+    media_jobs = MediaJobRepository(db, clock)
     inbound = InboundService(channels=channels, messages=messages, accounts=accounts, relay=relay, clock=clock,
-                             media_handler=media_service.handle)
+                             media_handler=media_service.handle, media_jobs=media_jobs, wake=dispatcher.wake)
     channel_service = ChannelService(channels=channels, accounts=accounts, meta=meta, clock=clock,
                                      allow_webhook_hosts=allow_hosts,
                                      token_lifetime_seconds=profile["token_lifetime_seconds"],
@@ -167,6 +185,11 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     dispatcher.add_queue(WorkQueue(
         name="send", claim_due=messages.claim_due, run=sending.retry, next_due_at=messages.next_due_at,
         on_crash=sending.on_crash, release_stuck=messages.release_stuck_sending))
+    dispatcher.add_queue(WorkQueue(
+        name="inbound-media", claim_due=media_jobs.claim_due, run=inbound.run_media_job,
+        next_due_at=media_jobs.next_due_at,
+        on_crash=lambda job: media_jobs.retry_at(job.message_id, clock.now() + relay.next_delay(0)),
+        release_stuck=media_jobs.release_stuck))
     dispatcher.add_queue(WorkQueue(
         name="media-expiry", claim_due=media_repo.purge_expired, run=_noop, next_due_at=media_repo.next_expiry,
         on_crash=lambda item: None, release_stuck=lambda: None))

@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS deliveries_by_account ON deliveries(account_id, state);
+CREATE INDEX IF NOT EXISTS deliveries_by_message ON deliveries(message_id);
 CREATE TABLE IF NOT EXISTS delivery_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id TEXT NOT NULL,
@@ -160,6 +161,14 @@ CREATE TABLE IF NOT EXISTS media (
     error TEXT,
     created_at REAL NOT NULL,
     expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inbound_media_jobs (   -- Pro media whose download (then relay) is still to run
+    message_id TEXT PRIMARY KEY,
+    channel_id TEXT NOT NULL,
+    item TEXT NOT NULL,                 -- JSON: the parsed inbound message (media id / attachment URL ...)
+    state TEXT NOT NULL,                -- pending | running
+    next_attempt_at REAL NOT NULL,
+    created_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS profile_cache (
     channel_id TEXT NOT NULL,

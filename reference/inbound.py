@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reference.clock import Clock
 from reference.relay import RelayService
 from reference.repos.accounts import AccountRepository
 from reference.repos.channels import Channel, ChannelRepository
+from reference.repos.media_jobs import MediaJob, MediaJobRepository
 from reference.repos.messages import STATUS_RANK, Message, MessageRepository
 
 log = logging.getLogger("reference.inbound")
@@ -173,7 +174,8 @@ MediaHandler = Callable[[Channel, Message, InboundMessage], Awaitable[dict[str, 
 class InboundService:
     def __init__(self, *, channels: ChannelRepository, messages: MessageRepository, accounts: AccountRepository,
                  relay: RelayService, clock: Clock, media_handler: MediaHandler | None = None,
-                 status_tolerance_seconds: float = 2.0) -> None:
+                 status_tolerance_seconds: float = 2.0, media_jobs: MediaJobRepository | None = None,
+                 wake: Callable[[], None] = lambda: None) -> None:
         self.channels = channels
         self.messages = messages
         self.accounts = accounts
@@ -181,6 +183,8 @@ class InboundService:
         self.clock = clock
         self.media_handler = media_handler
         self.tolerance = status_tolerance_seconds
+        self.media_jobs = media_jobs  # durable downloads; without it the caller runs complete_media itself
+        self.wake = wake
 
     def channel_for(self, channel_type: str, asset_id: str) -> Channel | None:
         found = self.channels.find_by_asset(channel_type, asset_id)
@@ -201,7 +205,8 @@ class InboundService:
     def handle(self, payload: Any) -> list[tuple[Channel, Message, InboundMessage]]:
         """Synchronous part (inside the webhook request): save, update, persist deliveries.
 
-        Returns Pro media messages whose download must run in the background.
+        Returns Pro media messages whose download the caller must run in the background (only without a
+        durable media job queue: with one, the download is a persisted job run by the dispatcher).
         """
         pending_media: list[tuple[Channel, Message, InboundMessage]] = []
         for event in parse_meta_webhook(payload):
@@ -218,6 +223,12 @@ class InboundService:
         return pending_media
 
     def _on_message(self, channel: Channel, item: InboundMessage):
+        # the saved message and what it leads to (a delivery, or a media job) are committed together: a crash
+        # in between would leave a message that a resent webhook skips as a duplicate, never relayed
+        with self.messages.db.transaction():
+            return self._save_message(channel, item)
+
+    def _save_message(self, channel: Channel, item: InboundMessage):
         data = self.base_data(item)
         account = self.accounts.get(channel.account_id)
         pro = account is not None and self.accounts.effective(account).tier == "pro"
@@ -239,6 +250,10 @@ class InboundService:
             log.info("duplicate inbound %s ignored", item.meta_id)
             return None
         if kind == "media" and pro and self.media_handler is not None:
+            if self.media_jobs is not None:
+                self.media_jobs.create(message.id, channel.id, asdict(item))
+                self.wake()
+                return None
             return channel, message, item
         if kind == "media" and pro:
             data.update({"type": self.media_type(item)})
@@ -246,7 +261,19 @@ class InboundService:
                         message_id=message.id)
         return None
 
-    async def complete_media(self, channel: Channel, message: Message, item: InboundMessage) -> None:
+    async def run_media_job(self, job: MediaJob) -> None:
+        """One claimed media job: download, then relay and drop the job in one transaction."""
+        assert self.media_jobs is not None
+        channel = self.channels.get(job.channel_id)
+        message = self.messages.get(job.message_id)
+        if channel is None or message is None:
+            self.media_jobs.delete(job.message_id)
+            return
+        await self.complete_media(channel, message, InboundMessage(**job.item),
+                                  done=lambda: self.media_jobs.delete(job.message_id))
+
+    async def complete_media(self, channel: Channel, message: Message, item: InboundMessage,
+                             done: Callable[[], None] | None = None) -> None:
         assert self.media_handler is not None
         data = dict(message.data or self.base_data(item))
         try:
@@ -254,9 +281,12 @@ class InboundService:
         except Exception:  # noqa: BLE001 - the message is still relayed, with the error
             log.exception("media handling failed for %s", message.id)
             data.update({"type": self.media_type(item), "media": None})
-        self.messages.update_inbound_data(message.id, data)
-        self.relay.emit(channel, "message.received", data, timestamp=item.timestamp or self.clock.now(),
-                        message_id=message.id)
+        with self.messages.db.transaction():
+            self.messages.update_inbound_data(message.id, data)
+            self.relay.emit(channel, "message.received", data, timestamp=item.timestamp or self.clock.now(),
+                            message_id=message.id)
+            if done is not None:
+                done()
 
     # statuses -------------------------------------------------------------------------------------------
     def _on_status(self, channel: Channel, update: StatusUpdate) -> None:
@@ -274,7 +304,8 @@ class InboundService:
         if not update.meta_ids and update.watermark is not None and update.peer:
             targets = self.messages.outbound_to_peer(channel.id, update.peer, until=update.watermark + self.tolerance)
         for message in sorted(targets, key=lambda m: m.created_at):
-            self.apply_status(channel, message, update.status, update.timestamp, update.errors)
+            with self.messages.db.transaction():  # the new status and its event together (see _on_message)
+                self.apply_status(channel, message, update.status, update.timestamp, update.errors)
 
     def apply_status(self, channel: Channel, message: Message, status: str, timestamp: float | None,
                      errors: list[dict[str, Any]] | None = None) -> None:

@@ -86,9 +86,20 @@ class MetaOAuth:
             "grant_type": "fb_exchange_token", "client_id": self.app_id, "client_secret": self.app_secret,
             "fb_exchange_token": token})
         if not result.ok or not isinstance(result.data, dict) or not isinstance(result.data.get("access_token"), str):
+            if not result.transient and await self._never_expires(token):
+                # Page (and system-user) tokens cannot be exchanged with fb_exchange_token, and need not be:
+                # Meta says they never expire. The token stays; only its next check moves forward.
+                return token, None
             raise OAuthError(result.error_message or "Meta returned no access token", transient=result.transient)
         expires_in = result.data.get("expires_in")
         return result.data["access_token"], float(expires_in) if isinstance(expires_in, (int, float)) else None
+
+    async def _never_expires(self, token: str) -> bool:
+        """debug_token says the token is valid and has no expiry (expires_at 0): a Page/system-user token."""
+        result = await self.meta.request("GET", self.meta.path("debug_token"), f"{self.app_id}|{self.app_secret}",
+                                         params={"input_token": token})
+        data = result.data.get("data") if result.ok and isinstance(result.data, dict) else None
+        return isinstance(data, dict) and data.get("is_valid") is True and data.get("expires_at") == 0
 
     async def discover(self, channel_type: str, user_token: str) -> dict[str, Any]:
         """Find the asset the user granted: {channel_type, asset_id, access_token, waba_id?, page_id?}."""

@@ -171,6 +171,16 @@ class RelayService:
         if account is None or not self.accounts.effective(account).is_active:
             self.deliveries.hold(delivery.id)  # relay is blocked by billing; released on reactivation
             return
+        deadline = delivery.deadline_at if delivery.deadline_at is not None else delivery.created_at + self.deadline_seconds
+        if delivery.attempts > 0 and started > deadline:
+            # a retry that became due but could only run after the deadline (a busy or paused scheduler, a
+            # restart) is not made: no attempt later than the deadline after the first one
+            error = delivery.last_error or "retry deadline passed"
+            log.warning("delivery %s abandoned: deadline passed before retry %d", delivery.id, attempt_no)
+            self.deliveries.mark_failed(delivery.id, delivery.attempts, delivery.last_status, error)
+            self._notify(delivery, "relay_failed", f"Webhook delivery {delivery.id} ({delivery.event}) abandoned "
+                                                   f"after {delivery.attempts} attempts: {error}")
+            return
         outcome = await self.sender.send(channel.webhook_url, delivery.body, channel.webhook_secret,
                                          delivery.event, delivery.id)
         finished = self.clock.now()
@@ -181,7 +191,6 @@ class RelayService:
             return
         retries_done = attempt_no - 1
         next_at = finished + self.next_delay(retries_done)
-        deadline = delivery.deadline_at if delivery.deadline_at is not None else delivery.created_at + self.deadline_seconds
         if retries_done >= self.max_retries or next_at > deadline:
             log.warning("delivery %s abandoned after %d attempts: %s", delivery.id, attempt_no, outcome.error)
             self.deliveries.mark_failed(delivery.id, attempt_no, outcome.status, outcome.error)

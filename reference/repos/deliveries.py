@@ -28,6 +28,15 @@ class Delivery:
     last_error: str | None
 
 
+# Events of one message reach the customer in the order they were created (delivered before read, even when
+# both are emitted at once or the first one is being retried): a delivery waits while an earlier delivery of
+# the same message is still on its way (pending, sending or held). One that failed for good no longer blocks.
+_NOT_BEHIND = (
+    " AND (d.message_id IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.message_id = d.message_id"
+    " AND e.channel_id = d.channel_id AND e.state IN ('pending', 'sending', 'held')"
+    " AND (e.created_at < d.created_at OR (e.created_at = d.created_at AND e.rowid < d.rowid))))")
+
+
 def _delivery(row) -> Delivery:
     values = dict(row)
     values["body"] = bytes(values["body"])
@@ -70,8 +79,8 @@ class DeliveryRepository:
     def claim_due(self, now: float, limit: int = 50) -> list[Delivery]:
         with self.db.transaction():
             rows = self.db.all(
-                "SELECT * FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?"
-                " ORDER BY next_attempt_at LIMIT ?", (now, limit))
+                "SELECT * FROM deliveries AS d WHERE state = 'pending' AND next_attempt_at <= ?" + _NOT_BEHIND +
+                " ORDER BY next_attempt_at, created_at, rowid LIMIT ?", (now, limit))
             for row in rows:
                 self.db.execute("UPDATE deliveries SET state = 'sending' WHERE id = ?", (row["id"],))
         return [_delivery(r) for r in rows]
@@ -80,7 +89,7 @@ class DeliveryRepository:
         self.db.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'sending'")
 
     def next_due_at(self) -> float | None:
-        row = self.db.one("SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'")
+        row = self.db.one("SELECT MIN(next_attempt_at) FROM deliveries AS d WHERE state = 'pending'" + _NOT_BEHIND)
         return row[0] if row else None
 
     def record_attempt(self, delivery_id: str, attempt_no: int, started_at: float, finished_at: float,

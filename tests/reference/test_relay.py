@@ -202,3 +202,34 @@ def test_slow_endpoint_does_not_delay_meta_answer(tmp_path, fake_meta):
         assert len(ctx.comps.deliveries.list()) == 1  # persisted before the answer
         ctx.settle()
         assert len(slow.requests) == 1
+
+
+def test_no_attempt_after_the_deadline_even_when_a_retry_runs_late(ctx):
+    """RELAY-RETRY-DEADLINE: a retry that could only run after 20 minutes (late scheduler) is not made."""
+    _setup(ctx)
+    ctx.sink.script = [500] * 10
+    ctx.meta_webhook(wa_text("1001", "15551234", "late retries"))
+    for _ in range(2):
+        ctx.advance(480)  # each retry runs late, but within the deadline
+    assert len(ctx.sink.requests) == 3
+    ctx.advance(480)  # the next retry became due at 1080 s but would run at 1440 s > 1200 s
+    assert len(ctx.sink.requests) == 3
+    (delivery,) = ctx.comps.deliveries.list()
+    assert delivery.state == "failed" and delivery.attempts == 3
+
+
+def test_events_of_one_message_keep_their_order_while_the_first_is_retried(ctx):
+    """A read must not overtake the delivered of the same message (Instagram emits both at once)."""
+    from tests.reference.fake_meta import page_event
+
+    account = ctx.account()
+    channel = ctx.connect(account, "instagram")
+    ctx.hook(account, channel, ["message.delivered", "message.read"])
+    sent = ctx.api("POST", "/messages/send", account,
+                   json={"channel_id": channel["id"], "recipient": "88", "text": "hi"}).json()
+    mid = ctx.comps.messages.get(sent["message_id"]).meta_message_id
+    ctx.sink.script = [500]
+    ctx.meta_webhook(page_event("instagram", "4001", "88", {"read": {"mid": mid}}))
+    assert [b["event"] for b in ctx.sink.bodies()] == ["message.delivered"]
+    ctx.advance(30)
+    assert [b["event"] for b in ctx.sink.bodies()] == ["message.delivered", "message.delivered", "message.read"]

@@ -188,3 +188,19 @@ def test_oauth_connect_flow(env, channel_type):
     assert exchanged.status_code == 200, exchanged.text
     assert exchanged.json()["channel_type"] == channel_type
     assert exchanged.json()["channel_id"]
+
+
+@pytest.mark.parametrize("channel_type", ["facebook", "instagram", "whatsapp"])
+def test_never_expiring_asset_token_survives_the_refresh(env, channel_type):
+    """Page/system-user tokens cannot be exchanged with fb_exchange_token (the simulator refuses, as Meta does)
+    but never expire (debug_token expires_at 0): the refresh must keep the channel active, not deactivate it."""
+    sim = env["sim"]
+    world = sim.create_world([channel_type])
+    account = _account(env)
+    channel = _connect(env, account, world, channel_type)
+    headers = {"X-API-Key": account["api_key"]}
+    first = channel["token_expires_at"]
+    assert env["ref"].post("/harness/clock/advance", json={"seconds": 53 * 86400 + 600}).status_code == 200
+    after = env["ref"].get(f"/api/v1/channels/{channel['id']}", headers=headers).json()
+    assert after["is_active"] is True, after
+    assert after["token_expires_at"] > first
