@@ -2,8 +2,11 @@
 
 Time rules (5-minute codes, 10-minute setup URLs, retry schedules over 20 minutes, 60-minute media,
 token refresh) are tested on virtual clocks: the target's through its harness API
-(``POST /harness/clock/advance``, controlled level) and the simulator's per world
-(``POST /_sim/worlds/{id}/clock/advance``). A test that uses this fixture needs the controlled level.
+(``POST /harness/clock/advance``, controlled level) and the simulator's global clock
+(``POST /_sim/clock/advance``), which every world follows. Both move by the same amount, so the two sides
+never drift apart: a world created after an earlier test moved time still agrees with the target about
+"now" (Messenger read watermarks, 24-hour windows and token expiry compare the two sides' times).
+A test that uses this fixture needs the controlled level.
 """
 
 from __future__ import annotations
@@ -29,12 +32,12 @@ class VirtualClock:
         return datetime.fromisoformat(data["now"].replace("Z", "+00:00"))
 
     def advance(self, seconds: float, worlds: Iterable[Any] = ()) -> None:
-        """Move the target's clock by ``seconds`` (the target runs everything that became due before it
-        answers) and each given world's simulator clock by the same amount."""
+        """Move the simulator's clock and the target's clock by ``seconds``; the target runs everything that
+        became due before it answers. ``worlds`` names the worlds the test relies on; they all follow the
+        simulator's global clock, so naming them changes nothing (it reads well at the call site)."""
         if seconds <= 0:
             raise ValueError(f"a clock only moves forward; got {seconds} s")
-        for world in worlds:
-            self._simulator.advance_clock(seconds, world_id=getattr(world, "world_id", world))
+        self._simulator.advance_clock(seconds)
         self._harness._ok(self._harness._send("POST", "/harness/clock/advance", json={"seconds": seconds}),
                           (200,), "advance clock")
 
