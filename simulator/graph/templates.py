@@ -21,8 +21,8 @@ from simulator.graph.context import GraphCall, GraphResult
 from simulator.world import Asset, World
 
 DAY = 86400
-NAME_RE = re.compile(r"^[a-z0-9_]{1,512}$")
-LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2,4})?$")
+NAME_RE = re.compile(r"[a-z0-9_]{1,512}")  # used with fullmatch: "$" would let a trailing newline in
+LANGUAGE_RE = re.compile(r"[a-z]{2,3}(_[A-Z]{2,4})?")
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 EDITABLE = ("APPROVED", "REJECTED", "PAUSED")
 MAX_TEMPLATES = 250
@@ -138,11 +138,11 @@ def _create(call: GraphCall, asset: Asset) -> GraphResult:
     p = call.params
     world = call.world
     name = p.get("name")
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise invalid("Template name may only contain lowercase letters, digits and underscores (max 512)",
                       message="(#100) Invalid parameter")
     language = p.get("language")
-    if not isinstance(language, str) or not LANGUAGE_RE.match(language):
+    if not isinstance(language, str) or not LANGUAGE_RE.fullmatch(language):
         raise invalid("Param language must be a language code such as en_US", message="(#100) Invalid parameter")
     category = _category(p.get("category"))
     fmt = _parameter_format(p.get("parameter_format"))

@@ -68,6 +68,7 @@ def test_named_parameters(sim, graph, world):
 
 @pytest.mark.parametrize("override,subcode", [
     ({"name": "Bad Name"}, None), ({"language": "english"}, None), ({"category": "SPAM"}, None),
+    ({"name": "order_ready\n"}, None), ({"language": "en_US\n"}, None),
     ({"components": []}, None), ({"components": "x"}, None),
     ({"components": [{"type": "BODY", "text": "x" * 1025}]}, None),
 ])
