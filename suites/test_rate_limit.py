@@ -1,0 +1,176 @@
+"""Rate limits: L requests per minute per API key (the profile's ``rate_limit``); 429 with ``{"detail"}`` and
+Retry-After beyond it, per key, without side effects, and served again once the window has passed.
+
+Spec: fiwano-api.md "Errors & Rate Limits / Rate Limits" and the 429 row of "HTTP Status Codes"; burst and
+pacing shapes from reliability-security.md §1.4. Every test burns a FRESH key (a new account or a new key of
+its own account), so no other test is throttled; time moves with the ``clock`` fixture, never by sleeping.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+
+import pytest
+
+from suites import expect
+from suites.data import user_id
+from suites.support_sending import meta_sends, open_window
+
+DELAY_SECONDS = re.compile(r"^[0-9]+$")
+
+
+def _limit(fiwano_profile) -> tuple[int, float]:
+    rate = fiwano_profile["rate_limit"]
+    return int(rate["requests"]), float(rate["window_seconds"])
+
+
+def _burst(client, count: int, api_key=None) -> list:
+    """``count`` cheap authenticated requests (GET /channels) as fast as possible; the answers in order."""
+    kwargs = {} if api_key is None else {"api_key": api_key}
+    return [client.request("GET", "/channels", **kwargs) for _ in range(count)]
+
+
+def _exhaust(client, limit: int, api_key=None):
+    """Spend a fresh key's budget: at most 2L + 1 requests, stopping at the first 429. Returns the 429."""
+    kwargs = {} if api_key is None else {"api_key": api_key}
+    for index in range(2 * limit + 1):
+        response = client.request("GET", "/channels", **kwargs)
+        if response.status_code == 429:
+            return response, index + 1
+        expect.status(response, 200, "RATE-LIMIT-429", f"request #{index + 1} of a burst (200 or 429)")
+    expect.fail("RATE-LIMIT-429", f"a burst of {2 * limit + 1} requests from a fresh key", "at least one 429",
+                "none")
+
+
+def _retry_after_seconds(response) -> float | None:
+    value = (response.headers.get("Retry-After") or "").strip()
+    if DELAY_SECONDS.match(value):
+        return float(value)
+    if value:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        date = email.utils.parsedate_to_datetime(response.headers["Date"]) if response.headers.get("Date") else None
+        return max(0.0, (parsed - date).total_seconds()) if date else 0.0
+    return None
+
+
+@pytest.mark.req("RATE-LIMIT-429", "RATE-LIMIT-BODY")
+@pytest.mark.level("api")
+def test_burst_over_the_limit_gets_429(account, fiwano_profile):
+    limit, window = _limit(fiwano_profile)
+    owner = account()
+
+    answers = _burst(owner.client, 2 * limit + 1)
+
+    statuses = [r.status_code for r in answers]
+    throttled = [r for r in answers if r.status_code == 429]
+    expect.check(throttled, "RATE-LIMIT-429", f"{2 * limit + 1} requests from a fresh key within seconds "
+                 f"(limit {limit}/{window:.0f} s)", "at least one 429",
+                 {s: statuses.count(s) for s in set(statuses)})
+    expect.check(set(statuses) <= {200, 429}, "RATE-LIMIT-429", "statuses of the burst", "200 or 429 only",
+                 {s: statuses.count(s) for s in set(statuses)})
+    for response in throttled[:3]:
+        detail = expect.error_detail(response, "RATE-LIMIT-BODY", "429 body", string=False)
+        expect.check(detail not in (None, "", [], {}), "RATE-LIMIT-BODY", "429 detail", "a non-empty detail", detail)
+        expect.check((response.headers.get("content-type") or "").startswith("application/json"), "RATE-LIMIT-BODY",
+                     "429 Content-Type", "application/json", response.headers.get("content-type"))
+
+
+@pytest.mark.req("RATE-LIMIT-RETRY-AFTER")
+@pytest.mark.level("api")
+def test_429_carries_a_valid_retry_after(account, fiwano_profile):
+    limit, window = _limit(fiwano_profile)
+    owner = account()
+
+    throttled, _ = _exhaust(owner.client, limit)
+
+    value = throttled.headers.get("Retry-After")
+    expect.check(value is not None, "RATE-LIMIT-RETRY-AFTER", "Retry-After on a 429", "present",
+                 dict(throttled.headers))
+    seconds = _retry_after_seconds(throttled)
+    expect.check(seconds is not None, "RATE-LIMIT-RETRY-AFTER", "Retry-After value",
+                 "delay-seconds (digits) or an HTTP-date", repr(value))
+    expect.check(seconds <= window, "RATE-LIMIT-RETRY-AFTER", "Retry-After delay",
+                 f"at most the window ({window:.0f} s)", repr(value))
+
+
+@pytest.mark.req("RATE-LIMIT-PER-KEY")
+@pytest.mark.level("controlled")
+def test_exhausting_one_key_does_not_throttle_another(account, fiwano_profile):
+    limit, _ = _limit(fiwano_profile)
+    owner = account()
+    other_key, _ = owner.new_key()  # the same account: the limit counts per key
+    stranger = account()
+
+    _exhaust(owner.client, limit)
+
+    same = owner.client.request("GET", "/channels")
+    other = owner.client.request("GET", "/channels", api_key=other_key)
+    foreign = stranger.client.request("GET", "/channels")
+    expect.status(same, 429, "RATE-LIMIT-PER-KEY", "the exhausted key again (control)")
+    expect.status(other, 200, "RATE-LIMIT-PER-KEY", "another key of the same account")
+    expect.status(foreign, 200, "RATE-LIMIT-PER-KEY", "a key of another account")
+
+
+@pytest.mark.req("RATE-LIMIT-RECOVERY")
+@pytest.mark.level("controlled")
+def test_key_is_served_again_after_the_window(account, clock, fiwano_profile):
+    limit, window = _limit(fiwano_profile)
+    owner = account()
+    throttled, _ = _exhaust(owner.client, limit)
+    wait = _retry_after_seconds(throttled)
+
+    clock.advance((wait if wait is not None else window) + 1)
+    again = owner.client.request("GET", "/channels")
+    clock.advance(window + 1)
+    later = [owner.client.request("GET", "/channels") for _ in range(limit // 2)]
+
+    expect.status(again, 200, "RATE-LIMIT-RECOVERY",
+                  f"the same key {('Retry-After ' + str(wait) + ' s') if wait is not None else 'a window'} + 1 s later")
+    expect.check(all(r.status_code == 200 for r in later), "RATE-LIMIT-RECOVERY",
+                 f"{limit // 2} requests one more window later", "all 200", [r.status_code for r in later])
+
+
+@pytest.mark.req("RATE-LIMIT-UNDER")
+@pytest.mark.level("controlled")
+def test_requests_paced_under_the_limit_are_never_throttled(account, clock, fiwano_profile):
+    limit, window = _limit(fiwano_profile)
+    owner = account()
+    per_window = int(limit * 0.9)  # e.g. 90 per minute
+    gap = window / per_window
+
+    statuses = []
+    for _ in range(2 * per_window + 1):  # more than the limit in total, over two windows and a bit
+        statuses.append(owner.client.request("GET", "/channels").status_code)
+        clock.advance(gap)
+
+    throttled = [i + 1 for i, s in enumerate(statuses) if s == 429]
+    expect.check(not throttled, "RATE-LIMIT-UNDER", f"{len(statuses)} requests paced at {per_window}/{window:.0f} s",
+                 "never 429", f"429 on requests {throttled[:10]}")
+
+
+@pytest.mark.req("RATE-LIMIT-NO-SIDE-EFFECT")
+@pytest.mark.level("controlled")
+def test_a_throttled_send_reaches_no_meta_endpoint(account, channel, channel_type, simulator, clock, fiwano_profile,
+                                                   rng):
+    limit, window = _limit(fiwano_profile)
+    owner = account()
+    ch = channel(owner, channel_type)
+    recipient = user_id(channel_type, rng)
+    open_window(simulator, ch, recipient, "RATE-LIMIT-NO-SIDE-EFFECT")
+    spent_key, _ = owner.new_key()  # the channel's cleanup keeps using the account's first key
+    _exhaust(owner.client, limit, api_key=spent_key)
+
+    answers = [owner.client.request("POST", "/messages/send", api_key=spent_key,
+                                    json={"channel_id": ch.id, "recipient": recipient, "text": f"throttled {i}"})
+               for i in range(3)]
+    clock.advance(float(fiwano_profile["send_retry"]["deadline_seconds"]) + window, worlds=(ch.world,))
+
+    expect.check([r.status_code for r in answers] == [429] * 3, "RATE-LIMIT-NO-SIDE-EFFECT",
+                 "sends with the exhausted key", "429 each", [expect.describe(r) for r in answers])
+    sends = meta_sends(simulator, ch)
+    expect.check(not sends, "RATE-LIMIT-NO-SIDE-EFFECT", "calls to Meta's send endpoint (also after the retry horizon)",
+                 "none", [(e.path, e.body[:80]) for e in sends])

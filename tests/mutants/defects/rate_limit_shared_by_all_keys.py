@@ -1,0 +1,16 @@
+"""Counts the rate limit in one bucket for every API key instead of per key."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RATE-LIMIT-PER-KEY",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.ratelimit import SlidingWindowRateLimiter
+
+    class OneBucket(SlidingWindowRateLimiter):
+        def hit(self, key):
+            return super().hit("everyone")
+
+    reference.app.SlidingWindowRateLimiter = OneBucket
