@@ -1,0 +1,187 @@
+"""Helpers of the media area (send-media, inbound media download) and of the subscription/tier tests.
+
+Black box only: HTTP to the target and its harness, and ``simulator.client``. Nothing here asserts a rule
+by itself except through ``suites.expect`` with the requirement id the caller names.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from suites import expect
+from suites.data import secret, user_id
+
+# Inbound media types the simulator can emit per channel and the mime type of the bytes sent.
+INBOUND_MEDIA = {
+    "whatsapp": [("image", "image/jpeg"), ("document", "application/pdf")],
+    "instagram": [("image", "image/png"), ("video", "video/mp4")],
+    "facebook": [("image", "image/jpeg"), ("document", "application/pdf")],
+}
+# Outbound media types each channel supports (fiwano-api.md "Channel Capabilities").
+OUTBOUND_MEDIA = {
+    "whatsapp": ("image", "audio", "video", "document"),
+    "instagram": ("image", "video", "audio"),
+    "facebook": ("image", "audio", "video", "document"),
+}
+LINK_CONTENT_TYPES = {"image": "image/jpeg", "audio": "audio/mpeg", "video": "video/mp4", "document": "application/pdf"}
+
+
+# ------------------------------------------------------------------------------------------- general
+
+
+def open_window(simulator: Any, ch: Any, recipient: str, req: str = "MEDIA-SEND-OK") -> None:
+    """The recipient writes first, so the 24-hour customer service window is open (Meta policy)."""
+    result = simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, recipient, "hi")
+    expect.check(result.delivery.ok, req, "the target's answer to the signed Meta webhook of the recipient's "
+                 "first message", "HTTP 2xx", result.delivery.model_dump())
+
+
+def meta_sends(simulator: Any, ch: Any, since_seq: int | None = None) -> list[Any]:
+    """Journal entries of send calls (POST .../messages) the target made in the channel's world."""
+    return [e for e in simulator.journal(ch.world.world_id, method="POST", path_contains="/messages",
+                                         since_seq=since_seq)
+            if not e.path.rstrip("/").endswith("message_templates")]
+
+
+def last_seq(simulator: Any, world: Any) -> int:
+    entries = simulator.journal(world.world_id)
+    return entries[-1].seq if entries else 0
+
+
+def describe_calls(entries: list[Any]) -> list[str]:
+    return [f"{e.method} {e.path} -> {e.status}" for e in entries]
+
+
+def public_url(rng: random.Random, media_type: str = "image", host: str = "media.example.com") -> str:
+    ext = {"image": "jpg", "audio": "mp3", "video": "mp4", "document": "pdf"}[media_type]
+    return f"https://{host}/files/{rng.randrange(10**12)}.{ext}"
+
+
+def url_of_length(length: int, rng: random.Random, host: str = "media.example.com") -> str:
+    """An ASCII https URL of exactly ``length`` characters ending in .jpg."""
+    prefix, suffix = f"https://{host}/", ".jpg"
+    fill = length - len(prefix) - len(suffix)
+    assert fill > 0
+    return prefix + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(fill)) + suffix
+
+
+def make_fetchable(simulator: Any, ch: Any, url: str, media_type: str = "image") -> None:
+    """Tell the fake Meta that ``url`` serves a small file of the right type (Meta fetches links itself)."""
+    simulator.register_link(ch.world.world_id, url, fetchable=True, content_type=LINK_CONTENT_TYPES[media_type],
+                            size=2048)
+
+
+def send_media(client: Any, body: dict[str, Any]) -> httpx.Response:
+    return client.request("POST", "/messages/send-media", json=body)
+
+
+def media_body(ch: Any, recipient: str, media_type: str, media_url: str, **extra: Any) -> dict[str, Any]:
+    return {"channel_id": ch.id, "recipient": recipient, "media_type": media_type, "media_url": media_url, **extra}
+
+
+def sent_media(entry: Any) -> dict[str, Any]:
+    """What a Meta send call carried: link, caption, filename and the attachment/media type."""
+    body = entry.json if isinstance(entry.json, dict) else {}
+    if body.get("messaging_product") == "whatsapp":
+        kind = body.get("type")
+        obj = body.get(kind) if isinstance(body.get(kind), dict) else {}
+        return {"type": kind, "link": obj.get("link"), "caption": obj.get("caption"), "filename": obj.get("filename")}
+    attachment = (body.get("message") or {}).get("attachment") if isinstance(body.get("message"), dict) else None
+    attachment = attachment if isinstance(attachment, dict) else {}
+    payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+    return {"type": attachment.get("type"), "link": payload.get("url"), "caption": None, "filename": None}
+
+
+# ------------------------------------------------------------------------------------------- webhooks
+
+
+def configure_relay(ch: Any, endpoint: Any, rng: random.Random, events: list[str] | None = None,
+                    req: str = "RELAY-RECEIVED-PAYLOAD") -> str:
+    key = secret(rng)
+    response = ch.client.patch_channel(ch.id, {"webhook_url": endpoint.url, "webhook_secret": key,
+                                               "webhook_events": events or ["message.received"]})
+    expect.status(response, 200, req, "PATCH webhook settings")
+    return key
+
+
+def receive_media(simulator: Any, ch: Any, endpoint: Any, rng: random.Random, timeout: float, *,
+                  media_type: str, mime_type: str, content: bytes | None = None, size: int | None = None,
+                  filename: str | None = None, req: str = "MEDIA-DL-OK", already: int = 0,
+                  **fields: Any) -> tuple[Any, dict[str, Any]]:
+    """A user sends a media message; returns (simulator result, data of the relayed message.received)."""
+    media: dict[str, Any] = {"mime_type": mime_type}
+    if filename is not None:
+        media["filename"] = filename
+    if size is not None:
+        media["size"] = size
+    sender = user_id(ch.channel_type, rng)
+    result = simulator.emit_inbound(ch.world.world_id, ch.asset.asset_id, sender, media_type, content=content,
+                                    media=media, **fields)
+    expect.check(result.delivery.ok, req, "the target's answer to the signed Meta webhook", "HTTP 2xx",
+                 result.delivery.model_dump())
+    delivery = endpoint.wait_for(already + 1, timeout, what=f"{req}: message.received of a {media_type}")[already]
+    payload = delivery.json()
+    data = payload.get("data") if isinstance(payload, dict) and isinstance(payload.get("data"), dict) else {}
+    return result, data
+
+
+def media_object(data: dict[str, Any], req: str) -> dict[str, Any]:
+    media = data.get("media")
+    expect.check(isinstance(media, dict) and media.get("media_id"), req, "data.media of the relayed media message",
+                 "a media object with a media_id", data)
+    return media
+
+
+def download(client: Any, media_id: str) -> httpx.Response:
+    return client.request("GET", f"/media/{media_id}", headers={"Accept": "*/*"})
+
+
+def sha256_matches(declared: Any, content: bytes) -> bool:
+    """Meta gives sha256 in base64; Fiwano may pass it on or hex it: either encoding of the bytes' hash."""
+    digest = hashlib.sha256(content).digest()
+    return declared in (digest.hex(), base64.b64encode(digest).decode())
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+# ------------------------------------------------------------------------------------------- time
+
+
+def advance_together(clock: Any, simulator: Any, seconds: float) -> None:
+    """Move Meta's global clock (every world, also those of later tests) and the target's clock by the same
+    amount, so Meta's time and the target's stay equal after this test (Messenger/Instagram read watermarks
+    compare the two); moving only this test's world would leave later worlds behind the target."""
+    simulator.advance_clock(seconds)
+    clock.advance(seconds)
+
+
+# ------------------------------------------------------------------------------------------- subscriptions
+
+
+def change_subscription(harness: Any, account: Any, **body: Any) -> dict[str, Any]:
+    """POST /harness/accounts/{id}/subscription (contract/harness.yaml changeSubscription)."""
+    body = {k: v for k, v in body.items() if v is not None}
+    return harness._ok(harness._send("POST", f"/harness/accounts/{account.account_id}/subscription", json=body),
+                       (200,), "change subscription")
+
+
+def subscription_of(ch: Any, req: str) -> dict[str, Any]:
+    response = ch.client.get_channel(ch.id)
+    body = expect.json_object(expect.status(response, 200, req, "GET the channel"), req, "channel")
+    sub = body.get("subscription")
+    expect.check(isinstance(sub, dict), req, "channel.subscription", "an object (always present)", body)
+    return sub
