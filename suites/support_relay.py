@@ -1,0 +1,205 @@
+"""Helpers of the relay suites (inbound payload types, delivery statuses, relay retries).
+
+Black box only: HTTP to the target and its harness, ``simulator.client`` for the fake Meta, and the sink.
+Numbers come from the profile (``relay_retry`` block), never from literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from suites import expect
+from suites.config import SuiteConfig
+from suites.data import user_id
+from suites.sink import Sink, SinkRequest
+
+SENDER_NAME = "Grace Hopper"
+STATUS_EVENTS = ("message.sent", "message.delivered", "message.read", "message.failed")
+
+
+# ------------------------------------------------------------------------------------------- settings
+
+
+def configure(ch, body: dict[str, Any]) -> dict[str, Any]:
+    """PATCH the channel's webhook settings (a precondition: fails naming CHANNEL-PATCH-WEBHOOK)."""
+    response = ch.client.patch_channel(ch.id, body)
+    return expect.json_object(expect.status(response, 200, "CHANNEL-PATCH-WEBHOOK", "PATCH webhook settings"),
+                              "CHANNEL-PATCH-WEBHOOK", "PATCH response")
+
+
+def emit(simulator, ch, sender: str, type: str = "text", *, req: str = "RELAY-RECEIVED-PAYLOAD", **fields: Any):
+    """The user sends a message of ``type``; the target must accept Meta's signed webhook with a 2xx."""
+    if type == "text" and "text" not in fields:
+        fields["text"] = "hello"
+    result = simulator.emit_inbound(ch.world.world_id, ch.asset.asset_id, sender, type,
+                                    sender_name=SENDER_NAME if ch.channel_type == "whatsapp" else None, **fields)
+    expect.check(result.delivery.ok, req, f"the target's answer to Meta's signed {type} webhook", "HTTP 2xx",
+                 result.delivery.model_dump())
+    return result
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The ``relay_retry`` numbers of the profile."""
+
+    backoff: tuple[float, ...]
+    max_retries: int
+    deadline: float
+    timeout: float
+    tolerance: float
+
+    @classmethod
+    def of(cls, profile: dict[str, Any]) -> "RetryPolicy":
+        block = profile["relay_retry"]
+        return cls(tuple(float(x) for x in block["backoff_seconds"]), int(block["max_retries"]),
+                   float(block["deadline_seconds"]), float(block["response_timeout_seconds"]),
+                   float(block["schedule_tolerance_seconds"]))
+
+    def gap(self, retry_index: int) -> float:
+        """The wait before retry number ``retry_index`` (0-based); the last value repeats."""
+        return self.backoff[min(retry_index, len(self.backoff) - 1)]
+
+
+@pytest.fixture
+def retry_policy(fiwano_profile: dict[str, Any]) -> RetryPolicy:
+    return RetryPolicy.of(fiwano_profile)
+
+
+@pytest.fixture
+def relay_channel_type(fiwano_config: SuiteConfig) -> str:
+    """Retries do not depend on the channel: the first channel the run claims."""
+    return fiwano_config.channels[0]
+
+
+# ------------------------------------------------------------------------------------------- checks
+
+
+def same_bytes(requests: list[SinkRequest], req: str, what: str) -> None:
+    """All requests carry the byte-identical body and signature of the first one."""
+    first = requests[0]
+    for n, other in enumerate(requests[1:], start=2):
+        expect.check(other.body == first.body, req, f"{what}: body of attempt {n}",
+                     f"the {len(first.body)} bytes of attempt 1", other.body[:400])
+        expect.check(other.header("X-Webhook-Signature") == first.header("X-Webhook-Signature"), req,
+                     f"{what}: signature of attempt {n}", first.header("X-Webhook-Signature"),
+                     other.header("X-Webhook-Signature"))
+
+
+def payload_of(request: SinkRequest, req: str) -> dict[str, Any]:
+    try:
+        payload = request.json()
+    except ValueError:
+        expect.fail(req, "webhook body", "JSON", request.body[:300])
+    expect.check(isinstance(payload, dict) and isinstance(payload.get("data"), dict), req, "webhook body",
+                 "an object with a data object", payload)
+    return payload
+
+
+# ------------------------------------------------------------------------------------------- sends
+
+
+def open_window(simulator, ch, recipient: str) -> None:
+    """The user writes first, so a free-form reply is inside Meta's 24-hour window."""
+    emit(simulator, ch, recipient, "text", text="hi, please answer", req="SEND-TEXT")
+
+
+def send(ch, recipient: str, text: str) -> str:
+    """Send a text through the target; return the message_id (UUID) of the answer."""
+    response = ch.client.send_text(ch.id, recipient, text)
+    body = expect.json_object(expect.status(response, 200, "SEND-TEXT", "POST /messages/send"), "SEND-TEXT",
+                              "send answer")
+    expect.check(body.get("success") is True and isinstance(body.get("message_id"), str), "SEND-TEXT",
+                 "send answer", '{"success": true, "message_id": "<uuid>"}', body)
+    return body["message_id"]
+
+
+def meta_id_of(simulator, ch, recipient: str, text: str) -> str:
+    """Meta's id of the message the target sent with ``text`` to ``recipient`` (simulator: what Meta accepted)."""
+    for message in simulator.sent_messages(ch.world.world_id):
+        payload = message.payload or {}
+        if isinstance(payload.get("text"), dict):
+            body = payload["text"].get("body")  # WhatsApp
+        else:
+            body = (payload.get("message") or {}).get("text") if isinstance(payload.get("message"), dict) else None
+        if message.recipient.lstrip("+") == recipient and body == text:
+            return message.message_id
+    expect.fail("SEND-TEXT", "the send upstream", f"Meta accepted a message {text!r} to {recipient}",
+                [m.model_dump() for m in simulator.sent_messages(ch.world.world_id)])
+    raise AssertionError  # unreachable
+
+
+def sent_message(simulator, ch, rng, text: str) -> tuple[str, str, str]:
+    """A message the target sent to a user who wrote first: (recipient, our UUID, Meta's id)."""
+    recipient = user_id(ch.channel_type, rng)
+    open_window(simulator, ch, recipient)
+    uuid = send(ch, recipient, text)
+    return recipient, uuid, meta_id_of(simulator, ch, recipient, text)
+
+
+# ------------------------------------------------------------------------------------------- untrusted TLS
+
+
+@pytest.fixture(scope="session")
+def untrusted_sink_server(fiwano_config: SuiteConfig, fiwano_sink_server: Sink,
+                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
+    """A second HTTPS sink whose certificate comes from a fresh CA the target was never told to trust.
+
+    It listens on the same host as the kit's sink (so the target's address rules treat it alike), on its
+    own port; its CA lives in a directory of its own.
+    """
+    ca_dir = Path(tmp_path_factory.mktemp("fiwano-untrusted-ca"))
+    server = Sink(ca_dir, host=fiwano_config.sink_host, default_timeout=fiwano_config.delivery_timeout,
+                  default_quiet=fiwano_config.quiet_seconds)
+    public_host = fiwano_sink_server.public_host
+    host = f"[{public_host}]" if ":" in public_host else public_host
+    if public_host != server.host:
+        server._public_url = f"https://{host}"  # so that its certificate names the public host too
+    server.start()
+    if public_host != server.host:
+        server._public_url = f"https://{host}:{server.port}"
+    yield server
+    server.stop()
+
+
+def settled(endpoint, count: int, fiwano_config: SuiteConfig, what: str) -> list[SinkRequest]:
+    """Wait until ``count`` requests arrived, then watch (bounded) that no further one follows at once.
+
+    The quiet watch also lets the target finish the attempt it just made (take in the answer, schedule the
+    retry) before a test moves the clock: a black box gives no other signal that an attempt is over.
+    """
+    seen = endpoint.wait_for(count, fiwano_config.delivery_timeout, what=what)
+    endpoint.assert_none_within(fiwano_config.quiet_seconds, already=len(seen),
+                                what=f"{what}: an immediate further attempt (before the next backoff)")
+    return endpoint.requests
+
+
+def collect(endpoint, at_least: int, fiwano_config: SuiteConfig, what: str, limit: int = 50) -> list[SinkRequest]:
+    """Wait for ``at_least`` requests, then take whatever else follows until the endpoint stays quiet for
+    ``quiet_seconds`` (bounded: at most ``limit`` requests)."""
+    from suites.sink import SinkTimeout
+
+    seen = endpoint.wait_for(at_least, fiwano_config.delivery_timeout, what=what)
+    while len(seen) < limit:
+        try:
+            seen = endpoint.wait_for(len(seen) + 1, fiwano_config.quiet_seconds)
+        except SinkTimeout:
+            break
+    return endpoint.requests
+
+
+def synced_world(world, clock, simulator, channel_type: str):
+    """A simulator world whose clock reads what the target's clock reads.
+
+    Meta's statuses carry Meta's time (a Messenger read is a time watermark); earlier tests may have moved the
+    target's clock (retry schedules, expiries), so a fresh world is first brought to the target's time, as the
+    real Meta and a real target agree on the time.
+    """
+    seeded = world(channel_type)
+    behind = clock.now().timestamp() - simulator.clock(seeded.world_id).now
+    if behind > 0.5:
+        simulator.advance_clock(behind, world_id=seeded.world_id)
+    return seeded

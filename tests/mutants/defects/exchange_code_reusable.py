@@ -1,0 +1,16 @@
+"""Completion codes are never marked used: the same code can be exchanged again and again."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("CONNECT-CODE-SINGLE-USE",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.repos.connect import SetupRepository
+
+    class ReusableCodes(SetupRepository):
+        def consume_code(self, code, account_id):
+            return self.peek_code(code, account_id)
+
+    reference.app.SetupRepository = ReusableCodes

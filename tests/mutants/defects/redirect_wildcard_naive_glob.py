@@ -1,0 +1,19 @@
+"""Redirect patterns are matched with fnmatch, so '*' matches any characters (RFC 9700 §4.1 bypass).
+
+https://*.example.com/callback then accepts https://evil.test/.example.com/callback and friends.
+"""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("REDIRECT-WILDCARD-STRICT",)
+
+
+def apply() -> None:
+    from fnmatch import fnmatchcase
+
+    import reference.api.connect
+
+    def naive(pattern: str, uri: str) -> bool:
+        return fnmatchcase(uri, pattern)
+
+    reference.api.connect.matches = naive
