@@ -8,6 +8,10 @@ from contract import load_requirements
 from tests.mutants.catalogue import all_mutants
 from tests.mutants.runner import run_mutant
 
+# Heavy: starts servers, Locust or whole pytest runs. Under `-n 2` all of the group runs on one worker,
+# one after another, so two heavy runs never compete for this machine's two cores (see pyproject.toml).
+pytestmark = pytest.mark.xdist_group("heavy")
+
 MUTANTS = all_mutants()
 
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import secrets
 import subprocess
 import sys
@@ -14,6 +16,10 @@ from pathlib import Path
 
 from fiwano_conformance import embedded, run_cmd
 from tests.mutants.runner import ensure_kit_ca
+
+# Heavy: starts servers, Locust or whole pytest runs. Under `-n 2` all of the group runs on one worker,
+# one after another, so two heavy runs never compete for this machine's two cores (see pyproject.toml).
+pytestmark = pytest.mark.xdist_group("heavy")
 
 ROOT = Path(__file__).resolve().parents[2]
 
