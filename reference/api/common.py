@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reference.repos.accounts import Account, ApiKey
@@ -19,6 +19,17 @@ log = logging.getLogger("reference.api")
 
 MAX_BODY_BYTES = 1_048_576
 M = TypeVar("M", bound=BaseModel)
+
+
+def _non_blank_recipient(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("recipient must not be empty")
+    return value
+
+
+# The recipient of every send endpoint (phone number, IGSID or PSID), surrounding whitespace removed.
+Recipient = Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_non_blank_recipient)]
 
 
 class ApiError(HTTPException):

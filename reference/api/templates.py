@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from reference.api.common import ApiError, Caller, components, parse_body, require_api_key
+from reference.api.common import ApiError, Caller, Recipient, components, parse_body, require_api_key
 from reference.api.v1 import owned_channel, sendable_channel
 from reference.profiles import ProfileError
 from reference.repos.channels import Channel
@@ -34,15 +34,9 @@ class SendTemplate(BaseModel):
     channel_id: str = Field(min_length=1, max_length=128)
     template_name: str = Field(min_length=1, max_length=512)
     language: str = Field(min_length=1, max_length=20)
-    recipient: str = Field(min_length=1, max_length=256)
+    recipient: Recipient
     variables: TemplateVariables | None = None
 
-    @field_validator("recipient")
-    @classmethod
-    def _recipient(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("recipient must not be empty")
-        return value.strip()
 
 
 class TemplateCreate(BaseModel):

@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from reference.api.common import ApiError, Caller, components, parse_body, require_api_key
+from reference.api.common import ApiError, Caller, Recipient, components, parse_body, require_api_key
 from reference.channel_service import ChannelError
 from reference.repos.channels import Channel
 from reference.media import safe_filename
@@ -30,16 +30,8 @@ class ChannelPatch(BaseModel):
 class SendText(BaseModel):
     model_config = ConfigDict(extra="ignore")
     channel_id: str = Field(min_length=1, max_length=128)
-    recipient: str = Field(min_length=1, max_length=256)
+    recipient: Recipient
     text: str
-
-    @field_validator("recipient")
-    @classmethod
-    def _recipient(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("recipient must not be empty")
-        return value
 
     @field_validator("text")
     @classmethod
@@ -52,19 +44,11 @@ class SendText(BaseModel):
 class SendMedia(BaseModel):
     model_config = ConfigDict(extra="ignore")
     channel_id: str = Field(min_length=1, max_length=128)
-    recipient: str = Field(min_length=1, max_length=256)
+    recipient: Recipient
     media_type: Literal["image", "audio", "video", "document"]
     media_url: str = Field(min_length=1, max_length=2048)
     caption: str | None = Field(default=None, max_length=1024)
     filename: str | None = Field(default=None, max_length=255)
-
-    @field_validator("recipient")
-    @classmethod
-    def _recipient(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("recipient must not be empty")
-        return value
 
     @field_validator("filename")
     @classmethod
