@@ -29,10 +29,41 @@ def _is_control(path: str) -> bool:
     return path == "/_sim" or path.startswith("/_sim/")
 
 
+def _graph_error_response() -> Response:
+    return JSONResponse(GraphError(1, "An unknown error has occurred.", is_transient=True).envelope("graph"),
+                        status_code=500)
+
+
+class SimulatorApp(FastAPI):
+    """FastAPI, with the Graph catch-all served without FastAPI's middleware stack and router.
+
+    Every Graph request (anything that is not the control API, a media download or a CDN file) ends in
+    ``pipeline.handle`` anyway, which catches handler errors itself; going straight there skips about a
+    dozen ASGI layers per request (benchmarks/simulator_send.py, docs/benchmarks.md). The answer is the
+    same, including Meta's code-1 envelope for an unexpected error.
+    """
+
+    _GRAPH_METHODS = frozenset(ALL_METHODS)
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+        if scope["type"] == "http" and scope["method"] in self._GRAPH_METHODS and not scope.get("root_path"):
+            path = scope["path"]
+            if not (_is_control(path) or path == DOWNLOAD_PATH or path.startswith("/cdn/")):
+                scope["app"] = self
+                try:
+                    response = await pipeline.handle(Request(scope, receive))
+                except Exception as exc:
+                    log.error("unexpected error on %s %s: %r", scope["method"], path, exc)
+                    response = _graph_error_response()
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     settings = settings or SimulatorSettings()
-    app = FastAPI(title="Fiwano simulator (fake Meta)", docs_url="/_sim/docs", redoc_url=None,
-                  openapi_url="/_sim/openapi.json")
+    app = SimulatorApp(title="Fiwano simulator (fake Meta)", docs_url="/_sim/docs", redoc_url=None,
+                       openapi_url="/_sim/openapi.json")
     app.state.store = Store(settings)
     app.state.settings = settings
     for router in control.routers:
@@ -67,7 +98,6 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
         log.error("unexpected error on %s %s: %r", request.method, request.url.path, exc)
         if _is_control(request.url.path):
             return JSONResponse({"detail": "internal simulator error"}, status_code=500)
-        return JSONResponse(GraphError(1, "An unknown error has occurred.", is_transient=True).envelope("graph"),
-                            status_code=500)
+        return _graph_error_response()
 
     return app
