@@ -161,14 +161,6 @@ def parse_time(value: Any) -> datetime | None:
 # ------------------------------------------------------------------------------------------- time
 
 
-def advance_together(clock: Any, simulator: Any, seconds: float) -> None:
-    """Move Meta's global clock (every world, also those of later tests) and the target's clock by the same
-    amount, so Meta's time and the target's stay equal after this test (Messenger/Instagram read watermarks
-    compare the two); moving only this test's world would leave later worlds behind the target."""
-    simulator.advance_clock(seconds)
-    clock.advance(seconds)
-
-
 # ------------------------------------------------------------------------------------------- subscriptions
 
 

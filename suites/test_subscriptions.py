@@ -16,7 +16,7 @@ from suites import expect
 from suites.clients import FiwanoClient
 from suites.data import user_id
 from suites.fixtures import Account
-from suites.support_media import (advance_together, change_subscription, configure_relay, describe_calls,
+from suites.support_media import (change_subscription, configure_relay, describe_calls,
                                   last_seq, meta_sends, open_window, parse_time, subscription_of)
 
 FIELDS = {"status", "source", "tier", "expires_at", "auto_renew"}
@@ -158,14 +158,14 @@ def test_canceled_paddle_subscription_works_until_expires_at_then_lapses(account
     expect.check(seen == expected, "SUB-CANCEL-AT-PERIOD-END", "subscription right after the customer canceled",
                  expected, sub)
     remaining = (parse_time(period_end) - clock.now()).total_seconds()
-    advance_together(clock, simulator, remaining - 60)
+    clock.advance(remaining - 60)
     open_window(simulator, ch, recipient, req="SUB-CANCEL-AT-PERIOD-END")
     endpoint.wait_for(1, fiwano_config.delivery_timeout, what="SUB-CANCEL-AT-PERIOD-END: relay before expires_at")
     sends_work(owner, ch, recipient, "SUB-CANCEL-AT-PERIOD-END", "one minute before expires_at")
     expect.check(subscription_of(ch, "SUB-CANCEL-AT-PERIOD-END").get("status") == "active",
                  "SUB-CANCEL-AT-PERIOD-END", "status one minute before expires_at", "'active'", "not active")
 
-    advance_together(clock, simulator, 120)
+    clock.advance(120)
 
     sub = subscription_of(ch, "SUB-LAPSE")
     expect.check(sub.get("status") == "expired" and sub.get("auto_renew") is False, "SUB-LAPSE",
@@ -189,7 +189,7 @@ def test_trial_end_blocks_sending_and_relay(harness, fiwano_target, evidence, cl
     sends_work(owner, ch, recipient, "TIER-TRIAL-END-BLOCKS", "during the trial")
     expires = parse_time(subscription_of(ch, "TIER-TRIAL-END-BLOCKS").get("expires_at"))
 
-    advance_together(clock, simulator, (expires - clock.now()).total_seconds() + 60)
+    clock.advance((expires - clock.now()).total_seconds() + 60)
 
     sub = subscription_of(ch, "TIER-TRIAL-END-BLOCKS")
     expect.check(sub.get("status") == "expired", ("TIER-TRIAL-END-BLOCKS", "SUB-LAPSE"),
