@@ -15,6 +15,7 @@ import pytest
 
 import contract
 from suites import expect
+from suites import support_templates as tpl
 from suites.data import ascii_text, user_id
 from suites.support_sending import meta_sends, open_window, record_reading
 
@@ -95,6 +96,26 @@ def test_creating_a_redirect_answers_success(account, cleanups, rng, record_prop
     record_reading(record_property, "API-CREATE-STATUS", "created-201" if response.status_code == 201 else "ok-200")
     listed = owner.client.request("GET", "/redirects").text
     expect.check(uri in listed, "API-CREATE-STATUS", "GET /redirects after the creation", f"lists {uri}", listed[:300])
+
+
+@pytest.mark.req("API-CREATE-STATUS")
+@pytest.mark.level("controlled")
+def test_creating_a_template_answers_success(account, channel, rng, record_property):
+    owner = account(tier="pro", subscription_status="active", source="paddle")
+    ch = channel(owner, "whatsapp")
+    name = tpl.unique_name(rng, "kit_create")
+
+    response = tpl.create(owner.client, ch.id, tpl.template_request(name))
+
+    expect.check(response.status_code in (200, 201), "API-CREATE-STATUS", "POST /channels/{id}/templates",
+                 "200 or 201", expect.describe(response))
+    body = expect.json_object(response, "API-CREATE-STATUS", "created template")
+    expect.check(body.get("id") not in (None, "") and body.get("name") == name, "API-CREATE-STATUS",
+                 "created template", f"the template {name!r} with its id", body)
+    record_reading(record_property, "API-CREATE-STATUS", "created-201" if response.status_code == 201 else "ok-200")
+    names = [t.get("name") for t in tpl.listed(owner.client, ch.id, "API-CREATE-STATUS", sync="false")]
+    expect.check(name in names, "API-CREATE-STATUS", "GET /channels/{id}/templates?sync=false after the creation",
+                 f"lists {name}", names)
 
 
 def _parse_utc(value, req, what) -> tuple[datetime, str]:

@@ -1,0 +1,28 @@
+"""429 answers carry {"error": "Rate limit exceeded: ..."} (slowapi's default handler) instead of {"detail": ...}."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RATE-LIMIT-BODY",)
+
+
+def apply() -> None:
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    import reference.api.common
+
+    original = reference.api.common.install_error_handlers
+
+    def install_error_handlers(app) -> None:
+        original(app)
+        documented = app.exception_handlers[StarletteHTTPException]
+
+        async def http_error(request, exc):
+            if exc.status_code == 429:
+                return JSONResponse({"error": f"Rate limit exceeded: {exc.detail}"}, status_code=429,
+                                    headers=getattr(exc, "headers", None))
+            return await documented(request, exc)
+
+        app.exception_handlers[StarletteHTTPException] = http_error
+
+    reference.api.common.install_error_handlers = install_error_handlers

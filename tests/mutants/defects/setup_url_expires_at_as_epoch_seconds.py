@@ -1,0 +1,14 @@
+"""setup-url answers expires_at as Unix epoch seconds (a number) instead of an ISO-8601 UTC string."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("API-TIMESTAMP-FORMAT",)
+
+
+def apply() -> None:
+    import reference.api.connect
+
+    def epoch(ts):
+        return None if ts is None else int(ts)
+
+    reference.api.connect.iso = epoch  # the only timestamp rendered by the connect routes
