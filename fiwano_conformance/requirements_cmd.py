@@ -4,7 +4,10 @@ The suites are scanned statically (ast, never imported) for ``pytest.mark.req("I
 decorators, ``pytestmark`` assignments and ``pytest.param(..., marks=...)``. Output: every requirement
 with its strength, level, channels and the tests that reference it. ``--coverage`` adds a summary
 and exits 1 when a requirement has no test and is not in contract/pending.yaml, when a pending id
-has a test (take it off the list) or is unknown, or when a suite names an unknown id.
+has a test (take it off the list) or is unknown, or when a suite names an unknown id. ``--trace`` shows
+the trace files of contract/trace/ instead (an external case catalogue -> requirement ids -> tests, with
+the gaps no test covers) and exits 1 when a listed requirement or test does not exist or a listed test
+names none of its case's requirements.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import yaml
+
 import contract
 
 _CHANNEL_SHORT = {"whatsapp": "wa", "instagram": "ig", "facebook": "fb"}
+TRACE_DIR = contract.CONTRACT_DIR / "trace"
 
 
 # ---------------------------------------------------------------- scanning
@@ -224,6 +230,75 @@ def compute_coverage(
     )
 
 
+# ---------------------------------------------------------------- traces
+
+
+def load_traces(trace_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The trace files of contract/trace/ ({source, cases: [{case, area, text, requirements, tests, gap?}]}) by name."""
+    root = Path(trace_dir) if trace_dir else TRACE_DIR
+    return {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(root.glob("*.yaml"))}
+
+
+def trace_problems(cases: list[dict[str, Any]], requirements: dict[str, Any],
+                   tests_by_req: dict[str, list[str]]) -> list[str]:
+    """Unknown requirement ids, tests missing from the suites or naming none of the case's ids, cases with no test
+    and no gap."""
+    known_tests = {test for tests in tests_by_req.values() for test in tests}
+    problems = []
+    for case in cases:
+        cid, reqs = case.get("case"), case.get("requirements") or []
+        problems += [f"{cid}: unknown requirement {rid}" for rid in reqs if rid not in requirements]
+        for test in case.get("tests") or []:
+            if test not in known_tests:
+                problems.append(f"{cid}: no test {test} in the suites")
+            elif not any(test in tests_by_req.get(rid, []) for rid in reqs):
+                problems.append(f"{cid}: {test} names none of {', '.join(reqs)}")
+        if not case.get("tests") and not case.get("gap"):
+            problems.append(f"{cid}: no test and no gap")
+    return problems
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    scan = scan_suites(getattr(args, "suites", None))
+    requirements = contract.load_requirements()
+    wanted = list(getattr(args, "ids", []) or [])
+    traces = []
+    for name, trace in load_traces().items():
+        cases = trace.get("cases") or []
+        traces.append({
+            "file": f"contract/trace/{name}.yaml",
+            "source": trace.get("source"),
+            "summary": {"cases": len(cases), "with_tests": sum(1 for c in cases if c.get("tests")),
+                        "without_tests": sum(1 for c in cases if not c.get("tests")),
+                        "with_gap": sum(1 for c in cases if c.get("gap"))},
+            "problems": trace_problems(cases, requirements, scan.tests_by_req),
+            # ids select cases by case id or by requirement id (prefixes ending in '-' too)
+            "cases": [c for c in cases if not wanted or _selected(wanted, [c["case"], *(c.get("requirements") or [])])],
+        })
+    out = sys.stdout
+    if getattr(args, "json", False):
+        json.dump({"traces": traces}, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        for trace in traces:
+            out.write(f"{trace['file']}  (cases of {trace['source']})\n")
+            for case in trace["cases"]:
+                tests = case.get("tests") or []
+                state = "NO TEST" if not tests else f"{len(tests)} test(s)" + (", partial" if case.get("gap") else "")
+                out.write(f"{case['case']}  {state}  [{case.get('area')}]\n    {case.get('text')}\n")
+                out.write(f"    requirements: {', '.join(case.get('requirements') or []) or '-'}\n")
+                for test in tests:
+                    out.write(f"    - {test}\n")
+                if case.get("gap"):
+                    out.write(f"    gap: {case['gap']}\n")
+            summary = trace["summary"]
+            out.write(f"\n{trace['file']}: {summary['cases']} cases, {summary['with_tests']} with tests, "
+                      f"{summary['without_tests']} without, {summary['with_gap']} with a gap\n")
+            for problem in trace["problems"]:
+                out.write(f"  PROBLEM: {problem}\n")
+    return 1 if any(trace["problems"] for trace in traces) else 0
+
+
 # ---------------------------------------------------------------- command
 
 
@@ -246,6 +321,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--prune-pending",
         action="store_true",
         help="remove from contract/pending.yaml the ids that now have a test (never adds any), then report",
+    )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="show the trace files of contract/trace/ (case -> requirements -> tests, and gaps) instead; ID "
+        "selects cases by case or requirement id; exit 1 if a listed requirement or test is unknown or a test "
+        "names none of its case's requirements",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--suites", type=Path, default=None, help="suites directory to scan (default: the installed suites/)")
@@ -282,6 +364,8 @@ def run(args: argparse.Namespace) -> int:
         dropped = prune_pending({rid for rid, tests in scan.tests_by_req.items() if tests})
         print(f"removed from {contract.PENDING_FILE.name}: {', '.join(dropped) if dropped else 'nothing'}",
               file=sys.stderr)
+    if getattr(args, "trace", False):
+        return run_trace(args)
     cov = compute_coverage(getattr(args, "suites", None))
     selected = _selected(list(getattr(args, "ids", []) or []), cov.requirements)
     pending = set(cov.pending)
