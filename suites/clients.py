@@ -49,6 +49,17 @@ class _Recording:
         return response
 
 
+MAX_PATIENCE = 65.0
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """Seconds a 429 asks to wait (``Retry-After`` in seconds; else a whole one-minute window)."""
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "")))
+    except ValueError:
+        return 60.0
+
+
 class FiwanoClient(_Recording):
     """The Fiwano REST API as a customer uses it: base URL + one API key."""
 
@@ -56,12 +67,18 @@ class FiwanoClient(_Recording):
                  timeout: float = 30.0, verify: Any = True) -> None:
         super().__init__(base_url, evidence, timeout, verify)
         self.api_key = api_key
+        #: Wait out a 429 (``Retry-After``, at most ``MAX_PATIENCE`` s) and ask again. Set for the keys of an
+        #: api-level run, which tests share and so may exhaust; never for tests that count 429s.
+        self.patient = False
         register_secret(api_key)
 
     def request(self, method: str, path: str, *, json: Any = _UNSET, content: bytes | str | None = None,
                 api_key: str | None = _UNSET, headers: dict[str, str] | None = None,
-                params: dict[str, Any] | None = None) -> httpx.Response:
-        """``path`` is relative to /api/v1 unless it starts with it. ``api_key=None`` sends no key header."""
+                params: dict[str, Any] | None = None, patient: bool | None = None) -> httpx.Response:
+        """``path`` is relative to /api/v1 unless it starts with it. ``api_key=None`` sends no key header.
+
+        ``patient`` (default: the client's) waits out a 429 and repeats the request (see :attr:`patient`).
+        """
         if not path.startswith(API_PREFIX):
             path = API_PREFIX + (path if path.startswith("/") else "/" + path)
         key = self.api_key if api_key is _UNSET else api_key
@@ -75,7 +92,16 @@ class FiwanoClient(_Recording):
         elif content is not None:
             kwargs["content"] = content
             all_headers.setdefault("Content-Type", "application/json")
-        return self._send(method, path, headers=all_headers, **kwargs)
+        response = self._send(method, path, headers=all_headers, **kwargs)
+        waits = 0
+        while response.status_code == 429 and (self.patient if patient is None else patient) and waits < 3:
+            waits += 1
+            delay = min(_retry_after(response), MAX_PATIENCE)
+            if self.evidence is not None:
+                self.evidence.note(f"429 on a shared api-level key: waited {delay:g} s (Retry-After) and asked again")
+            time.sleep(delay)
+            response = self._send(method, path, headers=all_headers, **kwargs)
+        return response
 
     def with_key(self, api_key: str | None) -> "FiwanoClient":
         """Another client on the same target (and evidence) with a different key."""
@@ -117,6 +143,18 @@ class HarnessClient(_Recording):
 
     def health(self) -> dict[str, Any]:
         return self._ok(self._send("GET", "/harness/health"), (200,), "health")
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Ask the target to finish all work due now (``POST /harness/settle``, optional in the harness).
+
+        True once it has; False when the target does not offer the call (404/405/501), so the caller
+        falls back to watching for ``quiet_seconds``.
+        """
+        response = self._send("POST", "/harness/settle", json={"timeout_seconds": timeout})
+        if response.status_code in (404, 405, 501):
+            return False
+        self._ok(response, (200,), "settle")
+        return True
 
     def create_account(self, tier: str = "pro", subscription_status: str = "active",
                        source: str | None = None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from suites.sink import Action, Endpoint, Sink
 __all__ = [
     "fiwano_config", "fiwano_profile", "claimed_level", "fiwano_sink_server", "fiwano_target",
     "_simulator_session", "simulator", "_harness_health", "evidence", "cleanups", "rng", "harness",
-    "account", "world", "channel", "sink", "Account", "Channel", "SinkFactory", "Target",
+    "_settle_offered", "_key_rotation", "account", "world", "channel", "sink", "Account", "Channel", "SinkFactory", "Target",
 ]
 
 
@@ -197,18 +197,58 @@ class Account:
         self._harness.revoke_key(key_id)
 
 
+def _worker_share(keys: list[str]) -> list[str]:
+    """The keys this xdist worker may use: worker i of n takes every n-th key from the i-th, so parallel
+    workers never share a key (a key's redirect URIs and rate budget are per-key state). All keys when
+    there is no xdist, or too few keys to give every worker one."""
+    import os
+
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    share = keys[index::count] if count > 1 else keys
+    return share or keys
+
+
+@pytest.fixture(scope="session")
+def _key_rotation() -> dict[str, int]:
+    """Where the next test starts in this worker's key list (spreads the per-key rate budget)."""
+    return {"next": 0}
+
+
+def _clear_redirects(client: FiwanoClient) -> None:
+    """Remove a shared key's registered redirect URIs: patterns left by earlier tests or runs (the contract
+    fuzzer registers the docs' examples) would widen what a test's own patterns allow."""
+    listing = client.request("GET", "/redirects")
+    if listing.status_code != 200:
+        return
+    try:
+        items = listing.json().get("redirects") or []
+    except (ValueError, AttributeError):
+        return
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            client.request("DELETE", f"/redirects/{item['id']}")
+
+
 @pytest.fixture
 def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_target: Target,
-            _harness_health: str | None, claimed_level: str, evidence: Evidence,
+            _harness_health: str | None, claimed_level: str, _key_rotation: dict[str, int], evidence: Evidence,
             cleanups: list) -> Callable[..., Account]:
     """Factory: ``account(tier="pro", subscription_status="active", source=None) -> Account``.
 
     With the harness (controlled level) each call creates a fresh account. At the api level without a
-    harness, the configured ``--fiwano-api-key`` keys are handed out in order (tier and status are then
-    whatever those accounts have); running out of keys is a missing prerequisite.
+    harness, the configured ``--fiwano-api-key`` keys (of dedicated test accounts) are handed out: each
+    xdist worker uses its own share of them, successive tests start at successive keys, and a test's
+    calls get distinct keys; running out of keys is a missing prerequisite. Such a key is shared by many
+    tests, so before handing it out its redirect URIs are removed, and its client waits out a 429
+    (unless the test is marked ``counts_429``).
     """
     use_harness = LEVEL_ORDER[claimed_level] >= LEVEL_ORDER["controlled"] or not fiwano_config.api_keys
     handed_out = 0
+    start = _key_rotation["next"]
+    if not use_harness:
+        _key_rotation["next"] += 1
 
     def make(tier: str = "pro", subscription_status: str = "active", source: str | None = None) -> Account:
         nonlocal handed_out
@@ -223,14 +263,17 @@ def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_t
             cleanups.append(client.close)
             return Account(data["account_id"], data["api_key"], client, tier, subscription_status,
                            data.get("key_id"), harness)
-        keys = fiwano_config.api_key_values()
+        keys = _worker_share(fiwano_config.api_key_values())
         if handed_out >= len(keys):
-            missing_prerequisite(f"this test needs {handed_out + 1} account(s); give that many "
-                                 "--fiwano-api-key keys (of different accounts) or a harness")
-        key = keys[handed_out]
+            missing_prerequisite(f"this test needs {handed_out + 1} account(s) and this worker has "
+                                 f"{len(keys)} key(s); give more --fiwano-api-key keys (of different accounts; "
+                                 "with -n N, N times as many) or a harness")
+        key = keys[(start + handed_out) % len(keys)]
         handed_out += 1
         client = FiwanoClient(fiwano_target.url, key, evidence)
+        client.patient = request.node.get_closest_marker("counts_429") is None
         cleanups.append(client.close)
+        _clear_redirects(client)
         return Account(None, key, client)
 
     return make
@@ -307,15 +350,22 @@ def channel(request: pytest.FixtureRequest, evidence: Evidence, cleanups: list) 
 
 
 class SinkFactory:
-    """``sink(*script) -> Endpoint``: a fresh ``/hooks/<uuid>`` endpoint of the HTTPS sink for this test."""
+    """``sink(*script) -> Endpoint``: a fresh ``/hooks/<uuid>`` endpoint of the HTTPS sink for this test.
 
-    def __init__(self, server: Sink, evidence: Evidence, cleanups: list) -> None:
+    ``settle`` (when the target offers ``POST /harness/settle``) lets an endpoint's "nothing arrives" check
+    ask the target to finish its due work first instead of watching for ``quiet_seconds``.
+    """
+
+    def __init__(self, server: Sink, evidence: Evidence, cleanups: list,
+                 settle: Callable[[], bool] | None = None) -> None:
         self.server = server
         self._evidence = evidence
         self._cleanups = cleanups
+        self._settle = settle
 
     def __call__(self, *script: Action) -> Endpoint:
         endpoint = self.server.endpoint(*script)
+        endpoint.settle = self._settle
         self._evidence.add_east(f"sink endpoint {endpoint.path}", endpoint.evidence)
         self._cleanups.append(endpoint.close)
         return endpoint
@@ -325,6 +375,24 @@ class SinkFactory:
         return self.server.ca_file
 
 
+@pytest.fixture(scope="session")
+def _settle_offered() -> dict[str, bool]:
+    """Whether the target answers ``POST /harness/settle`` (learnt on first use, once per session)."""
+    return {}
+
+
 @pytest.fixture
-def sink(fiwano_sink_server: Sink, evidence: Evidence, cleanups: list) -> SinkFactory:
-    return SinkFactory(fiwano_sink_server, evidence, cleanups)
+def sink(fiwano_sink_server: Sink, fiwano_target: Target, _harness_health: str | None,
+         _settle_offered: dict[str, bool], evidence: Evidence, cleanups: list) -> SinkFactory:
+    settle = None
+    if _harness_health is None and _settle_offered.get("offered", True):
+        client = HarnessClient(fiwano_target.harness_url, evidence)
+        cleanups.append(client.close)
+
+        def settle() -> bool:
+            if not _settle_offered.get("offered", True):
+                return False
+            _settle_offered["offered"] = client.settle()
+            return _settle_offered["offered"]
+
+    return SinkFactory(fiwano_sink_server, evidence, cleanups, settle)

@@ -83,6 +83,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "level(name): what the target must offer for a Fiwano suite test: api | simulated | controlled")
+    config.addinivalue_line(
+        "markers",
+        "counts_429: the test counts 429 answers, so its clients never wait a 429 out (api-level keys do)")
 
 
 # ------------------------------------------------------------------------------------------- scope

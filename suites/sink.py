@@ -23,12 +23,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Callable, Union
 
 import trustme
 import uvicorn
 
 HOOK_PREFIX = "/hooks/"
+#: After the target said it finished all due work (``POST /harness/settle``), how long a "nothing
+#: arrives" check still watches: only for a request already on the wire.
+SETTLED_WATCH_SECONDS = 0.05
 CA_FILE_NAME = "kit-ca.pem"
 CA_KEY_FILE_NAME = "kit-ca.key"
 
@@ -129,6 +132,13 @@ class Endpoint:
         self._requests: list[SinkRequest] = []
         self._cond = threading.Condition()
         self.closed = False
+        #: Set by the suites' ``sink`` fixture when the target offers ``POST /harness/settle``: a callable
+        #: that returns True once the target has finished all work due now (False: not offered).
+        self.settle: Callable[[], bool] | None = None
+
+    def try_settle(self) -> bool:
+        """Let the target finish every piece of work due now; False when it cannot be asked to."""
+        return self.settle is not None and self.settle()
 
     # -- script
     def script(self, *actions: Action) -> "Endpoint":
@@ -168,15 +178,23 @@ class Endpoint:
         return seen
 
     def assert_none_within(self, seconds: float | None = None, what: str = "", already: int = 0) -> None:
-        """Watch for ``seconds`` (bounded) that no request beyond the first ``already`` arrives."""
+        """Check that no request beyond the first ``already`` arrives.
+
+        When the target can be asked to settle (``POST /harness/settle``), it first finishes all work due
+        now, so a short watch suffices; otherwise the watch lasts ``seconds`` (bounded).
+        """
         seconds = self.sink.default_quiet if seconds is None else seconds
+        how = f"watched {seconds:g}s"
+        if self.try_settle():
+            seconds = min(seconds, SETTLED_WATCH_SECONDS)
+            how = f"after the target settled all due work, watched {seconds:g}s more"
         with self._cond:
             arrived = self._cond.wait_for(lambda: len(self._requests) > already, timeout=seconds)
             seen = list(self._requests)
         if arrived:
             raise UnexpectedDelivery(
                 f"{what + ': ' if what else ''}expected no request at the sink endpoint {self.path} "
-                f"(watched {seconds:g}s), got {len(seen) - already}"
+                f"({how}), got {len(seen) - already}"
                 + "".join("\n  " + r.describe(500) for r in seen[already:]))
 
     def close(self) -> None:

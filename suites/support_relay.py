@@ -166,10 +166,11 @@ def untrusted_sink_server(fiwano_config: SuiteConfig, fiwano_sink_server: Sink,
 
 
 def settled(endpoint, count: int, fiwano_config: SuiteConfig, what: str) -> list[SinkRequest]:
-    """Wait until ``count`` requests arrived, then watch (bounded) that no further one follows at once.
+    """Wait until ``count`` requests arrived, then check that no further one follows at once.
 
-    The quiet watch also lets the target finish the attempt it just made (take in the answer, schedule the
-    retry) before a test moves the clock: a black box gives no other signal that an attempt is over.
+    The check also lets the target finish the attempt it just made (take in the answer, schedule the
+    retry) before a test moves the clock: with ``POST /harness/settle`` the target says so; a pure black box
+    gives no such signal, and the check watches for ``quiet_seconds``.
     """
     seen = endpoint.wait_for(count, fiwano_config.delivery_timeout, what=what)
     endpoint.assert_none_within(fiwano_config.quiet_seconds, already=len(seen),
@@ -178,11 +179,14 @@ def settled(endpoint, count: int, fiwano_config: SuiteConfig, what: str) -> list
 
 
 def collect(endpoint, at_least: int, fiwano_config: SuiteConfig, what: str, limit: int = 50) -> list[SinkRequest]:
-    """Wait for ``at_least`` requests, then take whatever else follows until the endpoint stays quiet for
-    ``quiet_seconds`` (bounded: at most ``limit`` requests)."""
+    """Wait for ``at_least`` requests, then take whatever else follows: everything the target sends once it
+    settled all due work, or (no settle call) until the endpoint stays quiet for ``quiet_seconds``
+    (bounded: at most ``limit`` requests)."""
     from suites.sink import SinkTimeout
 
     seen = endpoint.wait_for(at_least, fiwano_config.delivery_timeout, what=what)
+    if endpoint.try_settle():
+        return endpoint.requests[:limit]
     while len(seen) < limit:
         try:
             seen = endpoint.wait_for(len(seen) + 1, fiwano_config.quiet_seconds)

@@ -17,6 +17,9 @@ from suites import expect
 from suites.data import user_id
 from suites.support_sending import meta_sends, open_window
 
+# Every test here counts 429s: their clients must see each one, never wait it out.
+pytestmark = pytest.mark.counts_429
+
 DELAY_SECONDS = re.compile(r"^[0-9]+$")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -38,6 +39,11 @@ class NewChannel(BaseModel):
     access_token: str = Field(min_length=1, max_length=4096)
     waba_id: str | None = Field(default=None, max_length=128)
     page_id: str | None = Field(default=None, max_length=128)
+
+
+class Settle(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    timeout_seconds: float = Field(default=30.0, gt=0, le=300)
 
 
 class ClockAdvance(BaseModel):
@@ -141,8 +147,28 @@ async def advance_clock(request: Request) -> dict[str, Any]:
     if not isinstance(comps.clock, OffsetClock):
         raise ApiError(409, "The clock of this instance cannot be moved")
     comps.clock.advance(body.seconds)
-    await comps.dispatcher.run_due_now()
+    await comps.settle()
     return _clock_view(request)
+
+
+@router.post("/settle")
+async def settle(request: Request) -> Any:
+    """Finish all work due now (relays, media downloads, due attempts), then answer: the suites' barrier
+    before a "nothing arrives" check."""
+    comps = components(request)
+    data = await read_json(request, required=False)
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ApiError(422, "Request body must be a JSON object (optional 'timeout_seconds')")
+    try:
+        body = Settle.model_validate(data)
+    except Exception:  # noqa: BLE001
+        raise ApiError(422, "'timeout_seconds' must be a number in (0, 300]") from None
+    try:
+        await asyncio.wait_for(asyncio.shield(comps.settle()), timeout=body.timeout_seconds)
+    except asyncio.TimeoutError:
+        raise ApiError(503, f"Due work did not finish within {body.timeout_seconds:g} s") from None
+    return {"settled": True, "clock": _clock_view(request)}
 
 
 @router.get("/channels/{channel_id}/deliveries")
