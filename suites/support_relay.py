@@ -193,17 +193,3 @@ def collect(endpoint, at_least: int, fiwano_config: SuiteConfig, what: str, limi
         except SinkTimeout:
             break
     return endpoint.requests
-
-
-def synced_world(world, clock, simulator, channel_type: str):
-    """A simulator world whose clock reads what the target's clock reads.
-
-    Meta's statuses carry Meta's time (a Messenger read is a time watermark); earlier tests may have moved the
-    target's clock (retry schedules, expiries), so a fresh world is first brought to the target's time, as the
-    real Meta and a real target agree on the time.
-    """
-    seeded = world(channel_type)
-    behind = clock.now().timestamp() - simulator.clock(seeded.world_id).now
-    if behind > 0.5:
-        simulator.advance_clock(behind, world_id=seeded.world_id)
-    return seeded

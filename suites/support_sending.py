@@ -151,17 +151,6 @@ def drive_retries(clock: Any, simulator: Any, ch: Any, text: str, horizon: float
     return trace
 
 
-def sync_world_clock(clock: Any, simulator: Any, world: Any) -> None:
-    """Put a fresh world's clock (Meta's time) on the target's clock, which earlier tests may have moved:
-    Messenger/Instagram watermarks compare Meta's time with the time the target sent the message."""
-    target = clock.now().timestamp()
-    meta = simulator.clock(world.world_id).now
-    if target > meta:
-        simulator.advance_clock(target - meta, world_id=world.world_id)
-    elif meta - target > 1:
-        clock.advance(meta - target)
-
-
 def wait_for_events(endpoint: Any, events: set[str], timeout: float, what: str) -> list[Any]:
     """Wait (bounded) until every event name in ``events`` reached the endpoint; return all requests."""
     count = 1

@@ -18,6 +18,24 @@ ENDPOINTS = [
     ("PATCH", "/channels/{cid}", {"webhook_events": []}),
     ("DELETE", "/channels/{cid}", None),
     ("POST", "/messages/send", {"channel_id": "{cid}", "recipient": "15550000000", "text": "hello"}),
+    # the other operations of contract/openapi.yaml: every one needs the key (the contract's global security)
+    ("POST", "/channels/setup-url", {"channel_type": "whatsapp", "redirect_uri": "https://app.example.com/cb"}),
+    ("POST", "/channels/exchange-code", {"code": "{cid}"}),
+    ("GET", "/channels/{cid}/profile/1234567890", None),
+    ("GET", "/channels/{cid}/templates", None),
+    ("POST", "/channels/{cid}/templates", {"name": "order_update", "language": "en_US", "category": "UTILITY",
+                                            "components": [{"type": "BODY", "text": "Hello"}]}),
+    ("GET", "/channels/{cid}/templates/{cid}", None),
+    ("PUT", "/channels/{cid}/templates/{cid}", {"components": [{"type": "BODY", "text": "Hello"}]}),
+    ("DELETE", "/channels/{cid}/templates/{cid}", None),
+    ("GET", "/redirects", None),
+    ("POST", "/redirects", {"uri_pattern": "https://app.example.com/cb"}),
+    ("DELETE", "/redirects/{cid}", None),
+    ("POST", "/messages/send-template", {"channel_id": "{cid}", "recipient": "15550000000",
+                                         "template_name": "order_update", "language": "en_US"}),
+    ("POST", "/messages/send-media", {"channel_id": "{cid}", "recipient": "15550000000", "media_type": "image",
+                                      "media_url": "https://cdn.example.com/a.png"}),
+    ("GET", "/media/{cid}", None),
 ]
 ENDPOINT_IDS = [f"{m} {p}" for m, p, _ in ENDPOINTS]
 

@@ -44,6 +44,25 @@ def test_connected_channel_is_listed_and_readable(account, channel, channel_type
                  "the same object as in the list", {"get": one, "list": listing["channels"][0]})
 
 
+@pytest.mark.req("CHANNEL-LIST")
+@pytest.mark.level("controlled")
+def test_list_holds_active_and_inactive_channels(account, channel, channel_type):
+    owner = account()
+    kept, deleted = channel(owner, channel_type), channel(owner, channel_type)
+    expect.status(owner.client.delete_channel(deleted.id), (200, 204), "CHANNEL-LIST", "DELETE one of two channels")
+
+    listing = expect.json_object(expect.conforms(expect.status(owner.client.list_channels(), 200, "CHANNEL-LIST",
+                                                               "list channels"), "CHANNEL-LIST"),
+                                 "CHANNEL-LIST", "list body")
+
+    seen = {c.get("id"): c.get("is_active") for c in listing.get("channels") or [] if isinstance(c, dict)}
+    expected = {kept.id: True, deleted.id: False}
+    expect.check(seen == expected, "CHANNEL-LIST", "channels listed after deleting one of two",
+                 "both, the deleted one with is_active false", seen)
+    expect.check(listing.get("total") == 2, "CHANNEL-LIST", "total", "2 (active and inactive channels)",
+                 listing.get("total"))
+
+
 @pytest.mark.req("CHANNEL-FIELDS-PER-TYPE", "CHANNEL-COMMON-FIELDS", "CHANNEL-NAME")
 @pytest.mark.level("controlled")
 def test_channel_carries_the_identifiers_of_its_type(account, channel, channel_type):
@@ -187,7 +206,8 @@ def test_delete_deactivates_but_keeps_the_channel(account, channel, channel_type
     expect.status(after, 200, "CHANNEL-DELETE-SOFT", "GET the deleted channel (soft delete keeps it)")
     expect.conforms(deleted, "CHANNEL-DELETE-SOFT")
     expect.conforms(after, "CHANNEL-DELETE-SOFT")
-    expect.check(after.json().get("is_active") is False, "CHANNEL-DELETE-SOFT", "is_active after DELETE", False,
+    expect.check(after.json().get("is_active") is False, ("CHANNEL-DELETE-SOFT", "CHANNEL-IS-ACTIVE"),
+                 "is_active after DELETE", False,
                  after.json().get("is_active"))
     listed = [c for c in listing.get("channels", []) if c.get("id") == ch.id]
     expect.check(len(listed) == 1 and listed[0].get("is_active") is False, "CHANNEL-DELETE-SOFT",

@@ -374,6 +374,51 @@ def test_code_cannot_be_exchanged_by_another_account(account, channel_type, worl
                  "none", _all_ids(intruder.client))
 
 
+@pytest.mark.req("CAP-META-ACCOUNT-UNIQUE", "CAP-ALREADY-CONNECTED-400")
+@pytest.mark.level("simulated")
+def test_meta_account_taken_while_a_code_is_pending_is_not_connected_twice(account, channel_type, world, browser,
+                                                                          simulator):
+    """The newcomer approves first but exchanges last: by then another account holds the Meta account, so the
+    uniqueness rule must hold at exchange-code too, not only when the code is issued."""
+    newcomer, holder = account(), account()
+    seeded = world(channel_type)
+    pending = _fresh_code(newcomer, channel_type, seeded, browser)
+    taken = start_flow(holder, channel_type, seeded, browser)
+    held = exchange(holder.client, taken.code) if taken.code else None
+
+    if held is None or held.status_code != 200:  # the target reserved the Meta account for the pending code
+        late = exchange(newcomer.client, pending)
+        expect.status(late, 200, "CAP-META-ACCOUNT-UNIQUE", "exchange of the pending code when the other flow "
+                      "was refused")
+        expect.check(_active_ids(holder.client) == [], "CAP-META-ACCOUNT-UNIQUE", "the refused account's active "
+                     "channels", "none", _active_ids(holder.client))
+        newcomer.client.delete_channel(late.json().get("channel_id", "none"))
+        return
+    holder_id = held.json()["channel_id"]
+    before = holder.client.get_channel(holder_id).json()
+    resource = seeded.asset(channel_type).waba_id if channel_type == "whatsapp" else seeded.asset(channel_type).page_id
+    since = max((e.seq for e in simulator.journal(seeded.world_id)), default=0)
+
+    late = exchange(newcomer.client, pending)
+
+    expect.check(_active_ids(newcomer.client) == [], "CAP-META-ACCOUNT-UNIQUE",
+                 "the newcomer's active channels after exchanging a code for a Meta account held meanwhile by "
+                 "another account", "none", newcomer.client.list_channels().json())
+    expect.status(late, 400, "CAP-ALREADY-CONNECTED-400", "exchange-code for a Meta account another account took "
+                  "after the code was issued")
+    detail = expect.error_detail(late, "CAP-ALREADY-CONNECTED-400", "refusal body", string=False)
+    expect.check("already connected to another account" in str(detail).lower(), "CAP-ALREADY-CONNECTED-400",
+                 "detail", '"Already connected to another account"', detail)
+    after = holder.client.get_channel(holder_id).json()
+    expect.check(after == before, "CAP-ALREADY-CONNECTED-400", "the holder's channel", "untouched",
+                 {"before": before, "after": after})
+    unsubscribed = [e for e in simulator.journal(seeded.world_id, path_contains=f"{resource}/subscribed_apps",
+                                                 since_seq=since) if e.method == "DELETE"]
+    expect.check(not unsubscribed, "CAP-ALREADY-CONNECTED-400", "Meta subscription of the held account",
+                 "not unsubscribed", [f"{e.method} {e.path}" for e in unsubscribed])
+    holder.client.delete_channel(holder_id)
+
+
 @pytest.mark.req("CONNECT-CALLBACK-CODE")
 @pytest.mark.level("simulated")
 def test_query_of_the_redirect_uri_survives_with_the_code(account, channel_type, world, browser, rng):

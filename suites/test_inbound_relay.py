@@ -88,6 +88,38 @@ def test_inbound_text_is_relayed_signed(account, channel, channel_type, simulato
     expect.webhook_conforms(delivery.body, "RELAY-RECEIVED-PAYLOAD", event="message.received")
 
 
+@pytest.mark.req("RELAY-SIGNATURE-UNICODE", "RELAY-SIGNATURE")
+@pytest.mark.level("controlled")
+def test_signature_covers_the_bytes_of_non_ascii_text(account, channel, channel_type, simulator, sink, fiwano_config,
+                                                      rng):
+    """An ASCII text is the control: a signature that verifies for it but not for emoji / CJK / RTL / escaped
+    characters signs something else than the bytes actually sent (e.g. an ASCII-escaped re-serialisation)."""
+    ch = channel(account(), channel_type)
+    endpoint = sink()
+    key = secret(rng)
+    configure(ch, {"webhook_url": endpoint.url, "webhook_secret": key, "webhook_events": ["message.received"]})
+    plain, rich = f"plain ascii text #{rng.randrange(10**6)}", unicode_text(rng)
+    emit(simulator, ch, user_id(channel_type, rng), plain)
+    emit(simulator, ch, user_id(channel_type, rng), rich)
+
+    arrived = endpoint.wait_for(2, fiwano_config.delivery_timeout, what="RELAY-SIGNATURE-UNICODE: two deliveries")
+    by_text = {}
+    for delivery in arrived:
+        try:
+            by_text[(delivery.json().get("data") or {}).get("text")] = delivery
+        except (ValueError, AttributeError):
+            expect.fail("RELAY-POST-JSON", "delivery body", "a JSON object", delivery.body[:300])
+    expect.check(set(by_text) == {plain, rich}, "RELAY-TEXT-VERBATIM", "data.text of the two deliveries",
+                 sorted([plain, rich]), sorted(map(repr, by_text)))
+    for text, req in ((plain, "RELAY-SIGNATURE"), (rich, "RELAY-SIGNATURE-UNICODE")):
+        delivery = by_text[text]
+        signature = delivery.header("X-Webhook-Signature")
+        expect.check(signature == expect.webhook_signature(key, delivery.body), req,
+                     f"X-Webhook-Signature of the delivery of {text!r}",
+                     "HMAC-SHA256 of the raw body keyed with the channel's webhook_secret",
+                     f"{signature} for {len(delivery.body)} raw bytes")
+
+
 @pytest.mark.req("RELAY-EVENTS-DEFAULT-NONE")
 @pytest.mark.level("controlled")
 def test_nothing_is_delivered_before_events_are_enabled(account, channel, channel_type, simulator, sink,

@@ -14,7 +14,7 @@ from suites import expect
 from suites.data import EVENTS_BY_CHANNEL, ascii_text, secret, user_id
 from suites.support_sending import (NOTICE_PERMANENT, accepted_for, calls_for, configure_webhook, meta_sends,
                                     notices_of, open_window, permanent, recipient_of, record_reading, rule, send_body,
-                                    sync_world_clock, wait_for_events)
+                                    wait_for_events)
 
 
 @pytest.mark.req("SEND-REQUIRED-FIELDS")
@@ -48,7 +48,7 @@ def test_missing_or_mistyped_field_is_refused(account, channel, channel_type, si
                  [e.path for e in meta_sends(simulator, ch)])
 
 
-@pytest.mark.req("SEND-TEXT-OK")
+@pytest.mark.req("SEND-TEXT-OK", "CAP-REPLY-TO-FROM")
 @pytest.mark.level("controlled")
 @pytest.mark.parametrize("channel_type", [
     pytest.param("whatsapp", marks=pytest.mark.req("SEND-RECIPIENT-WA"), id="whatsapp"),
@@ -63,7 +63,8 @@ def test_reply_goes_to_the_sender_of_the_inbound_webhook(account, channel, chann
     ch = channel(owner, channel_type)
     endpoint = sink()
     configure_webhook(ch, endpoint.url, ["message.received"], secret(rng))
-    simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, user_id(channel_type, rng), "hi")
+    who = user_id(channel_type, rng)
+    simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, who, "hi")
     received = endpoint.wait_for(1, fiwano_config.delivery_timeout, what=f"{req}: message.received")[0]
     sender = ((received.json() or {}).get("data") or {}).get("from")
     text = f"reply {ascii_text(10, rng)}"
@@ -76,6 +77,9 @@ def test_reply_goes_to_the_sender_of_the_inbound_webhook(account, channel, chann
                  [sender], [recipient_of(c) for c in calls])
     accepted = accepted_for(simulator, ch, text)
     expect.check([m.recipient for m in accepted] == [sender], req, "recipient of the message Meta accepted", [sender],
+                 [m.recipient for m in accepted])
+    expect.check([str(m.recipient).lstrip("+") for m in accepted] == [who], "CAP-REPLY-TO-FROM",
+                 "recipient of the reply to data.from that Meta accepted", f"the user who wrote ({who})",
                  [m.recipient for m in accepted])
 
 
@@ -107,7 +111,6 @@ def test_status_webhooks_carry_the_send_uuid(account, channel, channel_type, sim
                                             rng):
     owner = account()
     ch = channel(owner, channel_type)
-    sync_world_clock(clock, simulator, ch.world)
     endpoint = sink()
     configure_webhook(ch, endpoint.url, [e for e in EVENTS_BY_CHANNEL[channel_type] if e != "message.received"],
                       secret(rng))
@@ -154,6 +157,36 @@ def test_failed_status_webhook_carries_the_send_uuid(account, channel, channel_t
                                 what="SEND-MESSAGE-ID-STATUS: message.failed")[0].json()
     expect.check(payload.get("event") == "message.failed" and payload["data"].get("message_id") == message_id,
                  "SEND-MESSAGE-ID-STATUS", "message.failed webhook", f"data.message_id {message_id}", payload)
+
+
+@pytest.mark.req("SEND-MESSAGE-ID-STATUS")
+@pytest.mark.level("controlled")
+@pytest.mark.parametrize("channel_type", ["whatsapp"])
+def test_status_webhook_names_the_message_it_is_about(account, channel, channel_type, simulator, sink,
+                                                      fiwano_config, rng):
+    """Two texts to one recipient: Meta's status for the first names the first UUID, not the latest send."""
+    owner = account()
+    ch = channel(owner, channel_type)
+    endpoint = sink()
+    configure_webhook(ch, endpoint.url, ["message.delivered"], secret(rng))
+    recipient = user_id(channel_type, rng)
+    open_window(simulator, ch, recipient, "SEND-MESSAGE-ID-STATUS")
+    first_text, second_text = f"first {ascii_text(10, rng)}", f"second {ascii_text(10, rng)}"
+    first = send_body(owner.client.send_text(ch.id, recipient, first_text), "SEND-MESSAGE-ID-STATUS",
+                      "first send").get("message_id")
+    second = send_body(owner.client.send_text(ch.id, recipient, second_text), "SEND-MESSAGE-ID-STATUS",
+                       "second send to the same recipient").get("message_id")
+    expect.check(first != second, "SEND-MESSAGE-ID-STATUS", "message ids of the two sends", "distinct",
+                 [first, second])
+
+    simulator.emit_status(ch.world.world_id, accepted_for(simulator, ch, first_text)[0].message_id, "delivered")
+
+    payload = endpoint.wait_for(1, fiwano_config.delivery_timeout,
+                                what="SEND-MESSAGE-ID-STATUS: message.delivered of the first send")[0].json() or {}
+    expect.check(payload.get("event") == "message.delivered"
+                 and (payload.get("data") or {}).get("message_id") == first, "SEND-MESSAGE-ID-STATUS",
+                 "message.delivered webhook for the first of two sends to one recipient",
+                 f"data.message_id {first} (not the later send {second})", payload)
 
 
 @pytest.mark.req("SEND-MESSAGE-ID-UNIQUE")

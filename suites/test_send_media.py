@@ -22,6 +22,8 @@ NOT_HTTPS = [
     "dict://203.0.113.10:11211/", "data:image/png;base64,iVBORw0KGgo=", "javascript:alert(1)",
     "//media.example.com/a.jpg", "media.example.com/a.jpg", "/a.jpg", "https://", "https:///a.jpg",
     "https://:443/a.jpg", "ws://media.example.com/a.jpg",
+    # plain http to public hosts: refused for the scheme alone (203.0.113.10 above is not public either)
+    "http://media.example.com/a.jpg", "HTTP://media.example.com/a.jpg", "http://1.1.1.1/a.jpg",
 ]
 CREDENTIALS = [
     "https://user:pass@203.0.113.10/a.jpg", "https://user@203.0.113.10/a.jpg", "https://:pass@203.0.113.10/a.jpg",

@@ -16,13 +16,11 @@ from suites.data import ascii_text, secret, user_id
 from suites.support_sending import (NOTICE_FAILED, NOTICE_PERMANENT, NOTICE_WARNING, STATUS_BY_CHANNEL,
                                     accepted_for, calls_for, configure_webhook, drive_retries, notices_of,
                                     open_window, permanent, profile_step, record_reading, rule, send_body,
-                                    sync_world_clock, transient)
+                                    transient)
 
 def _setup(account, channel, channel_type, simulator, rng, req, clock=None):
     owner = account()
     ch = channel(owner, channel_type)
-    if clock is not None:  # before the window opens: Meta's time must not jump past it afterwards
-        sync_world_clock(clock, simulator, ch.world)
     recipient = user_id(channel_type, rng)
     open_window(simulator, ch, recipient, req)
     return owner, ch, recipient, f"retry-{ascii_text(12, rng)}"

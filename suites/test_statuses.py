@@ -13,8 +13,8 @@ import pytest
 
 from suites import expect
 from suites.data import EVENTS_BY_CHANNEL, secret, user_id
-from suites.support_relay import (collect, configure, meta_id_of, open_window, payload_of, send, sent_message,
-                                  synced_world)
+from suites.support_relay import collect, configure, meta_id_of, open_window, payload_of, send, sent_message
+from suites.support_sending import drive_retries, permanent, profile_step, transient
 
 # What Meta reports per channel (the simulator refuses the others): the statuses each test emits.
 META_REPORTS = {"whatsapp": ("sent", "delivered", "read"), "facebook": ("delivered", "read"), "instagram": ("read",)}
@@ -29,9 +29,10 @@ def status_channel(account, channel, channel_type, sink, rng, events, synced):
 
 
 @pytest.fixture
-def synced(world, clock, simulator, channel_type):
-    """This test's simulator world, on the target's time."""
-    return synced_world(world, clock, simulator, channel_type)
+def synced(world, clock, channel_type):
+    """This test's simulator world. It needs the clock fixture: the simulator's clock and the target's move
+    together (Messenger read watermarks compare Meta's time with the time the target sent)."""
+    return world(channel_type)
 
 
 def meta_reports(simulator, ch, meta_id: str, status: str, **fields):
@@ -83,7 +84,8 @@ def test_status_events_carry_the_send_uuid(account, channel, channel_type, simul
     expected = ["message.delivered", "message.read"] if channel_type == "instagram" else \
         [f"message.{s}" for s in reported]
     arrived = endpoint.wait_for(len(expected), fiwano_config.delivery_timeout,
-                                what=f"RELAY-DELIVERED-READ: {', '.join(expected)} on {channel_type}")
+                                what=f"{'RELAY-SENT-WA / ' if channel_type == 'whatsapp' else ''}RELAY-DELIVERED-READ: "
+                                     f"{', '.join(expected)} on {channel_type}")
     endpoint.assert_none_within(fiwano_config.quiet_seconds, already=len(expected),
                                 what="RELAY-STATUS-PAYLOAD: more status events than Meta reported")
     events = events_of(endpoint.requests, "RELAY-STATUS-PAYLOAD")
@@ -136,7 +138,7 @@ def test_whatsapp_failure_is_message_failed(account, channel, channel_type, simu
 @pytest.mark.req("RELAY-NO-SENT-FAILED-IGFB", "RELAY-DELIVERED-READ")
 @pytest.mark.level("controlled")
 def test_instagram_and_messenger_never_emit_sent_or_failed(account, channel, channel_type, simulator, sink,
-                                                           fiwano_config, rng, synced):
+                                                           fiwano_config, fiwano_profile, clock, rng, synced):
     ch = channel(account(), channel_type, synced)
     endpoint = sink()
     # Ask for every event name; a target that refuses the WhatsApp-only ones gets the channel's own list.
@@ -151,11 +153,19 @@ def test_instagram_and_messenger_never_emit_sent_or_failed(account, channel, cha
         meta_reports(simulator, ch, meta_id, status)
     stranger = user_id(channel_type, rng)  # never wrote: Meta refuses the send (24-hour window)
     ch.client.send_text(ch.id, stranger, "outside the window")
+    # A send Meta first answers 503 and then refuses during the retries: on WhatsApp it ends as message.failed;
+    # on Instagram and Facebook nothing may reach the customer for it.
+    doomed = f"refused during the retries #{rng.randrange(10**6)}"
+    simulator.add_faults(ch.world.world_id, [transient(status=503, code=2, times=1), permanent(code=100, times=1)])
+    ch.client.send_text(ch.id, recipient, doomed)
+    drive_retries(clock, simulator, ch, doomed, float(fiwano_profile["send_retry"]["deadline_seconds"]),
+                  profile_step(fiwano_profile), until=lambda trace: len(trace.calls) >= 2)
 
     arrived = collect(endpoint, 2, fiwano_config, "RELAY-DELIVERED-READ: message.received, then the statuses")
     names = [e for e, _ in events_of(arrived, "RELAY-NO-SENT-FAILED-IGFB")]
     expect.check(not {"message.sent", "message.failed"} & set(names), "RELAY-NO-SENT-FAILED-IGFB",
-                 f"events of a {channel_type} channel (a send accepted, delivered and read; a send refused)",
+                 f"events of a {channel_type} channel (a send accepted, delivered and read; a send refused; a send "
+                 "refused during its retries)",
                  "no message.sent and no message.failed", names)
     expect.check("message.read" in names, "RELAY-DELIVERED-READ",
                  f"events after Meta reported a read on {channel_type}", "message.read", names)

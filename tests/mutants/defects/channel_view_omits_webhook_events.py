@@ -1,0 +1,18 @@
+"""The channel representation leaves out webhook_events (as the docs example does)."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("CHANNEL-COMMON-FIELDS",)
+
+
+def apply() -> None:
+    import reference.channel_service as service
+
+    original = service.channel_view
+
+    def channel_view(channel, account):
+        view = original(channel, account)
+        view.pop("webhook_events", None)
+        return view
+
+    service.channel_view = channel_view

@@ -1,0 +1,19 @@
+"""auto_renew is true for an active enterprise subscription (renewed by contract), not only for paddle."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("SUB-AUTO-RENEW",)
+
+
+def apply() -> None:
+    import reference.channel_service as service
+
+    original = service.subscription_view
+
+    def subscription_view(account):
+        view = original(account)
+        if view["status"] == "active" and view["source"] == "enterprise":
+            view["auto_renew"] = True
+        return view
+
+    service.subscription_view = subscription_view

@@ -1,0 +1,16 @@
+"""exchange-code requires webhook_url: a request with only the code is refused as a validation error."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("CONNECT-EXCHANGE-CODE-ONLY",)
+
+
+def apply() -> None:
+    from pydantic import Field
+
+    import reference.api.connect
+
+    class UrlRequired(reference.api.connect.ExchangeRequest):
+        webhook_url: str = Field(min_length=1, max_length=4096)
+
+    reference.api.connect.ExchangeRequest = UrlRequired

@@ -1,0 +1,19 @@
+"""An Instagram channel shows its Instagram account id as page_id instead of the id of the linked Page."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("CHANNEL-FIELDS-PER-TYPE",)
+
+
+def apply() -> None:
+    import reference.channel_service as service
+
+    original = service.channel_view
+
+    def channel_view(channel, account):
+        view = original(channel, account)
+        if channel.channel_type == "instagram":
+            view["page_id"] = channel.ig_account_id
+        return view
+
+    service.channel_view = channel_view

@@ -1,0 +1,13 @@
+"""The Instagram profile asks Meta for username, name and profile_pic only: follower_count and is_verified_user are missing."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("PROFILE-IG",)
+
+
+def apply() -> None:
+    import reference.profiles
+
+    fields = dict(reference.profiles.FIELDS)
+    fields["instagram"] = ("username", "name", "profile_pic")
+    reference.profiles.FIELDS = fields

@@ -1,0 +1,16 @@
+"""Accepts a send-media filename of 256 characters: the filename limit is off by one."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("MEDIA-SEND-FILENAME-MAX",)
+
+
+def apply() -> None:
+    from pydantic import Field
+
+    import reference.api.v1
+
+    class LooseFilename(reference.api.v1.SendMedia):
+        filename: str | None = Field(default=None, max_length=256)
+
+    reference.api.v1.SendMedia = LooseFilename

@@ -1,0 +1,19 @@
+"""Normalises media_type (strip and lower-case) before checking it: 'IMAGE' and ' image' are accepted."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+REQUIREMENTS = ("MEDIA-SEND-TYPE-VALUES",)
+
+
+def apply() -> None:
+    import reference.api.v1
+
+    class LenientType(reference.api.v1.SendMedia):
+        @field_validator("media_type", mode="before")
+        @classmethod
+        def _normalise(cls, value):
+            return value.strip().lower() if isinstance(value, str) else value
+
+    reference.api.v1.SendMedia = LenientType

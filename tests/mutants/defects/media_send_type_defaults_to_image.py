@@ -1,0 +1,16 @@
+"""Makes media_type optional in send-media: a request without it is sent as an image."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+REQUIREMENTS = ("MEDIA-SEND-REQUIRED-FIELDS",)
+
+
+def apply() -> None:
+    import reference.api.v1
+
+    class DefaultImage(reference.api.v1.SendMedia):
+        media_type: Literal["image", "audio", "video", "document"] = "image"
+
+    reference.api.v1.SendMedia = DefaultImage

@@ -1,0 +1,16 @@
+"""Sender profiles are not cached: every request goes to Meta and answers cached false."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("PROFILE-CACHE",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.profiles import ProfileService
+
+    class NoCache(ProfileService):
+        def _cached(self, channel_id, user_id):
+            return None
+
+    reference.app.ProfileService = NoCache

@@ -1,0 +1,18 @@
+"""The profile endpoint does not check is_active: an inactive channel still fetches profiles from Meta."""
+
+from __future__ import annotations
+
+import dataclasses
+
+REQUIREMENTS = ("PROFILE-INACTIVE-400",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.profiles import ProfileService
+
+    class IgnoresInactive(ProfileService):
+        async def get(self, channel, user_id):
+            return await super().get(dataclasses.replace(channel, is_active=True), user_id)
+
+    reference.app.ProfileService = IgnoresInactive

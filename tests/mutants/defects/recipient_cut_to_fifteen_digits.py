@@ -1,0 +1,16 @@
+"""The recipient is cut to 15 characters (the E.164 maximum) in the Meta request: 16-digit IGSIDs/PSIDs lose a digit."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("SEND-RECIPIENT-IG", "SEND-RECIPIENT-FB")
+
+
+def apply() -> None:
+    import reference.api.v1
+
+    original = reference.api.v1.text_body
+
+    def e164_sized(channel, recipient, text):
+        return original(channel, recipient[:15], text)
+
+    reference.api.v1.text_body = e164_sized

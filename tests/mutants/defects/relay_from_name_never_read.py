@@ -1,0 +1,16 @@
+"""data.from_name is always null: the WhatsApp contact name (contacts[].profile.name) is never read."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RELAY-FROM-NAME",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.inbound import InboundService
+
+    class NamelessInbound(InboundService):
+        def base_data(self, item):
+            return {**super().base_data(item), "from_name": None}
+
+    reference.app.InboundService = NamelessInbound

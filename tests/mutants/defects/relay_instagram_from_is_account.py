@@ -1,0 +1,19 @@
+"""On Instagram data.from is the business account's id (recipient.id) instead of the sender's IGSID."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RELAY-FROM-IG",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.inbound import InboundService
+
+    class SwappedInstagram(InboundService):
+        def base_data(self, item):
+            data = super().base_data(item)
+            if item.channel_type == "instagram":
+                data["from"] = item.asset_id
+            return data
+
+    reference.app.InboundService = SwappedInstagram

@@ -1,0 +1,20 @@
+"""media.mime_type is null on Instagram/Facebook: only a mime_type in Meta's webhook is used, never the file's."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RELAY-MEDIA-PAYLOAD",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.media import MediaService
+
+    class WebhookMimeOnly(MediaService):
+        async def handle(self, channel, message, item):
+            data = await super().handle(channel, message, item)
+            media = data.get("media")
+            if channel.channel_type != "whatsapp" and isinstance(media, dict):
+                media["mime_type"] = (item.media or {}).get("mime_type")
+            return data
+
+    reference.app.MediaService = WebhookMimeOnly

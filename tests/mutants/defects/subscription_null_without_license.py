@@ -1,0 +1,19 @@
+"""A channel bound to no subscription shows "subscription": null instead of the subscription object."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("CHANNEL-SUBSCRIPTION-PRESENT",)
+
+
+def apply() -> None:
+    import reference.channel_service as service
+
+    original = service.channel_view
+
+    def channel_view(channel, account):
+        view = original(channel, account)
+        if account is None or account.sub_status == "none":
+            view["subscription"] = None
+        return view
+
+    service.channel_view = channel_view

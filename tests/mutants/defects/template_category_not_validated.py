@@ -1,0 +1,16 @@
+"""Does not validate the category of a new template: any string is passed on to Meta."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REQUIREMENTS = ("TPL-CATEGORY-VALUES",)
+
+
+def apply() -> None:
+    import reference.api.templates
+
+    class FreeCategory(reference.api.templates.TemplateCreate):
+        category: Any
+
+    reference.api.templates.TemplateCreate = FreeCategory

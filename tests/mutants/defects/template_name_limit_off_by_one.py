@@ -1,0 +1,19 @@
+"""Accepts a template name of 513 characters: the name length limit is off by one."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("TPL-NAME-MAX",)
+
+
+def apply() -> None:
+    import reference.api.templates
+    import reference.templates
+
+    original = reference.templates.validate_name
+
+    def one_more(name, max_chars):
+        return original(name, max_chars + 1)
+
+    # the one name validator, rebound where it is looked up (the API route and the service)
+    reference.templates.validate_name = one_more
+    reference.api.templates.validate_name = one_more

@@ -1,0 +1,19 @@
+"""Lower-cases a template name before checking it: 'Order_Confirmation' is created as 'order_confirmation'."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("TPL-NAME-CHARSET",)
+
+
+def apply() -> None:
+    import reference.api.templates
+    import reference.templates
+
+    original = reference.templates.validate_name
+
+    def lowered(name, max_chars):
+        return original(name.lower() if isinstance(name, str) else name, max_chars)
+
+    # the one name validator, rebound where it is looked up (the API route and the service)
+    reference.templates.validate_name = lowered
+    reference.api.templates.validate_name = lowered

@@ -1,0 +1,12 @@
+"""Validates the list's status filter against all of Meta's template statuses: DELETED, PAUSED... are accepted."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("TPL-LIST-STATUS-VALUES",)
+
+
+def apply() -> None:
+    import reference.api.templates
+
+    reference.api.templates.STATUS_FILTERS = ("APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED", "IN_APPEAL",
+                                              "PENDING_DELETION", "DELETED", "LIMIT_EXCEEDED")

@@ -1,0 +1,16 @@
+"""webhook_events are checked against the WhatsApp list for every channel: Instagram/Facebook accept message.sent and message.failed."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("WEBHOOK-EVENTS-PER-CHANNEL",)
+
+
+def apply() -> None:
+    import reference.channel_service as service
+
+    original = service.validate_events
+
+    def validate_events(channel_type, events):
+        return original("whatsapp", events)
+
+    service.validate_events = validate_events

@@ -1,0 +1,23 @@
+"""webhook_events only refuses Fiwano events the channel type lacks; names that are no event at all are stored."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("WEBHOOK-EVENTS-UNKNOWN-NAME",)
+
+
+def apply() -> None:
+    import reference.channel_service as service
+    from reference.repos.channels import EVENTS_BY_TYPE
+
+    original = service.validate_events
+    known = set(EVENTS_BY_TYPE["whatsapp"])
+
+    def validate_events(channel_type, events):
+        original(channel_type, [e for e in events if e in known])  # raises for a forbidden known event
+        unique = []
+        for event in events:
+            if event not in unique:
+                unique.append(event)
+        return unique
+
+    service.validate_events = validate_events
