@@ -38,13 +38,18 @@ class ProfileService:
             return None
         return json.loads(row["profile"])
 
-    async def get(self, channel: Channel, user_id: str) -> dict[str, Any]:
+    def check_usable(self, channel: Channel) -> None:
+        """The channel rules of a profile lookup (PROFILE-WA-400, PROFILE-INACTIVE-400, PROFILE-EXPIRED-TOKEN-400),
+        which hold whatever the user id looks like."""
         if channel.channel_type == "whatsapp":
             raise ProfileError(400, "Profiles are not available for WhatsApp channels (use data.from_name)")
         if not channel.is_active:
             raise ProfileError(400, "Channel is inactive")
         if channel.token_expires_at is not None and channel.token_expires_at <= self.clock.now():
             raise ProfileError(400, "The channel's Meta token has expired; reconnect the channel")
+
+    async def get(self, channel: Channel, user_id: str) -> dict[str, Any]:
+        self.check_usable(channel)
         answer = {"channel_id": channel.id, "channel_type": channel.channel_type, "user_id": user_id}
         cached = self._cached(channel.id, user_id)
         if cached is not None:

@@ -130,6 +130,22 @@ def test_inactive_channel_profile_is_400(account, channel, channel_type, simulat
                  [e.path for e in fetches(simulator, ch, user)])
 
 
+@pytest.mark.req("PROFILE-INACTIVE-400")
+@pytest.mark.level("controlled")
+@pytest.mark.parametrize("user", ["not-a-meta-id", "9" * 80])
+def test_inactive_channel_is_400_whatever_the_user_id(account, channel, channel_type, user):
+    """The channel rule comes first: an id Meta cannot know (null profile on an active channel) must not
+    turn the inactive channel's 400 into a 200."""
+    ch = channel_of(account, channel, channel_type)
+    expect.check(200 <= ch.client.delete_channel(ch.id).status_code < 300, "PROFILE-INACTIVE-400",
+                 "DELETE (deactivate) the channel", "HTTP 2xx", "refused")
+
+    response = fetch(ch, user)
+
+    expect.status(response, 400, "PROFILE-INACTIVE-400", f"profile of user {user[:20]!r} on an inactive channel")
+    expect.error_detail(response, "PROFILE-INACTIVE-400", "400 body", string=False)
+
+
 @pytest.mark.req("PROFILE-EXPIRED-TOKEN-400")
 @pytest.mark.level("controlled")
 def test_profile_with_an_expired_token_is_400(account, channel, channel_type, simulator, clock, fiwano_profile, rng):

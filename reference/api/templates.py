@@ -72,9 +72,11 @@ def template_channel(request: Request, caller: Caller, channel_id: str) -> Chann
 @router.get("/channels/{channel_id}/profile/{user_id}")
 async def sender_profile(channel_id: str, user_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
     channel = owned_channel(request, caller, channel_id)
-    if not user_id.isdigit() or len(user_id) > 64:
-        if channel.channel_type == "whatsapp":
-            raise ApiError(400, "Profiles are not available for WhatsApp channels (use data.from_name)")
+    if not user_id.isdigit() or len(user_id) > 64:  # no such Meta user: null, once the channel rules hold
+        try:
+            components(request).profiles.check_usable(channel)
+        except ProfileError as exc:
+            _raise(exc)
         return {"channel_id": channel.id, "channel_type": channel.channel_type, "user_id": user_id, "profile": None,
                 "cached": False}
     try:
