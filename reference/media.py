@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from collections.abc import Awaitable
 from typing import Any
 
 from reference.clock import Clock, iso
@@ -111,7 +112,7 @@ class MediaService:
             kind = "voice" if (mtype == "audio" and raw.get("voice")) else WA_KINDS.get(mtype, mtype)
             content, content_type, error = (None, None, "Meta gave no media id")
             if raw.get("id"):
-                content, content_type, error = await self._fetch_whatsapp(channel, str(raw["id"]))
+                content, content_type, error = await _as_outcome(self._fetch_whatsapp(channel, str(raw["id"])))
             mime = raw.get("mime_type") or content_type
             sha256 = raw.get("sha256")
             filename = raw.get("filename") if mtype == "document" else None
@@ -121,7 +122,7 @@ class MediaService:
             url = raw.get("url")
             content, content_type, error = (None, None, "Meta gave no attachment URL")
             if isinstance(url, str) and url:
-                content, content_type, error = await self.meta.download(url, None, self.max_bytes)
+                content, content_type, error = await _as_outcome(self.meta.download(url, None, self.max_bytes))
             mime = content_type
             sha256 = None
             filename = None
@@ -145,3 +146,14 @@ class MediaService:
             data["caption"] = caption
         data["media"] = media
         return data
+
+
+async def _as_outcome(fetch: Awaitable[tuple[bytes | None, str | None, str | None]]) -> tuple[bytes | None, str | None, str | None]:
+    """A download's (content, content type, error), also when it raised: any failure to get the file (an
+    attachment URL the HTTP client refuses, a broken answer) is a failed download, which is still relayed
+    with ``download_url`` null and the error (RELAY-MEDIA-DOWNLOAD-FAILED)."""
+    try:
+        return await fetch
+    except Exception as exc:  # noqa: BLE001
+        log.warning("media download failed: %r", exc)
+        return None, None, f"Download from Meta failed ({type(exc).__name__})"

@@ -86,6 +86,19 @@ def test_page_attachments(ctx, kind, channel_type, asset):
     assert ctx.api("GET", f"/media/{data['media']['media_id']}", account).content == b"%PDF-1"
 
 
+@pytest.mark.parametrize("url", ["http://[::1/broken", "https://exa mple.com/a b\x00"])
+def test_attachment_url_the_client_refuses_is_a_failed_download(ctx, url):
+    """httpx raises InvalidURL (not an HTTPError) on such URLs: still a failed download with its error."""
+    account = ctx.account()
+    channel = ctx.connect(account, "facebook")
+    ctx.hook(account, channel, ["message.received"])
+    ctx.meta_webhook(page_event("page", "3001", "55", {"message": {"mid": "m.bad", "attachments": [
+        {"type": "image", "payload": {"url": url}}]}}))
+    (body,) = ctx.sink.bodies()
+    media = body["data"]["media"]
+    assert media is not None and media["download_url"] is None and media["error"]
+
+
 def test_starter_file_unsupported_type_is_file(ctx):
     account = ctx.account("starter")
     channel = ctx.connect(account, "facebook")
