@@ -1,7 +1,7 @@
 """Cross-account isolation: another account's channel is answered exactly like one that does not exist.
 
 Spec: fiwano-api.md "Errors & Rate Limits / HTTP Status Codes": 404 "Resource doesn't exist or belongs to
-another account". Checked on every channel operation (GET, PATCH, DELETE, send), on the list, and on the
+another account". Checked on every channel operation (GET, PATCH, DELETE, send, send-media), on the list, and on the
 owner's view afterwards (nothing changed, nothing reached Meta).
 """
 
@@ -23,12 +23,16 @@ def _intrude(client, operation: str, channel_id: str, webhook_url: str, recipien
                                                  "webhook_events": ["message.received"]})
     if operation == "delete":
         return client.delete_channel(channel_id)
+    if operation == "send-media":
+        return client.request("POST", "/messages/send-media", json={
+            "channel_id": channel_id, "recipient": recipient, "media_type": "image",
+            "media_url": "https://media.example.com/not-yours.jpg"})
     return client.send_text(channel_id, recipient, "not yours")
 
 
 @pytest.mark.req(REQ, "ISOLATION-NO-SIDE-EFFECT")
 @pytest.mark.level("controlled")
-@pytest.mark.parametrize("operation", ["get", "patch", "delete", "send"])
+@pytest.mark.parametrize("operation", ["get", "patch", "delete", "send", "send-media"])
 def test_other_accounts_channel_is_404(account, channel, channel_type, operation, sink, simulator, rng):
     owner, intruder = account(), account()
     ch = channel(owner, channel_type)
@@ -56,7 +60,7 @@ def test_other_accounts_channel_is_404(account, channel, channel_type, operation
 
 @pytest.mark.req("ISOLATION-404-INDISTINGUISHABLE")
 @pytest.mark.level("controlled")
-@pytest.mark.parametrize("operation", ["get", "patch", "delete", "send"])
+@pytest.mark.parametrize("operation", ["get", "patch", "delete", "send", "send-media"])
 def test_foreign_and_missing_channels_look_the_same(account, channel, channel_type, operation, sink, rng):
     owner, intruder = account(), account()
     ch = channel(owner, channel_type)

@@ -24,7 +24,8 @@ RANK = {"sent": 0, "delivered": 1, "read": 2}
 def status_channel(account, channel, channel_type, sink, rng, events, synced):
     ch = channel(account(), channel_type, synced)
     endpoint = sink()
-    configure(ch, {"webhook_url": endpoint.url, "webhook_secret": secret(rng), "webhook_events": list(events)})
+    ch.webhook_secret = secret(rng)  # the status deliveries are signed with it like any other (RELAY-SIGNATURE)
+    configure(ch, {"webhook_url": endpoint.url, "webhook_secret": ch.webhook_secret, "webhook_events": list(events)})
     return ch, endpoint
 
 
@@ -65,7 +66,7 @@ def check_legal_order(events: list[tuple[str, dict]], req: str) -> None:
         last[data.get("message_id")] = (RANK[status], status)
 
 
-@pytest.mark.req("RELAY-STATUS-PAYLOAD", "RELAY-STATUS-RECIPIENT", "RELAY-DELIVERED-READ")
+@pytest.mark.req("RELAY-STATUS-PAYLOAD", "RELAY-STATUS-RECIPIENT", "RELAY-DELIVERED-READ", "RELAY-SIGNATURE")
 @pytest.mark.level("controlled")
 @pytest.mark.parametrize("channel_type", [
     pytest.param("whatsapp", marks=pytest.mark.req("RELAY-SENT-WA"), id="whatsapp"),
@@ -109,6 +110,10 @@ def test_status_events_carry_the_send_uuid(account, channel, channel_type, simul
         expect.check(seen["recipient"] == recipient, "RELAY-STATUS-RECIPIENT", f"data.recipient of {event}",
                      repr(recipient), repr(seen["recipient"]))
         expect.webhook_conforms(request.body, "RELAY-STATUS-PAYLOAD", event=event)
+        expect.check(request.header("X-Webhook-Signature") == expect.webhook_signature(ch.webhook_secret, request.body),
+                     "RELAY-SIGNATURE", f"X-Webhook-Signature of {event}",
+                     "sha256=<HMAC-SHA256 of the raw body with the channel's secret>",
+                     request.header("X-Webhook-Signature"))
 
 
 @pytest.mark.req("RELAY-FAILED-WA")

@@ -256,6 +256,9 @@ def test_name_length_limit(wa, simulator, fiwano_profile, rng):
                 f"create a {limit}-character name")
     expect.check(tpl.meta_template(simulator, wa.world.world_id, longest) is not None, "TPL-NAME-MAX",
                  f"the {limit}-character name at Meta", "created", "absent")
+    shortest = rng.choice("abcdefghijklmnopqrstuvwxyz")  # the lower bound: one character is a valid name
+    tpl.created(tpl.create(wa.client, wa.id, template_request(shortest)), "TPL-NAME-MAX",
+                "create a 1-character name")
 
 
 LOOKALIKES = ["order_confirmation\n", "\norder", "order\u0000", "\u212aelvin", "\u017fale", "d\u0131scount",
