@@ -12,7 +12,7 @@ A test that uses this fixture needs the controlled level.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import pytest
 
@@ -48,4 +48,37 @@ def clock(harness: HarnessClient, simulator: Any) -> VirtualClock:
     return VirtualClock(harness, simulator)
 
 
-__all__ = ["clock", "VirtualClock"]
+@pytest.fixture(autouse=True)
+def _time_lock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Keeps parallel workers that share ONE target (and simulator) from moving time under each other.
+
+    A clock move is global: it would expire another worker's 5-minute code or fire its retries early. So
+    when xdist workers share an external target, a test that uses ``clock`` holds an exclusive lock for its
+    whole run and every other suite test a shared one (``flock`` on a file named after the target, in the
+    temp directory the workers share). The embedded pair needs none: each worker starts its own.
+    """
+    import os
+
+    from suites.plugin import fiwano_run, is_suite_item
+
+    config = fiwano_run(request.config).config
+    if (not is_suite_item(request.node) or config.embedded
+            or int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1) < 2):
+        yield
+        return
+    import fcntl
+    import hashlib
+    import tempfile
+
+    name = hashlib.sha256(f"{config.target}|{config.simulator}".encode()).hexdigest()[:16]
+    path = os.path.join(tempfile.gettempdir(), f"fiwano-time-{name}.lock")
+    exclusive = "clock" in request.fixturenames
+    with open(path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+__all__ = ["clock", "VirtualClock", "_time_lock"]

@@ -2,7 +2,8 @@
 
 * ``fiwano-conformance run`` with no target: README command 1, the plugin starts the embedded pair;
 * against a reference and a simulator started as separate servers and given by URL, as for any other
-  implementation: this proves the suites are black boxes.
+  implementation, with two xdist workers sharing them: this proves the suites are black boxes and safe in
+  parallel against one target.
 """
 
 from __future__ import annotations
@@ -53,8 +54,10 @@ def test_suites_pass_against_servers_given_by_url(tmp_path):
         reference = embedded.start_reference(tmp_path, simulator.url, secret, token, ca_file,
                                              ["127.0.0.1", "localhost"], "default")
         embedded.point_simulator_at(simulator.url, reference.url)
+        # two workers share this one target and simulator, as a team's CI would: the time lock
+        # (suites/clock.py) keeps one worker's clock moves from disturbing the other's tests
         completed, counts = _run(["--target", reference.url, "--simulator", simulator.url,
-                                  "--harness", reference.url, f"--fiwano-sink-ca-dir={ca_file.parent}"],
+                                  "--harness", reference.url, f"--fiwano-sink-ca-dir={ca_file.parent}", "-n", "2"],
                                  tmp_path / "results")
     finally:
         if reference is not None:
