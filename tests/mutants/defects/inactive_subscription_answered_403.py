@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-REQUIREMENTS = ("ERR-402-PAYMENT",)
+REQUIREMENTS = ('ERR-402-PAYMENT', 'SUB-INACTIVE-402')
 
 
 def apply() -> None:
     import reference.api.v1
-    from reference.api.common import ApiError
+    from tests.mutants.defects._shared import remap_api_error
 
-    original = reference.api.v1.sendable_channel
-
-    def sendable_channel(request, caller, channel_id):
-        try:
-            return original(request, caller, channel_id)
-        except ApiError as exc:
-            if exc.status_code == 402:
-                raise ApiError(403, exc.detail) from None
-            raise
-
-    reference.api.v1.sendable_channel = sendable_channel
+    remap_api_error(reference.api.v1, "sendable_channel", 402, 403)

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-REQUIREMENTS = ("ERR-FORMAT",)
+REQUIREMENTS = ('ERR-FORMAT',)
 
 
 def apply() -> None:
-    from fastapi.responses import JSONResponse
-    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from tests.mutants.defects._shared import rewrite_error_body
 
-    import reference.api.common
-
-    original = reference.api.common.install_error_handlers
-
-    def install_error_handlers(app) -> None:
-        original(app)
-        documented = app.exception_handlers[StarletteHTTPException]
-
-        async def http_error(request, exc):
-            if exc.status_code == 404:
-                return JSONResponse({"message": exc.detail}, status_code=404)
-            return await documented(request, exc)
-
-        app.exception_handlers[StarletteHTTPException] = http_error
-
-    reference.api.common.install_error_handlers = install_error_handlers
+    rewrite_error_body(404, lambda exc: {"message": exc.detail})

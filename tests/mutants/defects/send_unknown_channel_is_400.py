@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-REQUIREMENTS = ("CHANNEL-404-UNKNOWN",)
+REQUIREMENTS = ('CHANNEL-404-UNKNOWN',)
 
 
 def apply() -> None:
-    from reference.api import v1
-    from reference.api.common import ApiError
+    import reference.api.v1
+    from tests.mutants.defects._shared import remap_api_error
 
-    original = v1.sendable_channel
-
-    def sendable_channel(request, caller, channel_id):
-        try:
-            return original(request, caller, channel_id)
-        except ApiError as exc:
-            if exc.status_code == 404:
-                raise ApiError(400, "Invalid channel_id") from None
-            raise
-
-    v1.sendable_channel = sendable_channel
+    remap_api_error(reference.api.v1, "sendable_channel", 404, 400, "Invalid channel_id")
