@@ -20,6 +20,7 @@ Every setting can be given four ways; the first one found wins:
 | sink_url | --fiwano-sink-url | FIWANO_SINK_URL | https://<sink_host>:<port> |
 | sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | a temporary directory |
 | seed | --fiwano-seed | FIWANO_SEED | 0 |
+| explore | --fiwano-explore | FIWANO_EXPLORE | false (Hypothesis draws a fixed, derandomized set of examples) |
 | delivery_timeout | --fiwano-delivery-timeout | FIWANO_DELIVERY_TIMEOUT | 10 (seconds to wait for an expected webhook) |
 | quiet_seconds | --fiwano-quiet-seconds | FIWANO_QUIET_SECONDS | 1 (how long "nothing arrives" is watched) |
 
@@ -57,6 +58,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "sink_url": ("fiwano_sink_url", ("FIWANO_SINK_URL",)),
     "sink_ca_dir": ("fiwano_sink_ca_dir", ("FIWANO_SINK_CA_DIR",)),
     "seed": ("fiwano_seed", ("FIWANO_SEED",)),
+    "explore": ("fiwano_explore", ("FIWANO_EXPLORE",)),
     "delivery_timeout": ("fiwano_delivery_timeout", ("FIWANO_DELIVERY_TIMEOUT",)),
     "quiet_seconds": ("fiwano_quiet_seconds", ("FIWANO_QUIET_SECONDS",)),
 }
@@ -100,6 +102,7 @@ class SuiteConfig(BaseModel):
     sink_url: str | None = None
     sink_ca_dir: Path | None = None
     seed: int = 0
+    explore: bool = False
     delivery_timeout: float = Field(default=10.0, gt=0)
     quiet_seconds: float = Field(default=1.0, ge=0)
     config_file: Path | None = None

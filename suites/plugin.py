@@ -69,6 +69,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="directory where the kit CA is written as kit-ca.pem (env FIWANO_SINK_CA_DIR)")
     add("--fiwano-seed", dest="fiwano_seed", type=int, metavar="N",
         help="seed of the generated test data (env FIWANO_SEED; default 0)")
+    add("--fiwano-explore", dest="fiwano_explore", action="store_true", default=None,
+        help="let Hypothesis explore: new random examples each run (fix one with --hypothesis-seed) instead of "
+             "the fixed, derandomized set CI uses (env FIWANO_EXPLORE)")
     add("--fiwano-delivery-timeout", dest="fiwano_delivery_timeout", type=float, metavar="SECONDS",
         help="bounded wait for an expected webhook delivery (env FIWANO_DELIVERY_TIMEOUT; default 10)")
     add("--fiwano-quiet-seconds", dest="fiwano_quiet_seconds", type=float, metavar="SECONDS",
@@ -76,6 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _load_hypothesis_profile(config)
     config.addinivalue_line(
         "markers",
         "req(*ids): the requirement ids (contract/requirements.yaml) a Fiwano suite test checks; "
@@ -86,6 +90,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "counts_429: the test counts 429 answers, so its clients never wait a 429 out (api-level keys do)")
+
+
+def _load_hypothesis_profile(config: pytest.Config) -> None:
+    """Hypothesis in the suites: derandomized with no example database (the same examples every run, as CI
+    needs), unless the run asks to explore (``--fiwano-explore``): then fresh random examples each run,
+    reproducible with ``--hypothesis-seed``. Loaded before collection, so the tests' ``@settings`` inherit it."""
+    from hypothesis import settings
+
+    try:
+        explore = bool(fiwano_run(config).config.explore)
+    except Exception:  # a broken configuration is reported when the suites start
+        explore = False
+    settings.register_profile("fiwano", derandomize=True, database=None, deadline=None)
+    settings.register_profile("fiwano-explore", derandomize=False, database=None, deadline=None)
+    settings.load_profile("fiwano-explore" if explore else "fiwano")
 
 
 # ------------------------------------------------------------------------------------------- scope

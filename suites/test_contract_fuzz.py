@@ -130,7 +130,6 @@ schema = schemathesis.pytest.from_fixture("fiwano_contract_schema")
 @pytest.mark.level("api")
 @schema.parametrize()
 @hypothesis.settings(
-    derandomize=True,
     database=None,
     deadline=None,
     max_examples=MAX_EXAMPLES,

@@ -18,7 +18,7 @@ from suites.support_connect import allow_redirect, setup_url
 DOMAIN = "fiwano-kit.example.com"
 PATTERN = f"https://*.{DOMAIN}/callback"
 GOOD = f"https://app.{DOMAIN}/callback"
-HYPOTHESIS = settings(max_examples=25, derandomize=True, database=None, deadline=None,
+HYPOTHESIS = settings(max_examples=25, database=None, deadline=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

@@ -10,7 +10,7 @@ gating table elsewhere.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from suites import expect
@@ -283,8 +283,7 @@ _NAMES = st.tuples(st.text("abcdefghijklmnopqrstuvwxyz0123456789_", max_size=8),
 
 @pytest.mark.req("TPL-NAME-LOOKALIKES", "TPL-NAME-CHARSET")
 @pytest.mark.level("controlled")
-@seed(20261125)
-@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+@settings(max_examples=40, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=_NAMES)
 def test_any_character_outside_the_charset_is_refused(wa, simulator, name):

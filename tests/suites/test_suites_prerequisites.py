@@ -119,3 +119,22 @@ def test_missing_req_under_xdist_is_an_error_not_a_crash(pytester):
 
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*test_unmarked*no @pytest.mark.req*"])
+
+
+@pytest.mark.parametrize(("flag", "derandomized"), [((), True), (("--fiwano-explore",), False)])
+def test_hypothesis_is_derandomized_unless_asked_to_explore(pytester, dead_url, flag, derandomized):
+    pytester.makepyfile(HEADER + f"""
+from hypothesis import given, settings, strategies as st
+
+@pytest.mark.req("AUTH-KEY-REQUIRED")
+@pytest.mark.level("api")
+@settings(max_examples=3)
+@given(st.integers())
+def test_profile(value):
+    assert settings.default.derandomize is {derandomized}
+    assert settings.default.database is None
+""")
+
+    result = pytester.runpytest_subprocess(*FAST, "--fiwano-target", dead_url, "--fiwano-level", "api", *flag)
+
+    result.assert_outcomes(passed=1)
