@@ -18,6 +18,20 @@ from suites.redact import register_secret
 
 API_PREFIX = "/api/v1"
 _UNSET: Any = object()
+_SSL_CONTEXTS: dict[Any, Any] = {}
+
+
+def tls_verify(verify: Any = True) -> Any:
+    """The SSL context for ``verify`` (True, a CA file path, or False), built once per process.
+
+    httpx builds a fresh context, reading the whole CA bundle, for every client it creates unless it is
+    given one: tens of milliseconds of CPU per client, and the suites create several clients per test.
+    """
+    if isinstance(verify, (bool, str)):
+        if verify not in _SSL_CONTEXTS:
+            _SSL_CONTEXTS[verify] = httpx.create_ssl_context(verify=verify)
+        return _SSL_CONTEXTS[verify]
+    return verify
 
 
 class _Recording:
@@ -29,7 +43,8 @@ class _Recording:
         self.evidence = evidence
         self.timeout = timeout
         self.verify = verify
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, verify=verify, follow_redirects=False)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, verify=tls_verify(verify),
+                                  follow_redirects=False)
 
     def close(self) -> None:
         self._http.close()

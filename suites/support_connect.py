@@ -116,7 +116,9 @@ class Browser:
     def __init__(self, simulator: Any, evidence: Evidence | None = None) -> None:
         self.simulator = simulator
         self.evidence = evidence
-        self._http = httpx.Client(timeout=30.0, follow_redirects=False)
+        from suites.clients import tls_verify
+
+        self._http = httpx.Client(timeout=30.0, follow_redirects=False, verify=tls_verify())
 
     def close(self) -> None:
         self._http.close()
