@@ -1,8 +1,9 @@
 """``fiwano-conformance selftest``: prove the suites on broken implementations, and hunt flaky tests.
 
-* ``selftest mutants``: runs every mutant of ``tests/mutants/defects/`` (see docs/self-test.md) and prints
-  killed or survived, the killing tests and the mutation score; writes ``mutants.json``. Exit 1 when a
-  mutant survives.
+* ``selftest mutants``: runs every mutant of ``tests/mutants/defects/`` (see docs/self-test.md) against the
+  suite tests mapped to its requirement ids plus the smoke set, and prints killed or survived, the killing
+  tests and the mutation score; writes ``mutants.json``, ``mutants-junit.xml`` and ``mutants.html``. Exit 1
+  when a mutant survives or its run breaks. ``--coverage`` lists the MUST requirements against the catalogue.
 * ``selftest flake --runs N``: runs the whole suites N times against the embedded pair and reports every
   test that failed at least once. Exit 1 when one did.
 
@@ -19,7 +20,6 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +27,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="selftest", metavar="MODE", required=True)
-    mutants = sub.add_parser("mutants", help="run the mutant catalogue; a survivor fails")
+    mutants = sub.add_parser("mutants", help="run the mutant catalogue; a survivor fails",
+                             description="Run mutants of the reference against the suite tests mapped to their "
+                                         "requirement ids plus the smoke set (docs/self-test.md).")
     mutants.add_argument("names", nargs="*", help="only these mutants (default: all)")
-    mutants.add_argument("--jobs", type=int, default=2, help="mutants run side by side (default 2)")
-    mutants.add_argument("--results", default="fiwano-results", help="directory for mutants.json")
+    mutants.add_argument("--jobs", type=int, default=2,
+                         help="mutants run side by side, each lane with its own simulator and worker (default 2)")
+    mutants.add_argument("--results", default="fiwano-results",
+                         help="directory for mutants.json, mutants-junit.xml and mutants.html")
+    mutants.add_argument("--timeout", type=float, default=300, help="seconds one mutant's pytest run may take")
+    mutants.add_argument("--all-tests", action="store_true",
+                         help="run every mapped test of each mutant (default: stop a mutant's run once a test of "
+                              "each of its ids has failed; the verdict cannot change after that)")
+    mutants.add_argument("--coverage", action="store_true",
+                         help="do not run anything: list the MUST requirements with the mutants that target them, "
+                              "the ones declared untargeted (with the reason) and the missing ones; exit 1 if any "
+                              "is missing or a declaration is wrong")
     flake = sub.add_parser("flake", help="run the whole suites N times and report any test that ever failed")
     flake.add_argument("--runs", type=int, default=20)
     flake.add_argument("--results", default="fiwano-results", help="directory for flake.json")
@@ -44,39 +56,63 @@ def _checkout() -> None:
         sys.path.insert(0, str(ROOT))
 
 
+def print_coverage() -> int:
+    from tests.mutants.coverage import must_coverage
+
+    cov = must_coverage()
+    print(f"MUST requirements: {len(cov.must)}; targeted by a mutant: {len(cov.targeted)}; "
+          f"declared untargeted: {len(cov.untargeted)}; missing: {len(cov.missing)}\n")
+    width = max((len(rid) for rid in cov.must), default=10)
+    for rid in cov.must:
+        if rid in cov.targeted:
+            print(f"{rid:<{width}}  targeted    {', '.join(cov.targeted[rid])}")
+        elif rid in cov.untargeted:
+            print(f"{rid:<{width}}  untargeted  {cov.untargeted[rid]}")
+        else:
+            print(f"{rid:<{width}}  MISSING     no mutant names it and no tests/mutants/untargeted/*.yaml "
+                  "gives a reason")
+    if cov.problems:
+        print("\nProblems:")
+        for problem in cov.problems:
+            print(f"  {problem}")
+    return 0 if cov.ok else 1
+
+
 def run_mutants(args: argparse.Namespace) -> int:
+    if getattr(args, "coverage", False):
+        return print_coverage()
+    from reports.mutants import write_mutant_outputs
     from tests.mutants.catalogue import all_mutants, load
-    from tests.mutants.runner import run_mutant
+    from tests.mutants.coverage import must_coverage
+    from tests.mutants.results import document, host_info, print_line, slowest_first
+    from tests.mutants.runner import MutantPool
 
     mutants = [load(name) for name in args.names] if args.names else all_mutants()
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="fiwano-mutants-") as scratch:
-        def one(mutant):
-            return run_mutant(mutant, Path(scratch) / mutant.name)
-
-        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            results = list(pool.map(one, mutants))
-    elapsed = time.monotonic() - started
-    width = max(len(r.mutant.name) for r in results)
-    for result in results:
-        verdict = "killed" if result.killed else "SURVIVED"
-        print(f"{result.mutant.name:<{width}}  {verdict:<8}  {', '.join(result.mutant.requirements)}")
-        for test in result.killed_by[:3]:
-            print(f"{'':<{width}}    killed by {test}")
-        if not result.killed:
-            print(f"{'':<{width}}    ran {len(result.tests_run)} test(s); pytest exit {result.pytest_exit}")
-    killed = sum(r.killed for r in results)
-    score = killed / len(results) if results else 1.0
-    print(f"\nMutation score: {killed}/{len(results)} killed ({score:.0%}) in {elapsed:.0f} s")
     out = Path(args.results)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "mutants.json").write_text(json.dumps({
-        "score": score, "killed": killed, "total": len(results), "seconds": round(elapsed, 1),
-        "mutants": [{"name": r.mutant.name, "defect": r.mutant.defect, "requirements": list(r.mutant.requirements),
-                     "killed": r.killed, "killed_by": r.killed_by, "tests_run": r.tests_run} for r in results],
-    }, indent=2))
-    print(f"Results: {(out / 'mutants.json').resolve()}")
-    return 0 if killed == len(results) else 1
+    order = slowest_first(mutants, out)
+    width = max(len(m.name) for m in mutants)
+    jobs = max(1, args.jobs)
+    print(f"Running {len(mutants)} mutant(s) on {jobs} job(s): mapped tests + the smoke set each ...", flush=True)
+    host, wall_start, started = host_info(), time.time(), time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="fiwano-mutants-") as scratch:
+        pool = MutantPool(jobs, Path(scratch), timeout=args.timeout, early_stop=not args.all_tests)
+        done = pool.run(order, on_result=lambda r: print_line(r, width, sys.stdout))
+    elapsed = time.monotonic() - started
+    rank = {m.name: i for i, m in enumerate(mutants)}
+    results = sorted(done, key=lambda r: rank[r.mutant.name])
+    coverage = must_coverage().to_json() if not args.names else None
+    data = document(results, wall_start, elapsed, jobs, host, pool.startup_seconds, coverage,
+                    early_stop=not args.all_tests)
+    counts = data["counts"]
+    print(f"\nMutation score: {data['killed']}/{data['total']} killed ({data['score']:.0%}) in {elapsed:.0f} s "
+          f"on {jobs} job(s); {counts['survived']} survived, {counts['error']} error, "
+          f"{counts['smoke_broken']} smoke broken")
+    for result in results:
+        if result.status != "killed":
+            print(f"  {result.status.upper()}: {result.mutant.name}")
+    written = write_mutant_outputs(data, out)
+    print(f"Results: {written['json'].resolve()} (also {written['junit'].name}, {written['html'].name})")
+    return 0 if data["killed"] == data["total"] else 1
 
 
 def _failures(junit: Path) -> list[str]:
