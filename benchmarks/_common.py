@@ -141,6 +141,12 @@ def run_wrk(url: str, lua: Path, duration: float, connections: int = 32, threads
             "load1": load_average()[0]}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (seconds), from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def fmt_run(name: str, r: dict[str, Any]) -> str:
     return (f"{name:<12} {r['rps']:>9.0f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
             f"errors {r['errors']} ({100 * r['error_ratio']:.2f} %)  load1 {r['load1']:.2f}")

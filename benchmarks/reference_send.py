@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks._common import (fmt_load, fmt_run, load_average, print_machine, profile_under_load, run_wrk,
+from benchmarks._common import (cpu_seconds, fmt_load, fmt_run, load_average, print_machine, profile_under_load, run_wrk,
                                 save_json, wait_for_quiet, write_lua)
 from benchmarks._pair import mint_keys, provision_whatsapp_channel, start_pinned_pair
 
@@ -70,13 +70,19 @@ def main() -> int:
                 keys = mint_keys(pair.ref_url, channel.account_id, n_keys)
                 lua = write_lua(body, {"Content-Type": "application/json"}, rotating_header=("X-API-Key", keys))
                 load = wait_for_quiet(args.max_load, args.max_wait) if args.max_wait else load_average()
+                pids = {"reference": pair.reference.process.pid, "simulator": pair.simulator.process.pid}
+                before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                 r = run_wrk(pair.ref_url + "/api/v1/messages/send", lua, args.duration, c, cpu=args.wrk_cpu,
                             timeout=30)
                 r.update(connections=c, keys=n_keys, per_key_max=math.ceil(r["requests"] / n_keys),
                          load_before=load)
+                for name, pid in pids.items():
+                    r[f"{name}_cpu_us_per_request"] = 1e6 * (cpu_seconds(pid) - before[name]) / max(1, r["requests"])
                 results["runs"].append(r)
                 print(fmt_run(f"-c{c}", r) + f"  keys {n_keys} (<= {r['per_key_max']} req each)"
-                      f"  (load before {fmt_load(load)})", flush=True)
+                      f"  (load before {fmt_load(load)})"
+                      f"  CPU/request: reference {r['reference_cpu_us_per_request']:.0f} us,"
+                      f" simulator {r['simulator_cpu_us_per_request']:.0f} us", flush=True)
                 expected = max(expected, r["rps"])
         ok = [r for r in results["runs"] if r["error_ratio"] < 0.01]
         if ok:

@@ -28,6 +28,7 @@ from reference.clock import Clock, OffsetClock, RealClock
 from reference.crypto import MetaSignatureVerifier, WebhookSigner
 from reference.db import Database
 from reference.dispatcher import Dispatcher, WorkQueue
+from reference.fastpath import ReferenceApp
 from reference.inbound import InboundService
 from reference.limits import TextLimitChecker
 from reference.media import MediaRepository, MediaService
@@ -236,7 +237,7 @@ def create_app(settings: ReferenceSettings, *, clock: Clock | None = None,
             await comps.meta.aclose()
             await comps.relay_sender.aclose()
 
-    app = FastAPI(title="Fiwano reference", version="1.0.0", lifespan=lifespan,
+    app = ReferenceApp(title="Fiwano reference", version="1.0.0", lifespan=lifespan,
                   docs_url="/docs" if settings.test_mode else None, redoc_url=None,
                   openapi_url="/openapi.json" if settings.test_mode else None)
     app.state.components = comps

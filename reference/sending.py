@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from reference.clock import Clock
 from reference.meta_client import MetaClient, MetaResult, authorisation_revoked
@@ -12,6 +12,8 @@ from reference.notifications import Notifier
 from reference.relay import RelayService
 from reference.repos.channels import Channel, ChannelRepository
 from reference.repos.messages import Message, MessageRepository
+
+T = TypeVar("T")
 
 log = logging.getLogger("reference.sending")
 
@@ -91,35 +93,60 @@ class SendService:
     async def _attempt(self, channel: Channel, message: Message, attempt_no: int) -> MetaResult:
         assert message.meta_request is not None
         result = await self.meta.send_message(sender_id(channel), channel.access_token, message.meta_request)
+        self._record(channel, message, attempt_no, result)
+        return result
+
+    def _record(self, channel: Channel, message: Message, attempt_no: int, result: MetaResult) -> None:
         self.messages.record_attempt(message.id, attempt_no, result.outcome, result.http_status, result.error_code,
                                      result.error_message)
         if authorisation_revoked(result):
             log.warning("Meta says the authorisation of channel %s is gone; channel deactivated", channel.id)
             self.channels.deactivate(channel.id)
-        return result
 
     async def send(self, *, account_id: str, channel: Channel, recipient: str, kind: str, text: str | None,
                    meta_request: dict[str, Any]) -> dict[str, Any]:
         """First attempt, in the request. Returns the API answer."""
-        message = self.messages.create_outbound(account_id=account_id, channel_id=channel.id, kind=kind,
-                                                recipient=recipient, text=text, meta_request=meta_request,
-                                                deadline_at=self.clock.now() + self.deadline_seconds)
-        result = await self._attempt(channel, message, 1)
+        # The message row is committed before Meta is called; the attempt and its outcome are one transaction.
+        # Both go through the database's group commit when it has one (concurrent sends share a COMMIT).
+        message = await self._atomically(lambda: self.messages.create_outbound(
+            account_id=account_id, channel_id=channel.id, kind=kind, recipient=recipient, text=text,
+            meta_request=meta_request, deadline_at=self.clock.now() + self.deadline_seconds))
+        assert message.meta_request is not None
+        result = await self.meta.send_message(sender_id(channel), channel.access_token, message.meta_request)
+
+        def outcome() -> None:
+            self._record(channel, message, 1, result)
+            if result.ok:
+                self.messages.mark_accepted(message.id, meta_message_id(channel, result.data), 1)
+            elif result.transient:
+                self.messages.mark_queued(message.id, 1, self.clock.now() + self.next_delay(0, result),
+                                          result.error_message, result.error_code)
+            else:
+                self.messages.mark_failed(message.id, 1, result.error_message, result.error_code)
+                self._notify(message, "send_permanent_failure",
+                             f"Meta rejected message {message.id}: {result.error_message}")
+
+        await self._atomically(outcome)
         if result.ok:
-            self.messages.mark_accepted(message.id, meta_message_id(channel, result.data), 1)
             return {"success": True, "message_id": message.id}
         if result.transient:
-            self.messages.mark_queued(message.id, 1, self.clock.now() + self.next_delay(0, result),
-                                      result.error_message, result.error_code)
             self.wake()
             return {"success": True, "message_id": message.id, "status": "queued"}
-        self.messages.mark_failed(message.id, 1, result.error_message, result.error_code)
-        self._notify(message, "send_permanent_failure", f"Meta rejected message {message.id}: {result.error_message}")
         answer: dict[str, Any] = {"success": False, "message_id": message.id, "status": "failed",
                                   "error": result.error_message or "Meta rejected the message"}
         if result.error_code is not None:
             answer["error_code"] = result.error_code
         return answer
+
+    async def _atomically(self, work: Callable[[], T]) -> T:
+        db = getattr(self.messages, "db", None)
+        group = getattr(db, "group", None)
+        if group is not None:
+            return await group(work)
+        if db is not None and hasattr(db, "transaction"):
+            with db.transaction():
+                return work()
+        return work()
 
     async def retry(self, message: Message) -> None:
         """One background retry of a claimed queued message."""

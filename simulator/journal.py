@@ -8,6 +8,7 @@ lets a test ask for "everything after seq N".
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -39,6 +40,9 @@ _DETAIL_FIELDS = ("query", "headers", "body", "json", "status", "response", "vir
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+DEFAULT_MAX_ENTRIES = 100_000
+
+
 class Journal:
     """The last ``max_entries`` entries, oldest dropped first.
 
@@ -49,8 +53,11 @@ class Journal:
     decodes the entries again; the values are those a JSON answer would carry anyway.
     """
 
-    def __init__(self, max_entries: int = 100_000) -> None:
-        # a bounded deque: dropping the oldest entry is O(1)
+    def __init__(self, max_entries: int | None = None) -> None:
+        # a bounded deque: dropping the oldest entry is O(1). A 1,000-key steady run makes ~300 000 sends in
+        # its 5 minutes; FIWANO_SIM_JOURNAL_MAX_ENTRIES raises the cap for such runs (docs/loadtests.md).
+        if max_entries is None:
+            max_entries = int(os.environ.get("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "") or DEFAULT_MAX_ENTRIES)
         self._entries: deque[tuple[int, str | None, str, str, str]] = deque(maxlen=max_entries)
         self._seq = 0
         self._lock = threading.Lock()

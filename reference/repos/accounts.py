@@ -70,9 +70,19 @@ def subscription_fields(status: str, tier: str | None, source: str | None, now: 
 
 
 class AccountRepository:
+    """Accounts, read through a small cache (every write to ``accounts`` goes through this class)."""
+
+    CACHE_MAX = 100_000
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._cache: dict[str, Account] = {}
+        self._generation = 0  # bumped after every write: a read that raced a write is not cached
+
+    def _forget(self, account_id: str) -> None:
+        self._generation += 1
+        self._cache.pop(account_id, None)
 
     def create(self, tier: str | None, status: str, source: str | None = None, trial_days: int = 7) -> Account:
         now = self.clock.now()
@@ -88,8 +98,19 @@ class AccountRepository:
         return account
 
     def get(self, account_id: str) -> Account | None:
+        cached = self._cache.get(account_id)
+        if cached is not None:
+            return cached
+        generation = self._generation
         row = self.db.one("SELECT * FROM accounts WHERE id = ?", (account_id,))
-        return _account(row) if row else None
+        if not row:
+            return None
+        account = _account(row)
+        if generation == self._generation:
+            if len(self._cache) >= self.CACHE_MAX:
+                self._cache.clear()
+            self._cache[account_id] = account
+        return account
 
     def set_subscription(self, account_id: str, tier: str | None, status: str, source: str | None,
                          trial_days: int = 7, auto_renew: bool | None = None,
@@ -100,6 +121,7 @@ class AccountRepository:
             " WHERE id = ?",
             (fields["tier"], fields["sub_status"], fields["sub_source"], fields["sub_expires_at"],
              fields["sub_auto_renew"], account_id))
+        self._forget(account_id)
         return self.get(account_id) if count else None
 
     def effective(self, account: Account) -> Account:
@@ -115,13 +137,20 @@ class AccountRepository:
             expires += 30 * DAY
         self.db.execute("UPDATE accounts SET sub_expires_at = ? WHERE id = ? AND sub_expires_at = ?",
                         (expires, account.id, account.sub_expires_at))
+        self._forget(account.id)
         return Account(account.id, account.tier, "active", account.sub_source, expires, True)
 
 
 class ApiKeyRepository:
+    """API keys; live keys are remembered after their first lookup (by hash), forgotten on revocation."""
+
+    CACHE_MAX = 100_000
+
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self._cache: dict[str, ApiKey] = {}
+        self._generation = 0  # bumped after every revocation: a lookup that raced one is not cached
 
     def issue(self, account_id: str) -> tuple[ApiKey, str]:
         """Create a key; the plain key is returned once and never stored."""
@@ -133,12 +162,26 @@ class ApiKeyRepository:
         return key, plain
 
     def authenticate(self, plain: str) -> ApiKey | None:
+        digest = hash_api_key(plain)
+        cached = self._cache.get(digest)
+        if cached is not None:
+            return cached
+        generation = self._generation
         row = self.db.one(
-            "SELECT id, account_id, key_prefix FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-            (hash_api_key(plain),))
-        return ApiKey(id=row["id"], account_id=row["account_id"], prefix=row["key_prefix"]) if row else None
+            "SELECT id, account_id, key_prefix FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (digest,))
+        if not row:
+            return None
+        key = ApiKey(id=row["id"], account_id=row["account_id"], prefix=row["key_prefix"])
+        if generation == self._generation:
+            if len(self._cache) >= self.CACHE_MAX:
+                self._cache.clear()
+            self._cache[digest] = key
+        return key
 
     def revoke(self, key_id: str) -> bool:
-        return self.db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                               (self.clock.now(), key_id)) > 0 or \
-            self.db.one("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)) is not None
+        changed = self.db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                  (self.clock.now(), key_id)) > 0
+        self._generation += 1
+        for digest in [d for d, k in list(self._cache.items()) if k.id == key_id]:
+            self._cache.pop(digest, None)
+        return changed or self.db.one("SELECT 1 FROM api_keys WHERE id = ?", (key_id,)) is not None

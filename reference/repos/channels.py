@@ -75,8 +75,19 @@ class ChannelRepository:
         return _channel(row) if row else None
 
     def get_owned(self, account_id: str, channel_id: str) -> Channel | None:
+        # the send path's lookup, cached until any statement writes the channels table (Database.write_count)
+        writes = self.db.write_count("channels")
+        cache = getattr(self, "_owned_cache", None)
+        if cache is None or cache[0] != writes:
+            cache = self._owned_cache = (writes, {})
+        key = (account_id, channel_id)
+        if key in cache[1]:
+            return cache[1][key]
         row = self.db.one("SELECT * FROM channels WHERE id = ? AND account_id = ?", (channel_id, account_id))
-        return _channel(row) if row else None
+        channel = _channel(row) if row else None
+        if channel is not None and self.db.write_count("channels") == writes and len(cache[1]) < 100_000:
+            cache[1][key] = channel
+        return channel
 
     def list_for_account(self, account_id: str) -> list[Channel]:
         rows = self.db.all("SELECT * FROM channels WHERE account_id = ? ORDER BY connected_at, id", (account_id,))
@@ -143,6 +154,11 @@ class ChannelRepository:
 
     # token refresh ---------------------------------------------------------------------------------------
     def claim_refresh_due(self, now: float, refresh_before: float, lease_seconds: float) -> list[Channel]:
+        # the scheduler asks on every wake-up; skip the scan (and its transaction) when nothing can be due:
+        # a channel is due exactly when MAX(token_expires_at - refresh_before, lease or 0) <= now
+        earliest = self.next_refresh_at(refresh_before)
+        if earliest is None or earliest > now:
+            return []
         with self.db.transaction():
             rows = self.db.all(
                 "SELECT * FROM channels WHERE is_active = 1 AND token_expires_at IS NOT NULL"
@@ -154,6 +170,17 @@ class ChannelRepository:
         return [_channel(row) for row in rows]
 
     def next_refresh_at(self, refresh_before: float) -> float | None:
+        # depends on the channels table only: cached until a statement writes it (Database.write_count)
+        writes = self.db.write_count("channels")
+        cached = getattr(self, "_next_refresh_cache", None)
+        if cached is not None and cached[0] == writes and cached[1] == refresh_before:
+            return cached[2]
+        value = self._next_refresh_at(refresh_before)
+        if self.db.write_count("channels") == writes:
+            self._next_refresh_cache = (writes, refresh_before, value)
+        return value
+
+    def _next_refresh_at(self, refresh_before: float) -> float | None:
         row = self.db.one("SELECT MIN(MAX(token_expires_at - ?, COALESCE(token_refresh_lease, 0))) FROM channels"
                           " WHERE is_active = 1 AND token_expires_at IS NOT NULL", (refresh_before,))
         return row[0] if row else None

@@ -58,14 +58,16 @@ class MessageRepository:
                         meta_request: dict[str, Any], deadline_at: float) -> Message:
         now = self.clock.now()
         message_id = str(uuid.uuid4())
+        stored = json.dumps(meta_request)
         self.db.execute(
             "INSERT INTO messages (id, account_id, channel_id, direction, kind, peer, text, meta_request, status,"
             " attempts, deadline_at, created_at, updated_at) VALUES (?, ?, ?, 'out', ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
-            (message_id, account_id, channel_id, kind, recipient, text, json.dumps(meta_request), deadline_at, now,
-             now))
-        message = self.get(message_id)
-        assert message is not None
-        return message
+            (message_id, account_id, channel_id, kind, recipient, text, stored, deadline_at, now, now))
+        # the row as just written (what get() would read back, without the second statement)
+        return Message(id=message_id, account_id=account_id, channel_id=channel_id, direction="out", kind=kind,
+                       peer=recipient, peer_name=None, text=text, meta_request=json.loads(stored),
+                       meta_message_id=None, status="queued", error=None, error_code=None, attempts=0,
+                       next_attempt_at=None, deadline_at=deadline_at, created_at=now, updated_at=now, data=None)
 
     def record_attempt(self, message_id: str, attempt_no: int, outcome: str, http_status: int | None,
                        error_code: int | None, error: str | None) -> None:

@@ -1,0 +1,197 @@
+"""A direct path for the hottest API routes (sends and the channel list), skipping FastAPI's per-request
+machinery (a dozen ASGI layers, route matching over every router, dependency solving), which costs more CPU
+than the send itself (docs/benchmarks.md).
+
+``GET /api/v1/channels/{channel_id}/templates`` is resolved per concrete path (FastAPI's own match for that
+path, remembered). The path is taken only for a route that FastAPI itself would select for that exact method and path, whose
+endpoint and dependencies are still the original functions of ``reference.api``; anything else (a route
+replaced or wrapped by a test, a dependency override, middleware added to the app) leaves the request to
+FastAPI. What the fast path does is what FastAPI does for these endpoints: the ``require_api_key``
+dependency with a sub-response whose headers are copied onto the answer, the endpoint called with
+``request`` and ``caller``, its dict rendered as JSON by pydantic (FastAPI's ``dump_json`` path for a
+``dict[str, Any]`` return type), exceptions answered by the app's exception handlers (and an unexpected
+error re-raised after its 500, like Starlette's ServerErrorMiddleware).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pydantic_core
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+
+from reference.api import common as api_common
+from reference.api import templates as api_templates
+from reference.api import v1 as api_v1
+
+log = logging.getLogger("reference.fastpath")
+
+# (method, path) -> the original endpoint that must be the one FastAPI routes to
+_CANDIDATES: dict[tuple[str, str], Callable[..., Any]] = {
+    ("POST", "/api/v1/messages/send"): api_v1.send_message,
+    ("POST", "/api/v1/messages/send-media"): api_v1.send_media,
+    ("GET", "/api/v1/channels"): api_v1.list_channels,
+    ("POST", "/api/v1/messages/send-template"): api_templates.send_template,
+}
+# routes with one path parameter: (method, pattern, endpoint, parameter name); resolved per concrete path
+_PATTERNS: list[tuple[str, re.Pattern[str], Callable[..., Any], str]] = [
+    ("GET", re.compile(r"/api/v1/channels/([^/]+)/templates"), api_templates.list_templates, "channel_id"),
+]
+_DYNAMIC_CACHE_MAX = 50_000
+_REQUIRE_API_KEY = api_common.require_api_key
+
+
+def _selected_route(app: FastAPI, method: str, path: str) -> Any:
+    """The route FastAPI's router would hand this request to (None if it cannot be told)."""
+    scope: dict[str, Any] = {"type": "http", "method": method, "path": path, "root_path": "", "app": app,
+                             "headers": [], "query_string": b""}
+    partial = None
+    for route in app.router.routes:
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            while not isinstance(route, APIRoute):
+                inner = getattr(route, "_match", None)
+                if inner is None:
+                    return None
+                match, _, route, _ = inner(scope)
+                if match != Match.FULL or route is None:
+                    return None
+            return route
+        if match == Match.PARTIAL and partial is None:
+            partial = route
+    return None
+
+
+def _usable(route: APIRoute, endpoint: Callable[..., Any], path_param: str | None = None) -> bool:
+    dependant = route.dependant
+    if route.endpoint is not endpoint or dependant.call is not endpoint:
+        return False
+    if getattr(route, "response_class", None) is not None and not _is_default(route.response_class):
+        return False
+    if route.status_code not in (None, 200):
+        return False
+    names = set()
+    for dep in dependant.dependencies:
+        if dep.call is not _REQUIRE_API_KEY or dep.dependencies or not dep.use_cache:
+            return False
+        if dep.name is not None:
+            names.add(dep.name)
+    if names != {"caller"} or dependant.request_param_name != "request" or dependant.response_param_name:
+        return False
+    if dependant.query_params or dependant.header_params or dependant.cookie_params or dependant.body_params:
+        return False
+    if path_param is None:
+        return not dependant.path_params
+    return [(p.name, p.field_info.annotation) for p in dependant.path_params] == [(path_param, str)] \
+        if all(hasattr(p, "field_info") for p in dependant.path_params) else False
+
+
+def _is_default(response_class: Any) -> bool:
+    from fastapi.datastructures import DefaultPlaceholder
+
+    return isinstance(response_class, DefaultPlaceholder)
+
+
+class ReferenceApp(FastAPI):
+    """The reference's FastAPI application, with the direct path described in the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fast_routes: dict[tuple[str, str], Callable[..., Any]] | None = None
+        self._fast_dynamic: dict[tuple[str, str], Callable[..., Any] | None] = {}
+
+    def _resolve_fast_routes(self) -> dict[tuple[str, str], Callable[..., Any]]:
+        if self.user_middleware or self.dependency_overrides:
+            return {}
+        routes: dict[tuple[str, str], Callable[..., Any]] = {}
+        for (method, path), endpoint in _CANDIDATES.items():
+            try:
+                route = _selected_route(self, method, path)
+            except Exception:  # pragma: no cover - FastAPI internals changed: stay on the normal path
+                log.debug("fast path unavailable for %s %s", method, path, exc_info=True)
+                continue
+            if isinstance(route, APIRoute) and _usable(route, endpoint):
+                routes[(method, path)] = endpoint
+        return routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            routes = self._fast_routes
+            if routes is None:
+                routes = self._fast_routes = self._resolve_fast_routes()
+            key = (scope["method"], scope["path"])
+            endpoint = routes.get(key)
+            if endpoint is not None:
+                await self._fast(endpoint, scope, receive, send)
+                return
+            if routes:
+                for method, pattern, original, name in _PATTERNS:
+                    match = pattern.fullmatch(key[1]) if method == key[0] else None
+                    if match is None:
+                        continue
+                    if key in self._fast_dynamic:
+                        endpoint = self._fast_dynamic[key]
+                    else:  # FastAPI's own choice for this exact path, once
+                        endpoint = self._resolve_one(method, key[1], original, name)
+                        if len(self._fast_dynamic) >= _DYNAMIC_CACHE_MAX:
+                            self._fast_dynamic.clear()
+                        self._fast_dynamic[key] = endpoint
+                    if endpoint is not None:
+                        await self._fast(endpoint, scope, receive, send, {name: match.group(1)})
+                        return
+                    break
+        await super().__call__(scope, receive, send)
+
+    def _resolve_one(self, method: str, path: str, endpoint: Callable[..., Any], name: str) -> Callable[..., Any] | None:
+        try:
+            route = _selected_route(self, method, path)
+        except Exception:  # pragma: no cover - FastAPI internals changed: stay on the normal path
+            return None
+        return endpoint if isinstance(route, APIRoute) and _usable(route, endpoint, name) else None
+
+    async def _fast(self, endpoint: Callable[..., Any], scope: Any, receive: Any, send: Any,
+                    path_params: dict[str, str] | None = None) -> None:
+        scope["app"] = self
+        if "router" not in scope:
+            scope["router"] = self.router
+        if path_params:
+            scope["path_params"] = path_params
+        request = Request(scope, receive, send)
+        try:
+            sub_response = Response()  # what FastAPI hands to dependencies that take a Response
+            del sub_response.headers["content-length"]
+            sub_response.status_code = None  # type: ignore[assignment]
+            caller = await _REQUIRE_API_KEY(request, sub_response)
+            content = await endpoint(request=request, caller=caller, **(path_params or {}))
+            if isinstance(content, Response):
+                response = content
+            else:
+                response = Response(pydantic_core.to_json(content), status_code=sub_response.status_code or 200,
+                                    media_type="application/json")
+                response.headers.raw.extend(sub_response.headers.raw)
+        except Exception as exc:
+            handler, last_resort = self._handler_for(exc)
+            if handler is None:
+                raise
+            response = await handler(request, exc)
+            await response(scope, receive, send)
+            if last_resort:  # Starlette's ServerErrorMiddleware answers 500, then re-raises for the server log
+                raise
+            return
+        await response(scope, receive, send)
+
+    def _handler_for(self, exc: Exception) -> tuple[Callable[..., Any] | None, bool]:
+        handlers = self.exception_handlers
+        for cls in type(exc).__mro__:
+            if cls is Exception:
+                break
+            if cls in handlers:
+                return handlers[cls], False
+        return handlers.get(500) or handlers.get(Exception), True
