@@ -95,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
     if not target:
         from fiwano_conformance.embedded import start_pair
 
+        # reconciliation reads every send from the simulator's journal: a 5-minute steady run at 1,000 keys
+        # makes ~355,000 of them, beyond the journal's default cap of 100,000 entries
+        os.environ.setdefault("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "1000000")
         pair = start_pair(out / "pair", webhook_ca_file=ca_dir / "kit-ca.pem",
                           profile=str(args.pair_profile or profile.contract_profile))
         target, simulator = pair.target_url, pair.simulator_url
