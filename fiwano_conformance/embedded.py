@@ -120,6 +120,9 @@ def start_server(name: str, part_args: list[str], workdir: Path, env: dict[str, 
     raise EmbeddedStartError(f"{name} did not start within {timeout} s:\n{_log_tail(log_path)}")
 
 
+EMBEDDED_META_TIMEOUT_SECONDS = 3.0
+
+
 def start_simulator(workdir: Path, app_secret: str, verify_token: str) -> ManagedServer:
     return start_server("simulator", ["simulator", "--app-secret", app_secret, "--verify-token", verify_token],
                         workdir)
@@ -133,7 +136,10 @@ def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_t
         app_id = str(httpx.get(f"{simulator_url}/_sim/app", timeout=10).json()["app_id"])
     args = ["reference", "--db", str(db_path or workdir / "reference.sqlite3"),
             "--meta-graph-url", simulator_url, "--meta-app-id", app_id, "--meta-app-secret", app_secret,
-            "--meta-verify-token", verify_token, "--profile", profile, "--test-mode"]
+            "--meta-verify-token", verify_token, "--profile", profile, "--test-mode",
+            # the simulator answers in milliseconds; a short Meta timeout keeps the suites' "Meta never
+            # answers" test (SEND-TRANSIENT-QUEUED) from waiting out the production default of 10 s
+            "--meta-timeout", str(EMBEDDED_META_TIMEOUT_SECONDS)]
     if webhook_ca_file is not None:
         args += ["--webhook-ca-file", str(webhook_ca_file)]
     for host in allow_webhook_hosts:

@@ -27,6 +27,7 @@ REFERENCE_OPTIONS = {
     "--meta-app-id": "meta_app_id",
     "--meta-app-secret": "meta_app_secret",
     "--meta-verify-token": "meta_verify_token",
+    "--meta-timeout": "meta_timeout_seconds",
     "--public-url": "public_url",
     "--webhook-ca-file": "webhook_ca_file",
     "--profile": "profile",
@@ -74,5 +75,9 @@ def run(args: argparse.Namespace) -> int:
                 return create_reference(settings.model_copy(update={"public_url": url}))
             return create_reference(settings)
 
-    serve(factory, host=args.host, port=args.port, ready_file=args.ready_file, log_level=args.log_level)
+    # a fake Meta holding a request open on purpose (a timeout fault) must not hold up its own shutdown;
+    # the reference gets longer to finish what it is doing
+    graceful = 1.0 if args._part == "simulator" else 5.0
+    serve(factory, host=args.host, port=args.port, ready_file=args.ready_file, log_level=args.log_level,
+          graceful_seconds=graceful)
     return 0

@@ -48,16 +48,19 @@ class _ReadyServer(uvicorn.Server):
 
 
 def serve(app_factory: Callable[[str], Any], host: str = "127.0.0.1", port: int = 0,
-          ready_file: str | Path | None = None, log_level: str = "warning") -> None:
+          ready_file: str | Path | None = None, log_level: str = "warning",
+          graceful_seconds: float | None = None) -> None:
     """Serve the app that ``app_factory(url)`` builds until interrupted.
 
     The factory receives the bound URL, so an app can know its own public address even on port 0.
-    ``{"url", "pid"}`` is written to ``ready_file`` once the server accepts connections.
+    ``{"url", "pid"}`` is written to ``ready_file`` once the server accepts connections. On SIGTERM,
+    requests still open after ``graceful_seconds`` are cancelled (None: wait for them all).
     """
     sock = bind_socket(host, port)
     url = url_of(sock)
     app = app_factory(url)
     print(f"serving on {url}", flush=True)
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=graceful_seconds)
     server = _ReadyServer(config, Path(ready_file) if ready_file else None, url)
     server.run(sockets=[sock])

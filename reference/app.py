@@ -151,7 +151,8 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     channels = ChannelRepository(db, clock)
     messages = MessageRepository(db, clock)
     deliveries = DeliveryRepository(db, clock)
-    meta = MetaClient(settings.meta_graph_url, settings.meta_graph_version, transport=meta_transport)
+    meta = MetaClient(settings.meta_graph_url, settings.meta_graph_version, transport=meta_transport,
+                      timeout=settings.meta_timeout_seconds)
     allow_hosts = frozenset(h.lower() for h in settings.allow_webhook_hosts)
     relay_profile = profile["relay_retry"]
     dispatcher = Dispatcher(clock)

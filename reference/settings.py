@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -17,6 +17,8 @@ class ReferenceSettings(BaseSettings):
     meta_app_id: str = ""
     meta_app_secret: str = ""
     meta_verify_token: str = ""
+    #: How long a Graph call may take before it counts as a transient failure (the send is queued and retried).
+    meta_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     public_url: str = ""
     test_mode: bool = False
     webhook_ca_file: str | None = None
