@@ -62,8 +62,9 @@ def _time_lock(request: pytest.FixtureRequest) -> Iterator[None]:
     from suites.plugin import fiwano_run, is_suite_item
 
     config = fiwano_run(request.config).config
+    workerinput = getattr(request.config, "workerinput", None)  # set only in an xdist worker of THIS run
     if (not is_suite_item(request.node) or config.embedded
-            or int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1) < 2):
+            or not workerinput or int(workerinput.get("workercount", 1)) < 2):
         yield
         return
     import fcntl

@@ -197,14 +197,13 @@ class Account:
         self._harness.revoke_key(key_id)
 
 
-def _worker_share(keys: list[str]) -> list[str]:
+def _worker_share(keys: list[str], config: pytest.Config) -> list[str]:
     """The keys this xdist worker may use: worker i of n takes every n-th key from the i-th, so parallel
     workers never share a key (a key's redirect URIs and rate budget are per-key state). All keys when
     there is no xdist, or too few keys to give every worker one."""
-    import os
-
-    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workerinput = getattr(config, "workerinput", None)  # set only in an xdist worker of THIS run
+    count = int(workerinput.get("workercount", 1)) if workerinput else 1
+    worker = str(workerinput.get("workerid", "gw0")) if workerinput else "gw0"
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
     share = keys[index::count] if count > 1 else keys
     return share or keys
@@ -264,7 +263,7 @@ def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_t
             cleanups.append(client.close)
             return Account(data["account_id"], data["api_key"], client, tier, subscription_status,
                            data.get("key_id"), harness)
-        keys = _worker_share(fiwano_config.api_key_values())
+        keys = _worker_share(fiwano_config.api_key_values(), request.config)
         if handed_out >= len(keys):
             missing_prerequisite(f"this test needs {handed_out + 1} account(s) and this worker has "
                                  f"{len(keys)} key(s); give more --fiwano-api-key keys (of different accounts; "
