@@ -128,6 +128,7 @@ schema = schemathesis.pytest.from_fixture("fiwano_contract_schema")
 
 @pytest.mark.req("CONTRACT-RESPONSE-SCHEMA", "ERR-NO-5XX", "ERR-FORMAT", "AUTH-401-BODY")
 @pytest.mark.level("api")
+@pytest.mark.timeout(1800)  # paced under a real 100/min key without a harness, ~900 requests take ~10 min
 @schema.parametrize()
 @hypothesis.settings(
     database=None,
