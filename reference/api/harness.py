@@ -134,16 +134,23 @@ async def get_clock(request: Request) -> dict[str, Any]:
     return _clock_view(request)
 
 
+async def _small_body(request: Request, model: Any, not_an_object: str, invalid: str, required: bool = True) -> Any:
+    """A harness call's one-field body, with one plain message per way it can be wrong (422)."""
+    data = await read_json(request, required=required)
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise ApiError(422, not_an_object)
+    try:
+        return model.model_validate(data)
+    except Exception:  # noqa: BLE001
+        raise ApiError(422, invalid) from None
+
+
 @router.post("/clock/advance")
 async def advance_clock(request: Request) -> dict[str, Any]:
     comps = components(request)
-    data = await read_json(request)
-    if not isinstance(data, dict):
-        raise ApiError(422, "Request body must be a JSON object with 'seconds'")
-    try:
-        body = ClockAdvance.model_validate(data)
-    except Exception:  # noqa: BLE001
-        raise ApiError(422, "'seconds' must be a non-negative number") from None
+    body = await _small_body(request, ClockAdvance, "Request body must be a JSON object with 'seconds'",
+                             "'seconds' must be a non-negative number")
     if not isinstance(comps.clock, OffsetClock):
         raise ApiError(409, "The clock of this instance cannot be moved")
     comps.clock.advance(body.seconds)
@@ -156,14 +163,8 @@ async def settle(request: Request) -> Any:
     """Finish all work due now (relays, media downloads, due attempts), then answer: the suites' barrier
     before a "nothing arrives" check."""
     comps = components(request)
-    data = await read_json(request, required=False)
-    data = {} if data is None else data
-    if not isinstance(data, dict):
-        raise ApiError(422, "Request body must be a JSON object (optional 'timeout_seconds')")
-    try:
-        body = Settle.model_validate(data)
-    except Exception:  # noqa: BLE001
-        raise ApiError(422, "'timeout_seconds' must be a number in (0, 300]") from None
+    body = await _small_body(request, Settle, "Request body must be a JSON object (optional 'timeout_seconds')",
+                             "'timeout_seconds' must be a number in (0, 300]", required=False)
     try:
         await asyncio.wait_for(asyncio.shield(comps.settle()), timeout=body.timeout_seconds)
     except asyncio.TimeoutError:
