@@ -4,6 +4,7 @@ inbound message, update delivery statuses and emit customer events through the r
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -47,12 +48,22 @@ class StatusUpdate:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+# A Meta event time outside this range (non-finite, negative, past year 9999) is not a time: the event keeps
+# its place and takes the clock's time instead (issue 18 row 1: "nan", "1e400" or 1e20 used to end in a 500).
+LATEST_TIMESTAMP = 253402300799.0  # 9999-12-31T23:59:59Z, the last second an ISO 8601 timestamp can name
+
+
 def _seconds(value: Any, *, millis: bool) -> float | None:
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number / 1000.0 if millis else number
+    seconds = number / 1000.0 if millis else number
+    if not math.isfinite(seconds) or not 0 <= seconds <= LATEST_TIMESTAMP:
+        return None
+    return seconds
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -167,6 +178,11 @@ def parse_meta_webhook(payload: Any) -> list[InboundMessage | StatusUpdate]:
     return []
 
 
+# What one bad event of a batch can raise; anything else (a full disk, a closed database) still fails the
+# request so that Meta delivers the batch again later.
+UNUSABLE_EVENT = (UnicodeError, ValueError, OverflowError, TypeError)
+
+
 # A media handler turns a Pro media message into event data (downloads the file); injected by the app.
 MediaHandler = Callable[[Channel, Message, InboundMessage], Awaitable[dict[str, Any]]]
 
@@ -210,17 +226,28 @@ class InboundService:
         """
         pending_media: list[tuple[Channel, Message, InboundMessage]] = []
         for event in parse_meta_webhook(payload):
-            channel = self.channel_for(event.channel_type, event.asset_id)
-            if channel is None:
-                log.info("webhook for unknown or inactive %s asset %s ignored", event.channel_type, event.asset_id)
+            try:
+                media = self._on_event(event)
+            except UNUSABLE_EVENT as exc:
+                # one entry Meta could never deliver differently (a lone surrogate SQLite cannot store, a value
+                # out of every range) is skipped; the rest of the batch is stored and relayed, and Meta gets its
+                # 200 instead of a 500 it would retry for ever (issue 18 rows 1 and 2)
+                log.warning("unusable %s event from Meta skipped: %s: %s", event.channel_type,
+                            type(exc).__name__, exc)
                 continue
-            if isinstance(event, InboundMessage):
-                media = self._on_message(channel, event)
-                if media is not None:
-                    pending_media.append(media)
-            else:
-                self._on_status(channel, event)
+            if media is not None:
+                pending_media.append(media)
         return pending_media
+
+    def _on_event(self, event: InboundMessage | StatusUpdate):
+        channel = self.channel_for(event.channel_type, event.asset_id)
+        if channel is None:
+            log.info("webhook for unknown or inactive %s asset %s ignored", event.channel_type, event.asset_id)
+            return None
+        if isinstance(event, InboundMessage):
+            return self._on_message(channel, event)
+        self._on_status(channel, event)
+        return None
 
     def _on_message(self, channel: Channel, item: InboundMessage):
         # the saved message and what it leads to (a delivery, or a media job) are committed together: a crash
