@@ -8,14 +8,11 @@ from __future__ import annotations
 import random
 
 from contract import CHANNEL_TYPES
+from suites.enumerations import EVENT_NAMES, EVENTS_BY_CHANNEL
 
-# Incoming Webhooks / Event Types of fiwano-api.md: the events each channel type accepts.
-EVENTS_BY_CHANNEL: dict[str, tuple[str, ...]] = {
-    "whatsapp": ("message.received", "message.sent", "message.delivered", "message.read", "message.failed"),
-    "instagram": ("message.received", "message.delivered", "message.read"),
-    "facebook": ("message.received", "message.delivered", "message.read"),
-}
-ALL_EVENTS: tuple[str, ...] = EVENTS_BY_CHANNEL["whatsapp"]
+# Incoming Webhooks / Event Types of fiwano-api.md: the events each channel type accepts, read from the
+# contract's EventName enum and the Channel schema's per-type narrowing (suites/enumerations.py).
+ALL_EVENTS: tuple[str, ...] = EVENT_NAMES
 
 assert set(EVENTS_BY_CHANNEL) == set(CHANNEL_TYPES)
 

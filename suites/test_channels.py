@@ -11,6 +11,7 @@ import pytest
 
 from suites import expect
 from suites.data import EVENTS_BY_CHANNEL, invalid_events, secret, user_id
+from suites.enumerations import subscription_states
 
 SUBSCRIPTION_FIELDS = {"status", "source", "tier", "expires_at", "auto_renew"}
 COMMON_FIELDS = {"id", "channel_type", "name", "is_active", "webhook_url", "has_webhook_secret", "webhook_events",
@@ -94,7 +95,8 @@ def test_channel_carries_the_identifiers_of_its_type(account, channel, channel_t
 
 @pytest.mark.req("CHANNEL-SUBSCRIPTION-PRESENT")
 @pytest.mark.level("controlled")
-@pytest.mark.parametrize(("tier", "status"), [("pro", "active"), ("starter", "active"), ("pro", "none")])
+@pytest.mark.parametrize(("tier", "status"), sorted({(t, s) for t, s, _ in subscription_states()}),
+                         ids=lambda v: str(v))
 def test_subscription_block_is_always_present(account, channel, tier, status):
     owner = account(tier=tier, subscription_status=status)
     ch = channel(owner, "whatsapp")

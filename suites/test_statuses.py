@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from suites import expect
-from suites.data import EVENTS_BY_CHANNEL, secret, user_id
+from suites.data import ALL_EVENTS, EVENTS_BY_CHANNEL, secret, user_id
 from suites.support_relay import collect, configure, meta_id_of, open_window, payload_of, send, sent_message
 from suites.support_sending import drive_retries, permanent, profile_step, transient
 
@@ -147,7 +147,7 @@ def test_instagram_and_messenger_never_emit_sent_or_failed(account, channel, cha
     ch = channel(account(), channel_type, synced)
     endpoint = sink()
     # Ask for every event name; a target that refuses the WhatsApp-only ones gets the channel's own list.
-    every = ["message.received", "message.sent", "message.delivered", "message.read", "message.failed"]
+    every = list(ALL_EVENTS)
     response = ch.client.patch_channel(ch.id, {"webhook_url": endpoint.url, "webhook_secret": secret(rng),
                                                "webhook_events": every})
     if response.status_code != 200:
