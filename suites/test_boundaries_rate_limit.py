@@ -1,0 +1,134 @@
+"""The rate limit at its exact boundary: exactly L requests admitted in any window of W seconds (profile
+``rate_limit``), the (L+1)-th refused; the window slides (one second matters, fixed windows fail); refused
+requests are not counted; the count is per API key across routes, not per route and not per account.
+
+Spec: fiwano-api.md "Errors & Rate Limits / Rate Limits" ("100 requests per minute per API key"; the
+number comes from the profile, see RATE-LIMIT-429's readings). Every test burns fresh keys and moves time
+with the ``clock`` fixture. Real time also passes while requests run, so every instant is bracketed by
+reads of the target's clock and probed one second inside or outside the bracket (docs/requirements.md:
+at T-1 s and T+1 s, the inclusive/exclusive reading of the exact instant is not judged).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from suites import expect
+
+pytestmark = pytest.mark.counts_429
+
+# Two routes, one served by the target's usual router and one it may serve another way: the limit counts
+# requests of a key, whatever the route.
+ROUTES = ("/channels", "/redirects")
+
+
+def _limit(fiwano_profile) -> tuple[int, float]:
+    rate = fiwano_profile["rate_limit"]
+    return int(rate["requests"]), float(rate["window_seconds"])
+
+
+def _statuses(client, count: int, api_key=None, routes=ROUTES[:1]) -> list[int]:
+    """``count`` cheap authenticated GETs, cycling through ``routes``; their statuses in order."""
+    kwargs = {} if api_key is None else {"api_key": api_key}
+    return [client.request("GET", routes[i % len(routes)], **kwargs).status_code for i in range(count)]
+
+
+def _exactly(statuses: list[int], admitted: int, req, what: str) -> None:
+    """The first ``admitted`` answers are 200 and the next one is 429."""
+    expected = [200] * admitted + [429]
+    first_429 = statuses.index(429) + 1 if 429 in statuses else None
+    expect.check(statuses == expected, req, what,
+                 f"exactly {admitted} admitted (200), the {admitted + 1}-th refused (429)",
+                 f"first 429 at request #{first_429}; statuses {_runs(statuses)}")
+
+
+def _runs(statuses: list[int]) -> str:
+    """``200x100, 429x1`` style summary of a status sequence."""
+    runs: list[list[int]] = []
+    for status in statuses:
+        if runs and runs[-1][0] == status:
+            runs[-1][1] += 1
+        else:
+            runs.append([status, 1])
+    return ", ".join(f"{s}x{n}" for s, n in runs)
+
+
+def _advance_to(clock, when: datetime) -> None:
+    delta = (when - clock.now()).total_seconds()
+    if delta > 0:
+        clock.advance(delta)
+
+
+@pytest.mark.req("RATE-LIMIT-429", "RATE-LIMIT-RECOVERY", "RATE-LIMIT-UNDER")
+@pytest.mark.level("controlled")
+def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, fiwano_profile):
+    """a = 30 % of L at t0, the other L - a twenty seconds later: the (L+1)-th is refused; probes every 2 s
+    until t0 + W - 1 are all refused (a fixed window that restarts anywhere in that minute admits one);
+    at t0 + W + 1 exactly a slots are free (the first group slid out, the second did not, the refused
+    probes took none); once the second group slides out exactly L - a are free again."""
+    limit, window = _limit(fiwano_profile)
+    owner = account()
+    first, gap = max(1, limit * 3 // 10), window / 3
+    t0 = clock.now()
+    early = _statuses(owner.client, first)
+    t0_end = clock.now()
+    clock.advance(gap)
+    t1 = clock.now()
+    late = _statuses(owner.client, limit - first + 1)
+    t1_end = clock.now()
+
+    _exactly(early + late, limit, "RATE-LIMIT-429", f"{first} requests, then {limit - first + 1} more "
+             f"{gap:.0f} s later (limit {limit} per {window:.0f} s)")
+
+    probes: dict[float, int] = {}
+    at = t1_end + timedelta(seconds=2)
+    while at <= t0 + timedelta(seconds=window - 1):
+        _advance_to(clock, at)
+        probes[round((at - t0).total_seconds(), 1)] = owner.client.request("GET", "/channels").status_code
+        at += timedelta(seconds=2)
+    _advance_to(clock, t0 + timedelta(seconds=window - 1))
+    probes[window - 1] = owner.client.request("GET", "/channels").status_code
+    admitted = {offset: s for offset, s in probes.items() if s != 429}
+    expect.check(not admitted, "RATE-LIMIT-429", f"one request every 2 s until {window - 1:.0f} s after the first "
+                 f"of {limit} admitted requests (a sliding window of {window:.0f} s)", "429 each",
+                 f"admitted at t0 + {sorted(admitted)} s: {admitted}")
+
+    _advance_to(clock, t0_end + timedelta(seconds=window + 1))
+    expect.check(clock.now() < t1 + timedelta(seconds=window - 1), "RATE-LIMIT-RECOVERY", "kit timing",
+                 "the second group still inside its window", clock.now())
+    _exactly(_statuses(owner.client, first + 1), first, ("RATE-LIMIT-RECOVERY", "RATE-LIMIT-UNDER"),
+             f"{window + 1:.0f} s after the first group of {first} (the {limit - first} later ones still count, "
+             f"the {len(probes)} refused probes do not)")
+
+    t2 = clock.now()
+    _advance_to(clock, t1_end + timedelta(seconds=window + 1))
+    expect.check(clock.now() < t2 + timedelta(seconds=window - 1), "RATE-LIMIT-RECOVERY", "kit timing",
+                 "the requests just admitted still inside their window", clock.now())
+    _exactly(_statuses(owner.client, limit - first + 1), limit - first, "RATE-LIMIT-RECOVERY",
+             f"{window + 1:.0f} s after the second group of {limit - first} (the {first} admitted at "
+             f"t0 + {window + 1:.0f} s still count)")
+
+
+@pytest.mark.req("RATE-LIMIT-PER-KEY", "RATE-LIMIT-429")
+@pytest.mark.level("controlled")
+def test_the_limit_counts_per_key_across_routes_not_per_account(account, fiwano_profile):
+    """Key A spends its L requests alternating two routes: the (L+1)-th is refused on either route (a
+    per-route count would admit up to L per route). Key B of the SAME account then gets exactly L of its
+    own (a per-account count would give none), and a key of another account is untouched."""
+    limit, window = _limit(fiwano_profile)
+    owner, stranger = account(), account()
+    key_a, key_b = owner.new_key()[0], owner.new_key()[0]
+
+    spent_a = _statuses(owner.client, limit + 1, api_key=key_a, routes=ROUTES)
+    other_route = owner.client.request("GET", ROUTES[1] if limit % 2 == 0 else ROUTES[0], api_key=key_a)
+    spent_b = _statuses(owner.client, limit + 1, api_key=key_b, routes=ROUTES[::-1])
+    foreign = stranger.client.request("GET", ROUTES[0])
+
+    _exactly(spent_a, limit, ("RATE-LIMIT-PER-KEY", "RATE-LIMIT-429"),
+             f"key A: {limit + 1} requests alternating GET {' and GET '.join(ROUTES)} within {window:.0f} s")
+    expect.status(other_route, 429, "RATE-LIMIT-PER-KEY", "key A on the route its last refused request did not use")
+    _exactly(spent_b, limit, "RATE-LIMIT-PER-KEY", f"key B of the same account after key A was spent: {limit + 1} "
+             "requests")
+    expect.status(foreign, 200, "RATE-LIMIT-PER-KEY", "a key of another account")

@@ -1,0 +1,16 @@
+"""Admits one request too many: L + 1 requests per window instead of L."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RATE-LIMIT-429",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.ratelimit import SlidingWindowRateLimiter
+
+    class OneMore(SlidingWindowRateLimiter):
+        def __init__(self, clock, limit, window_seconds):
+            super().__init__(clock, int(limit) + 1, window_seconds)
+
+    reference.app.SlidingWindowRateLimiter = OneMore
