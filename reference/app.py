@@ -186,7 +186,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
         release_stuck=deliveries.release_stuck_sending))
     dispatcher.add_queue(WorkQueue(
         name="send", claim_due=messages.claim_due, run=sending.retry, next_due_at=messages.next_due_at,
-        on_crash=sending.on_crash, release_stuck=messages.release_stuck_sending))
+        on_crash=sending.on_crash, release_stuck=sending.release_stuck))
     dispatcher.add_queue(WorkQueue(
         name="inbound-media", claim_due=media_jobs.claim_due, run=inbound.run_media_job,
         next_due_at=media_jobs.next_due_at,

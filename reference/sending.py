@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 log = logging.getLogger("reference.sending")
 
+INTERRUPTED_ERROR = "Interrupted: the service restarted while Meta was being called; the outcome is unknown"
 DEFAULT_SEND_BACKOFF = [30, 60, 120, 180, 240, 270, 270]  # 7 retries, 1170 s: "~20 minutes"
 
 
@@ -178,6 +179,33 @@ class SendService:
             self._notify(message, "send_retry_warning",
                          f"Message {message.id} still not accepted by Meta after {retries_done} retries")
         self.messages.mark_queued(message.id, attempt_no, next_at, result.error_message, result.error_code)
+
+    def resolve_interrupted(self) -> int:
+        """On start: every send whose first attempt was in flight when the process died gets its final state.
+
+        Whether Meta accepted that attempt cannot be known (the Graph API has no idempotency key and no lookup by
+        request), and the caller never got an answer for it (the API answers only after the outcome is stored),
+        so a caller that retries on a dropped connection sends it again itself. Retrying here as well could
+        deliver the message twice or three times; the message is failed instead, with its ``message.failed``
+        event and a notification, so that it is never left pending for ever (issue 18 row 3).
+        """
+        interrupted = self.messages.interrupted_first_attempts()
+        for message in interrupted:
+            channel = self.channels.get(message.channel_id)
+            error = INTERRUPTED_ERROR
+            with self.messages.db.transaction():
+                self.messages.mark_failed(message.id, max(message.attempts, 1), error, None)
+                if channel is not None:
+                    self._emit_failed(channel, message, error, None)
+                self._notify(message, "send_failed", f"Message {message.id} could not be sent: {error}")
+        if interrupted:
+            log.warning("%d sends interrupted by a restart were failed (outcome at Meta unknown)", len(interrupted))
+        return len(interrupted)
+
+    def release_stuck(self) -> None:
+        """On start: retries interrupted by a crash go back to the queue; first attempts get their final state."""
+        self.messages.release_stuck_sending()
+        self.resolve_interrupted()
 
     def on_crash(self, message: Message) -> None:
         self.messages.mark_queued(message.id, message.attempts, self.clock.now() + self.backoff[0],

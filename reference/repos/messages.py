@@ -114,6 +114,13 @@ class MessageRepository:
         """On start: attempts interrupted by a crash go back to the queue."""
         self.db.execute("UPDATE messages SET status = 'queued' WHERE status = 'sending'")
 
+    def interrupted_first_attempts(self) -> list[Message]:
+        """Outbound rows whose first Meta attempt was in flight when the process stopped: still 'queued' with
+        no attempt recorded and no next attempt planned. Only meaningful on start, before any send runs."""
+        rows = self.db.all("SELECT * FROM messages WHERE direction = 'out' AND status = 'queued'"
+                           " AND next_attempt_at IS NULL ORDER BY created_at")
+        return [_message(row) for row in rows]
+
     def next_due_at(self) -> float | None:
         row = self.db.one("SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'"
                           " AND next_attempt_at IS NOT NULL")
