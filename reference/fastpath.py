@@ -30,6 +30,7 @@ from starlette.routing import Match
 from reference.api import common as api_common
 from reference.api import templates as api_templates
 from reference.api import v1 as api_v1
+from reference.bodylimit import limit_body
 
 log = logging.getLogger("reference.fastpath")
 
@@ -122,6 +123,10 @@ class ReferenceApp(FastAPI):
         return routes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            receive = await limit_body(scope, receive, send)
+            if receive is None:
+                return
         if scope["type"] == "http" and not scope.get("root_path"):
             routes = self._fast_routes
             if routes is None:

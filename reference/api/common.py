@@ -13,11 +13,12 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reference.bodylimit import MAX_API_BODY_BYTES
 from reference.repos.accounts import Account, ApiKey
 
 log = logging.getLogger("reference.api")
 
-MAX_BODY_BYTES = 1_048_576
+MAX_BODY_BYTES = MAX_API_BODY_BYTES  # also enforced before the body is read (reference.bodylimit)
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from reference.api.common import components
+from reference.bodylimit import MAX_META_BODY_BYTES
 
 log = logging.getLogger("reference.meta_webhook")
 router = APIRouter(prefix="/meta")
-MAX_META_BODY = 8 * 1024 * 1024  # Meta batches up to 3 MB
+MAX_META_BODY = MAX_META_BODY_BYTES  # also enforced before the body is read (reference.bodylimit)
 
 
 @router.get("/webhook")
