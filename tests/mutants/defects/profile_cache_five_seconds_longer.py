@@ -1,0 +1,17 @@
+"""Serves cached sender profiles 5 s past the documented 5 minutes."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("PROFILE-CACHE-EXPIRY",)
+
+
+def apply() -> None:
+    import reference.app
+    from reference.profiles import ProfileService
+
+    class SlightlyLonger(ProfileService):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.cache_seconds += 5
+
+    reference.app.ProfileService = SlightlyLonger
