@@ -19,6 +19,7 @@ import httpx
 from reference.clock import Clock
 from reference.crypto import WebhookSigner
 from reference.notifications import Notifier
+from reference.pinned_dns import pinned_transport
 from reference.events import envelope, serialize
 from reference.repos.accounts import AccountRepository
 from reference.repos.channels import Channel, ChannelRepository
@@ -59,6 +60,8 @@ class RelaySender:
         self.allow_hosts = allow_hosts
         self.signer = signer or WebhookSigner()
         verify: Any = build_ssl_context(ca_file) if transport is None else True
+        if transport is None:  # connect only to the address checked as public (reference.pinned_dns)
+            transport = pinned_transport(verify, allow_hosts)
         # A fresh connection per delivery: a kept-alive connection the receiver has meanwhile closed would
         # make a healthy endpoint look like a failed delivery.
         self._client = httpx.AsyncClient(verify=verify, transport=transport, follow_redirects=False,
