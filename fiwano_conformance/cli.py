@@ -14,6 +14,8 @@ import sys
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("fiwano_conformance.run_cmd", "run the suites (against the embedded pair unless --target is given)"),
+    "doctor": ("fiwano_conformance.doctor", "check a run's setup (target, keys, level, simulator, sink CA, config)"),
+    "ca": ("fiwano_conformance.ca_cmd", "the kit CA a target must trust for webhooks: create it, print its path"),
     "simulator": ("fiwano_conformance.serve_cmd", "serve the fake Meta (simulator) standalone"),
     "reference": ("fiwano_conformance.serve_cmd", "serve the reference Fiwano standalone"),
     "requirements": ("fiwano_conformance.requirements_cmd", "list requirements and the tests that cover them"),

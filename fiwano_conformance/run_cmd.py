@@ -38,6 +38,7 @@ FORWARDED = {
     "config": "--fiwano-config",
     "level": "--fiwano-level",
     "profile": "--fiwano-profile",
+    "sink_ca_dir": "--fiwano-sink-ca-dir",
 }
 
 
@@ -52,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="directory for results.json, report.html, junit.xml and repro/ (default fiwano-results)")
     parser.add_argument("--known-failures", metavar="FILE",
                         help="YAML baseline of known failures: reported as xfail; an entry that passes is a failure")
+    parser.add_argument("--sink-ca-dir", metavar="DIR",
+                        help="kit CA directory the target trusts (default: the one every run reuses; "
+                             "`fiwano-conformance ca path`)")
+    parser.add_argument("--skip-doctor", action="store_true",
+                        help="do not check the setup first (`fiwano-conformance doctor`; for experts)")
     parser.add_argument("-q", "--quiet", action="store_true", help="only print the summary")
 
 
@@ -95,6 +101,7 @@ def pytest_command(args: argparse.Namespace, results: Path) -> list[str]:
             command.append(f"{option}={value}")
     if args.quiet:
         command.append("-q")
+    command.append("--fiwano-skip-doctor")  # run() checked the setup already (or was told not to)
     return command + list(getattr(args, "extra", []))
 
 
@@ -140,6 +147,11 @@ def summary_lines(results: Path, data: dict | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not getattr(args, "skip_doctor", False):  # a configuration mistake: one line and exit 2, no test run
+        from fiwano_conformance.doctor import preflight
+
+        if preflight(args, list(getattr(args, "extra", []))) != EXIT_CONFORMANT:
+            return EXIT_ERROR
     results = Path(args.results).resolve()
     results.mkdir(parents=True, exist_ok=True)
     for stale in ("results.json", "report.html", "junit.xml"):  # never report an earlier run's files

@@ -50,17 +50,11 @@ class SinkRecord:
 
 
 def kit_ca(ca_dir: Path) -> trustme.CA:
-    """The kit CA in ``ca_dir``: loaded if present (so a target started earlier keeps trusting it), else made."""
-    ca_dir = Path(ca_dir)
-    cert, key = ca_dir / CA_CERT_NAME, ca_dir / CA_KEY_NAME
-    if cert.exists() and key.exists():
-        return trustme.CA.from_pem(cert.read_bytes(), key.read_bytes())
-    ca_dir.mkdir(parents=True, exist_ok=True)
-    ca = trustme.CA(organization_name="Fiwano conformance kit (load tests)")
-    ca.cert_pem.write_to_path(str(cert))
-    key.touch(mode=0o600)
-    ca.private_key_pem.write_to_path(str(key))
-    return ca
+    """The kit CA in ``ca_dir``: loaded if present (so a target started earlier keeps trusting it), else made
+    (the one implementation, shared with the suites: fiwano_conformance/kit_ca.py)."""
+    from fiwano_conformance.kit_ca import ensure_ca
+
+    return ensure_ca(ca_dir)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -18,7 +18,7 @@ Every setting can be given four ways; the first one found wins:
 | api_keys | --fiwano-api-key (repeat) | FIWANO_API_KEYS / FIWANO_API_KEY | none |
 | sink_host | --fiwano-sink-host | FIWANO_SINK_HOST | 127.0.0.1 |
 | sink_url | --fiwano-sink-url | FIWANO_SINK_URL | https://<sink_host>:<port> |
-| sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | a temporary directory |
+| sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | the kit CA directory (fiwano_conformance/kit_ca.py) |
 | seed | --fiwano-seed | FIWANO_SEED | 0 |
 | explore | --fiwano-explore | FIWANO_EXPLORE | false (Hypothesis draws a fixed, derandomized set of examples) |
 | delivery_timeout | --fiwano-delivery-timeout | FIWANO_DELIVERY_TIMEOUT | 10 (seconds to wait for an expected webhook) |
@@ -39,6 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from fiwano_conformance.kit_ca import default_ca_dir
 from suites.redact import MASK, redact, register_secret
 
 CHANNEL_TYPES = ("whatsapp", "instagram", "facebook")
@@ -68,6 +69,35 @@ CONFIG_FILE_ENV = "FIWANO_CONFIG"
 
 class ConfigError(ValueError):
     """The run's configuration is unusable (reported as a pytest usage error)."""
+
+
+def read_config_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The settings of a YAML config file and the line of each key; every problem names ``file:line``.
+
+    The file is composed (not only loaded) so that an unknown key or a bad value points at its line: a
+    user who typed ``targte:`` sees where, not only what.
+    """
+    if not path.is_file():
+        raise ConfigError(f"fiwano config file {path} does not exist")
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"fiwano config file {where}: not valid YAML ({problem})") from None
+    if loaded is None:
+        return {}, {}
+    if not isinstance(loaded, dict) or not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"fiwano config file {path}:1: must hold a mapping of settings (key: value lines)")
+    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+    unknown = sorted(set(map(str, loaded)) - set(FIELDS))
+    if unknown:
+        first = min(unknown, key=lambda k: lines.get(k, 0))
+        raise ConfigError(f"fiwano config file {path}:{lines.get(first, 1)}: unknown setting(s) "
+                          f"{', '.join(map(repr, unknown))}; known: {', '.join(FIELDS)}")
+    return loaded, lines
 
 
 def _split_list(value: Any) -> Any:
@@ -100,7 +130,7 @@ class SuiteConfig(BaseModel):
     api_keys: tuple[SecretStr, ...] = ()
     sink_host: str = "127.0.0.1"
     sink_url: str | None = None
-    sink_ca_dir: Path | None = None
+    sink_ca_dir: Path = Field(default_factory=default_ca_dir)  # reused across runs: configure a target once
     seed: int = 0
     explore: bool = False
     delivery_timeout: float = Field(default=10.0, gt=0)
@@ -158,17 +188,9 @@ class SuiteConfig(BaseModel):
         env = os.environ if env is None else env
         config_file = options.get(CONFIG_FILE_OPTION) or env.get(CONFIG_FILE_ENV) or None
         file_values: dict[str, Any] = {}
+        file_lines: dict[str, int] = {}
         if config_file:
-            path = Path(config_file)
-            if not path.is_file():
-                raise ConfigError(f"fiwano config file {path} does not exist")
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            if not isinstance(loaded, dict):
-                raise ConfigError(f"fiwano config file {path} must hold a mapping of settings")
-            unknown = sorted(set(loaded) - set(FIELDS))
-            if unknown:
-                raise ConfigError(f"fiwano config file {path}: unknown setting(s) {unknown}; known: {sorted(FIELDS)}")
-            file_values = loaded
+            file_values, file_lines = read_config_file(Path(config_file))
         values: dict[str, Any] = {}
         sources: dict[str, str] = {}
         for name, (dest, env_names) in FIELDS.items():
@@ -182,7 +204,7 @@ class SuiteConfig(BaseModel):
                 values[name], sources[name] = env[env_name], f"env {env_name}"
                 continue
             if name in file_values and file_values[name] is not None:
-                values[name], sources[name] = file_values[name], f"file {config_file}"
+                values[name], sources[name] = file_values[name], f"file {config_file}:{file_lines.get(name, 1)}"
         if config_file:
             values["config_file"] = Path(config_file)
         try:

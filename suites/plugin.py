@@ -76,6 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="bounded wait for an expected webhook delivery (env FIWANO_DELIVERY_TIMEOUT; default 10)")
     add("--fiwano-quiet-seconds", dest="fiwano_quiet_seconds", type=float, metavar="SECONDS",
         help="how long a negative check watches that nothing arrives (env FIWANO_QUIET_SECONDS; default 1)")
+    add("--fiwano-skip-doctor", dest="fiwano_skip_doctor", action="store_true", default=False,
+        help="do not check the setup before the suites run (`fiwano-conformance doctor`; for experts)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,6 +107,61 @@ def _load_hypothesis_profile(config: pytest.Config) -> None:
     settings.register_profile("fiwano", derandomize=True, database=None, deadline=None)
     settings.register_profile("fiwano-explore", derandomize=False, database=None, deadline=None)
     settings.load_profile("fiwano-explore" if explore else "fiwano")
+
+
+# ------------------------------------------------------------------------------------------- the doctor
+
+_DOCTOR_KEY = pytest.StashKey[list]()
+
+
+def _runs_the_suites(config: pytest.Config) -> bool:
+    """Whether this session's arguments name the suites package (a path into it, or ``--pyargs suites``):
+    only then is the setup checked; the plugin is loaded in every pytest run of the environment."""
+    from pathlib import Path
+
+    package = __name__.rpartition(".")[0]
+    package_dir = Path(__file__).resolve().parent
+    for arg in config.args:
+        base = str(arg).split("::")[0]
+        if config.option.pyargs and (base == package or base.startswith(package + ".")):
+            return True
+        path = Path(config.invocation_params.dir, base).resolve()
+        if path == package_dir or package_dir in path.parents:
+            return True
+    return False
+
+
+_NOT_RUNNING = ("help", "version", "collectonly", "showfixtures", "show_fixtures_per_test", "markers")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """Check the setup once, before the session (and before xdist starts its workers): a configuration
+    mistake ends pytest with one line and exit code 2 instead of hundreds of red tests."""
+    if hasattr(config, "workerinput") or config.getoption("fiwano_skip_doctor", False) \
+            or any(getattr(config.option, name, False) for name in _NOT_RUNNING) or not _runs_the_suites(config):
+        return None
+    import sys
+
+    from fiwano_conformance.doctor import diagnose, problem_of
+    from suites.config import CONFIG_FILE_OPTION, FIELDS
+
+    options = {dest: config.getoption(dest, None) for dest in [d for d, _ in FIELDS.values()] + [CONFIG_FILE_OPTION]}
+    findings = diagnose(options)
+    problem = problem_of(findings)
+    if problem is not None:
+        sys.stderr.write(f"fiwano configuration error: {problem.check}: {problem.text} (checked before any test "
+                         "runs; --fiwano-skip-doctor skips the check)\n")
+        return 2
+    config.stash[_DOCTOR_KEY] = findings
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    findings = config.stash.get(_DOCTOR_KEY, None)
+    if not findings:
+        return None
+    return [f"fiwano doctor: {finding.line()}" for finding in findings]
 
 
 # ------------------------------------------------------------------------------------------- scope

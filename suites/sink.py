@@ -28,12 +28,12 @@ from typing import Any, Callable, Union
 import trustme
 import uvicorn
 
+from fiwano_conformance.kit_ca import CA_FILE_NAME, CA_KEY_FILE_NAME  # noqa: F401 (re-exported)
+
 HOOK_PREFIX = "/hooks/"
 #: After the target said it finished all due work (``POST /harness/settle``), how long a "nothing
 #: arrives" check still watches: only for a request already on the wire.
 SETTLED_WATCH_SECONDS = 0.05
-CA_FILE_NAME = "kit-ca.pem"
-CA_KEY_FILE_NAME = "kit-ca.key"
 
 
 # ------------------------------------------------------------------------------------------- script
@@ -172,9 +172,10 @@ class Endpoint:
             arrived = self._cond.wait_for(lambda: len(self._requests) >= count, timeout=timeout)
             seen = list(self._requests)
         if not arrived:
+            hint = f"\n  ({self.sink.trust_hint()})" if not seen and not self.sink.received_any else ""
             raise SinkTimeout(
                 f"{what + ': ' if what else ''}expected {count} request(s) at the sink endpoint {self.path} within "
-                f"{timeout:g}s, got {len(seen)}" + "".join("\n  " + r.describe(300) for r in seen))
+                f"{timeout:g}s, got {len(seen)}" + "".join("\n  " + r.describe(300) for r in seen) + hint)
         return seen
 
     def assert_none_within(self, seconds: float | None = None, what: str = "", already: int = 0) -> None:
@@ -228,6 +229,8 @@ class Sink:
         self._server: uvicorn.Server | None = None
         self.port: int | None = None
         self.unmatched: list[SinkRequest] = []
+        #: True once any request reached this sink: a target that delivered before is trusting the CA
+        self.received_any = False
 
     # -- the CA the target must trust
     @property
@@ -251,20 +254,17 @@ class Sink:
 
     def _load_or_create_ca(self) -> trustme.CA:
         """The kit CA of ``ca_dir``: reused when present (so a target configured once keeps trusting it),
-        created otherwise. A lock file serialises xdist workers sharing the directory."""
-        import fcntl
+        created otherwise (fiwano_conformance/kit_ca.py: safe when xdist workers race on the directory)."""
+        from fiwano_conformance.kit_ca import ensure_ca
 
-        self.ca_dir.mkdir(parents=True, exist_ok=True)
-        key_file = self.ca_dir / CA_KEY_FILE_NAME
-        with (self.ca_dir / ".kit-ca.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if self.ca_file.is_file() and key_file.is_file():
-                return trustme.CA.from_pem(self.ca_file.read_bytes(), key_file.read_bytes())
-            ca = trustme.CA(organization_name="Fiwano conformance kit", organization_unit_name="sink")
-            ca.private_key_pem.write_to_path(str(key_file))
-            key_file.chmod(0o600)
-            ca.cert_pem.write_to_path(str(self.ca_file))
-            return ca
+        return ensure_ca(self.ca_dir)
+
+    def trust_hint(self) -> str:
+        """What a target must do for a delivery to reach this sink (said when nothing arrived)."""
+        return (f"nothing reached the sink at {self.public_url}: the target must trust the kit CA "
+                f"{self.ca_file.resolve()} for its webhook calls (the reference: --webhook-ca-file) and may need "
+                f"to exempt {self.public_host} from a private-address rule (the reference: --allow-webhook-host); "
+                "`fiwano-conformance doctor` checks this before a run")
 
     def _make_certificates(self) -> Path:
         ca = self._load_or_create_ca()
@@ -361,6 +361,7 @@ class Sink:
             raw_headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
             body=b"".join(chunks), received_monotonic=received_monotonic, received_at=received_at,
             answered_with=answered)
+        self.received_any = True
         if endpoint is not None:
             endpoint._record(record)
         else:

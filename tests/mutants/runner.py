@@ -28,10 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-import trustme
-
 from fiwano_conformance.requirements_cmd import scan_suites
-from suites.sink import CA_FILE_NAME, CA_KEY_FILE_NAME
+
 from tests.mutants.catalogue import Mutant
 from tests.mutants.smoke import SMOKE_TESTS, function_of, is_smoke
 
@@ -127,13 +125,9 @@ def selection(mapped: list[str], smoke: tuple[str, ...] = SMOKE_TESTS) -> tuple[
 
 def ensure_kit_ca(ca_dir: Path) -> Path:
     """Write the kit CA the suites' sink will reuse, so the reference can be told to trust it up front."""
-    ca_dir.mkdir(parents=True, exist_ok=True)
-    cert, key = ca_dir / CA_FILE_NAME, ca_dir / CA_KEY_FILE_NAME
-    if not (cert.is_file() and key.is_file()):
-        ca = trustme.CA(organization_name="Fiwano conformance kit", organization_unit_name="mutants")
-        ca.private_key_pem.write_to_path(str(key))
-        ca.cert_pem.write_to_path(str(cert))
-    return cert
+    from fiwano_conformance.kit_ca import ensure_ca_file
+
+    return ensure_ca_file(ca_dir)
 
 
 def _nodeid(classname: str, name: str) -> str:

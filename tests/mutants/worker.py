@@ -292,7 +292,7 @@ def _run_pytest(req: dict, workdir: Path, reference_url: str) -> tuple[int | Non
     args = [*req["nodes"], "-q", "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
             f"--fiwano-target={reference_url}", f"--fiwano-simulator={req['simulator_url']}",
             f"--fiwano-harness={reference_url}", f"--fiwano-sink-ca-dir={Path(req['ca_file']).parent}",
-            f"--junitxml={junit}", *req.get("pytest_args", [])]
+            f"--junitxml={junit}", "--fiwano-skip-doctor", *req.get("pytest_args", [])]
 
     def body() -> int:
         import pytest
