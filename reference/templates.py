@@ -23,6 +23,13 @@ FIELDS = "id,name,language,status,category,components,parameter_format"
 DAY = 86400.0
 
 
+def meta_refused(result) -> bool:
+    """Meta answered a permanent client error: HTTP 4xx (not 429), not transient, with a Graph error code."""
+    status = result.http_status
+    return (not result.ok and not result.transient and status is not None and 400 <= status < 500
+            and status != 429 and result.error_code is not None)
+
+
 class TemplateError(Exception):
     def __init__(self, status_code: int, detail: Any) -> None:
         super().__init__(str(detail))
@@ -140,6 +147,13 @@ class TemplateService:
 
     # Meta -----------------------------------------------------------------------------------------------
     def _meta_failed(self, what: str, result) -> TemplateError:
+        """502 for an upstream failure (retry may help); 400 with Meta's reason when Meta refused the request
+        itself (a 4xx that is not transient and not a rate limit): retrying it can never succeed, and the caller
+        must see why (issue 18 row 6: a second edit of an approved template, Meta 100/2388039, was a 502)."""
+        if meta_refused(result):
+            reason = result.error_message or "no reason given"
+            codes = f"code {result.error_code}" + (f"/{result.error_subcode}" if result.error_subcode else "")
+            return TemplateError(400, f"Meta rejected {what}: {reason} ({codes})")
         return TemplateError(502, f"Meta API error while {what}: {result.error_message}")
 
     async def sync(self, channel: Channel) -> None:

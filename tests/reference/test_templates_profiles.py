@@ -178,3 +178,35 @@ def test_profiles_and_cache(ctx):
     ctx.api("DELETE", f"/channels/{fb['id']}", account)
     assert ctx.api("GET", f"/channels/{fb['id']}/profile/789", account).status_code == 400
     assert ctx.api("GET", f"/channels/{ig['id']}/profile/..%2f", account).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("operation", ["list", "create", "update", "delete"])
+def test_row6_meta_permanent_client_error_on_templates_is_400_with_meta_reason(ctx, operation):
+    """Issue 18 row 6: Meta's permanent client errors (HTTP 400, code 100 / subcode 2388039 for a second edit of
+    an approved template) were all answered 502 'retry may help'; they are 400 with Meta's reason."""
+    account, channel = _wa(ctx)
+    base = f"/channels/{channel['id']}/templates"
+    made = ctx.api("POST", base, account, json={"name": "row6", "language": "en_US", "category": "UTILITY",
+                                                  "components": [{"type": "BODY", "text": "Hi"}]})
+    assert made.status_code == 201, made.text
+    refusal = {"error": {"message": "Invalid parameter", "type": "OAuthException", "code": 100,
+                         "error_subcode": 2388039, "error_user_msg": "Approved templates can be edited once a day"}}
+    if operation == "update":
+        ctx.fake.templates.clear()  # the fake answers code 100 "Unsupported post request" for an unknown id
+    else:
+        ctx.fake.faults["templates"].append((400, refusal))
+    response = {"list": lambda: ctx.api("GET", base, account),
+                "create": lambda: ctx.api("POST", base, account, json={
+                    "name": "row6b", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "Hi"}]}),
+                "update": lambda: ctx.api("PUT", f"{base}/{made.json()['id']}", account,
+                                          json={"components": [{"type": "BODY", "text": "Hello"}]}),
+                "delete": lambda: ctx.api("DELETE", f"{base}/{made.json()['id']}", account)}[operation]()
+    assert response.status_code == 400, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith("Meta rejected ") and "(code 100" in detail
+    if operation != "update":
+        assert "Invalid parameter (code 100/2388039)" in detail
+    # an upstream failure (5xx) stays 502
+    ctx.fake.faults["templates"].append((500, {"error": {"message": "boom", "code": 2}}))
+    assert ctx.api("GET", base, account).status_code == 502
