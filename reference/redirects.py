@@ -1,6 +1,7 @@
 """Allowed redirect URIs: registration rules and strict matching (exact, or one leading ``*.`` host wildcard).
 
-Matching compares parsed components, never substrings: scheme https, the same port, the exact path and
+A wildcard must be followed by a registrable domain or a name below one (the Public Suffix List decides:
+``*.co.uk`` and ``*.github.io`` are refused). Matching compares parsed components, never substrings: scheme https, the same port, the exact path and
 query, and a host equal to the pattern's host or (for ``https://*.example.com/...``) ending in ``.example.com``
 with only valid DNS labels before it. Anything ambiguous (userinfo, backslashes, fragments, percent-escapes or
 non-ASCII in the host, whitespace) is refused on both sides.
@@ -10,7 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
+
+from publicsuffixlist import PublicSuffixList
 
 MAX_LENGTH = 2048
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -18,6 +22,18 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 class RedirectError(ValueError):
     pass
+
+
+@lru_cache(maxsize=1)
+def _public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List bundled with the package (ICANN and private sections; no network at runtime)."""
+    return PublicSuffixList()
+
+
+def is_registrable_or_below(host: str) -> bool:
+    """``example.co.uk`` or ``app.example.com``: not a public suffix such as ``co.uk``, ``com`` or ``github.io``
+    (issue 18 row 7: ``https://*.co.uk/cb`` was accepted, a pattern matching every company in the UK)."""
+    return _public_suffixes().privatesuffix(host) is not None
 
 
 @dataclass(frozen=True)
@@ -54,7 +70,8 @@ def _parse(uri: object, *, allow_wildcard: bool, what: str) -> ParsedUri:
     labels = host.split(".")
     if allow_wildcard and labels[0] == "*":
         rest = labels[1:]
-        if len(rest) < 2 or not all(_LABEL.match(x) for x in rest) or rest[-1].isdigit():
+        if (len(rest) < 2 or not all(_LABEL.match(x) for x in rest) or rest[-1].isdigit()
+                or not is_registrable_or_below(".".join(rest))):
             raise RedirectError(f"{what}: a wildcard must be followed by at least a registrable domain "
                                 "(https://*.example.com/...)")
     elif "*" in host:

@@ -194,10 +194,12 @@ def test_wildcard_does_not_match_generated_path_variants(account):
 
 @pytest.mark.req("REDIRECT-WILDCARD-STRICT")
 @pytest.mark.level("api")
-@pytest.mark.parametrize("pattern", ["https://*", "https://*/*", "https://*.com/callback",
+@pytest.mark.parametrize("pattern", ["https://*", "https://*/*", "https://*.com/callback", "https://*.co.uk/callback",
+                                     "https://*.github.io/callback",
                                      f"https://*.{DOMAIN}/*", f"https://app.*.{DOMAIN}/callback",
                                      f"https://user@*.{DOMAIN}/callback", f"https://*.{DOMAIN}/callback#frag"],
-                         ids=["any-host", "any-any", "tld", "any-path", "inner-wildcard", "userinfo", "fragment"])
+                         ids=["any-host", "any-any", "tld", "public-suffix", "private-public-suffix", "any-path",
+                              "inner-wildcard", "userinfo", "fragment"])
 def test_overbroad_or_ambiguous_patterns_are_refused(account, pattern):
     owner = account()
 

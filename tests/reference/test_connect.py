@@ -159,3 +159,20 @@ def test_parallel_exchanges_one_success(ctx):
                                                 json={"code": code}).status_code, range(10)))
     assert codes.count(200) == 1 and codes.count(400) == 9
     assert ctx.api("GET", "/channels", account).json()["total"] == 1
+
+
+@pytest.mark.parametrize("pattern", ["https://*.co.uk/cb", "https://*.com.au/cb", "https://*.github.io/cb",
+                                     "https://*.appspot.com/cb", "https://*.uk/cb"])
+def test_row7_wildcard_redirect_needs_a_registrable_domain(ctx, pattern):
+    """Issue 18 row 7: ``https://*.co.uk/cb`` was accepted (201): a pattern matching every UK company."""
+    account = ctx.account()
+    response = ctx.api("POST", "/redirects", account, json={"uri_pattern": pattern})
+    assert response.status_code == 422, response.text  # the reference's status for an invalid uri_pattern
+    assert "registrable domain" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("pattern", ["https://*.example.co.uk/cb", "https://*.me.github.io/cb",
+                                     "https://*.app.example.com/cb"])
+def test_row7_wildcard_below_a_registrable_domain_still_accepted(ctx, pattern):
+    account = ctx.account()
+    assert ctx.api("POST", "/redirects", account, json={"uri_pattern": pattern}).status_code == 201
