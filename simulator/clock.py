@@ -14,7 +14,13 @@ from datetime import datetime, timezone
 
 
 class ClockError(ValueError):
-    """The requested clock move is not allowed (negative or backwards)."""
+    """The requested clock move is not allowed (negative, backwards or past the supported range)."""
+
+
+# The most any one clock may be moved ahead (~3,170 years). A world's time is the global time plus its own
+# offset, so even both at the limit stay far below the last second an ISO 8601 timestamp can name (year 9999):
+# a clock moved to 1.79e308 used to be stored, and every later clock call answered 500 (issue 18 row 10).
+MAX_OFFSET_SECONDS = 1e11
 
 
 class Clock:
@@ -35,6 +41,9 @@ class Clock:
         if not isinstance(seconds, (int, float)) or seconds < 0 or seconds != seconds or seconds == float("inf"):
             raise ClockError("seconds must be a finite number >= 0")
         with self._lock:
+            if self._offset + float(seconds) > MAX_OFFSET_SECONDS:
+                raise ClockError(f"the clock can be moved at most {MAX_OFFSET_SECONDS:g} s ahead of real time "
+                                 f"(it is {self._offset:g} s ahead)")
             self._offset += float(seconds)
         return self.now()
 

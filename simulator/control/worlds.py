@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Query, Request, Response
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from simulator.clock import Clock, ClockError, parse_time
 from simulator.control.common import Body, new_router, store_of, world_of
@@ -18,7 +18,19 @@ router = new_router()
 class AppUpdate(Body):
     app_secret: str | None = Field(default=None, min_length=1)
     verify_token: str | None = Field(default=None, min_length=1)
-    target_webhook_url: str | None = None
+    target_webhook_url: str | None = Field(default=None, max_length=4096)
+
+    @field_validator("app_secret", "verify_token", "target_webhook_url")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # a lone surrogate was stored, then every answer showing the app settings and every webhook failed
+        # with a 500 until a reset (issue 18 row 11); an invalid URL stays allowed (a delivery error, on purpose)
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("must be valid Unicode (no lone surrogates)") from None
+        return value
 
 
 class AssetSpec(Body):
@@ -149,7 +161,10 @@ async def get_clock(request: Request) -> dict[str, Any]:
 @router.post("/clock/advance")
 async def advance_clock(body: ClockAdvance, request: Request) -> dict[str, Any]:
     clock = store_of(request).clock
-    clock.advance(body.seconds)
+    try:
+        clock.advance(body.seconds)
+    except ClockError as exc:
+        raise HTTPException(400, str(exc)) from exc
     return _clock_answer(clock)
 
 
@@ -171,7 +186,10 @@ async def get_world_clock(world_id: str, request: Request) -> dict[str, Any]:
 @router.post("/worlds/{world_id}/clock/advance")
 async def advance_world_clock(world_id: str, body: ClockAdvance, request: Request) -> dict[str, Any]:
     clock = world_of(request, world_id).clock
-    clock.advance(body.seconds)
+    try:
+        clock.advance(body.seconds)
+    except ClockError as exc:
+        raise HTTPException(400, str(exc)) from exc
     return _clock_answer(clock)
 
 

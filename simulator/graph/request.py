@@ -47,7 +47,7 @@ def _maybe_json(value: str) -> Any:
     if stripped[:1] in ("{", "["):
         try:
             return json.loads(stripped, parse_constant=_reject_constant)
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting deeper than Python's parser goes: just a string
             return value
     return value
 
@@ -76,6 +76,8 @@ def parse(method: str, path: str, query_items: list[tuple[str, str]], headers: d
                 json_body = json.loads(raw, parse_constant=_reject_constant)
             except (ValueError, UnicodeDecodeError):
                 body_error = "the request body is not valid JSON"
+            except RecursionError:  # 1,000 nested arrays used to end in a 500 code 1 (issue 18 row 11)
+                body_error = "the request body is nested too deeply"
             else:
                 if isinstance(json_body, dict):
                     params.update(json_body)
