@@ -15,10 +15,11 @@ import pytest
 from suites import expect
 from suites.config import SuiteConfig
 from suites.data import user_id
+from suites.enumerations import status_events
 from suites.sink import Sink, SinkRequest
 
 SENDER_NAME = "Grace Hopper"
-STATUS_EVENTS = ("message.sent", "message.delivered", "message.read", "message.failed")
+STATUS_EVENTS = status_events()  # from the contract (suites/enumerations.py)
 
 
 # ------------------------------------------------------------------------------------------- settings
