@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from reference.bodylimit import MAX_API_BODY_BYTES
 from reference.repos.accounts import Account, ApiKey
@@ -48,10 +49,33 @@ def _clean_errors(errors: list[dict[str, Any]], prefix: tuple[str, ...] = ("body
     return cleaned
 
 
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method some route serves at ``path`` (each method asked of the router, as a request would be).
+
+    Starlette's 405 names only the methods of the first route whose path matched (``OPTIONS
+    /api/v1/channels/{id}`` said ``Allow: GET``, missing PATCH and DELETE: issue 18 row 12; RFC 9110 §15.5.6
+    wants the complete list)."""
+    allowed = []
+    for method in HTTP_METHODS:
+        scope = {"type": "http", "method": method, "path": path, "root_path": "", "app": app, "headers": [],
+                 "query_string": b""}
+        if any(route.matches(scope)[0] == Match.FULL for route in app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            methods = allowed_methods(request.app, request.url.path)
+            if methods:
+                headers["Allow"] = ", ".join(methods)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
