@@ -30,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fiwano-conformance",
         description="Conformance kit for the Fiwano API: fake Meta, reference implementation, suites.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {kit_version()}",
+                        help="print the kit's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -43,6 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             module.add_arguments(command)
     return parser
+
+
+def kit_version() -> str:
+    """The installed distribution's version, plus the contract's requirements version it judges against."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        kit = version("fiwano-conformance")
+    except PackageNotFoundError:
+        kit = "unknown (not installed)"
+    try:
+        from contract import REQUIREMENTS_FILE, _read_yaml
+
+        return f"{kit} (contract requirements v{_read_yaml(REQUIREMENTS_FILE).get('version')})"
+    except Exception:  # the version must print even from a broken installation
+        return kit
 
 
 def _load(module_name: str):

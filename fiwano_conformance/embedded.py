@@ -74,10 +74,17 @@ class EmbeddedPair:
     def harness_url(self) -> str:
         return self.reference.url
 
+    def mark_stopped(self) -> None:
+        """Someone else (a signal handler's sweep, see children.py) already stopped both servers."""
+        self._stopped = True
+
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        for server in (self.reference, self.simulator):  # both at once: a stop costs one grace period
+            if server.process.poll() is None:
+                server.process.send_signal(signal.SIGTERM)
         self.reference.stop()
         self.simulator.stop()
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from fiwano_conformance import children
 
 ACCEPTS_EXTRA_ARGS = False
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "loadtests" / "locustfile.py"
@@ -50,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save-keys", type=Path, help="write the minted keyring (live keys, mode 0600) here")
     parser.add_argument("--run-id", help="run id used in message tokens (default: time-based)")
     parser.add_argument("--web", action="store_true", help="open Locust's web UI instead of running headless")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress line every 10 s (Locust's stats: time, users, requests, failures, p95)")
     parser.add_argument("--locust-arg", action="append", default=[], metavar="ARG",
                         help="extra argument passed to Locust as is (repeatable), e.g. --locust-arg=--loglevel=DEBUG")
 
@@ -62,7 +65,10 @@ def locust_command(args: argparse.Namespace, target: str, simulator: str | None,
                "--fiwano-profile", args.profile, "--fiwano-out", str(out), "--fiwano-sink-ca-dir", str(ca_dir),
                "--fiwano-sink-host", args.sink_host, "--fiwano-sink-port", str(args.sink_port)]
     if not args.web:
+        # Locust's own table every 2 s is too much for a CI log: one progress line instead (loadtests/progress.py)
         command += ["--headless", "--only-summary"]
+    if getattr(args, "quiet", False):
+        command += ["--fiwano-progress-seconds", "0"]
     optional = {"--fiwano-simulator": simulator, "--fiwano-harness": args.harness, "--fiwano-keys": args.keys,
                 "--fiwano-keys-count": args.keys_count, "--fiwano-duration": args.duration,
                 "--fiwano-sink-url": args.sink_url, "--fiwano-save-keys": args.save_keys,
@@ -88,6 +94,15 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ca_dir = Path(args.sink_ca_dir or out / "ca")
     kit_ca(ca_dir)  # create it now, so that the embedded target can be told to trust it
+    try:
+        with children.signals_raise():  # SIGTERM/SIGINT: stop Locust, its workers and the pair, then exit 2
+            return _run_with(args, profile, out, ca_dir)
+    except children.Interrupted as exc:
+        print(f"fiwano-conformance load: interrupted by {exc}", file=sys.stderr)
+        return 2
+
+
+def _run_with(args: argparse.Namespace, profile, out: Path, ca_dir: Path) -> int:
     pair = None
     target, simulator = args.target, args.simulator
     if target and args.pair_profile:
@@ -98,14 +113,23 @@ def run(args: argparse.Namespace) -> int:
         # reconciliation reads every send from the simulator's journal: a 5-minute steady run at 1,000 keys
         # makes ~355,000 of them, beyond the journal's default cap of 100,000 entries
         os.environ.setdefault("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "1000000")
-        pair = start_pair(out / "pair", webhook_ca_file=ca_dir / "kit-ca.pem",
-                          profile=str(args.pair_profile or profile.contract_profile))
+        try:
+            pair = start_pair(out / "pair", webhook_ca_file=ca_dir / "kit-ca.pem",
+                              profile=str(args.pair_profile or profile.contract_profile))
+        except children.Interrupted:
+            children.stop_tree(children.tree_of_self())
+            raise
         target, simulator = pair.target_url, pair.simulator_url
         print(f"embedded pair: target {target}, simulator {simulator} (logs in {out / 'pair'})")
     command = locust_command(args, target.rstrip("/"), simulator, out, ca_dir)
     print("running:", " ".join(command), flush=True)
+    companions = [] if pair is None else [pair.reference.process.pid, pair.simulator.process.pid]
     try:
-        returncode = subprocess.call(command)
+        returncode = children.run_supervised(command, companions=companions)
+    except children.Interrupted:
+        if pair is not None:
+            pair.mark_stopped()  # stopped in the same sweep as Locust
+        raise
     finally:
         if pair is not None:
             pair.stop()

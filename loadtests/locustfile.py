@@ -12,7 +12,7 @@ import logging
 from locust import events
 from locust.runners import WorkerRunner
 
-from loadtests import runtime
+from loadtests import progress, runtime
 from loadtests.coordination import Link
 from loadtests.session import Options, Session
 from loadtests.shapes import ProfileShape  # noqa: F401  (Locust picks the shape up from this module)
@@ -49,6 +49,8 @@ def _options(parser, **_kw) -> None:
     group.add_argument("--fiwano-save-keys", env_var="FIWANO_LOAD_SAVE_KEYS", default="",
                        help="write the minted keyring (live API keys, mode 0600) to this file")
     group.add_argument("--fiwano-run-id", env_var="FIWANO_LOAD_RUN_ID", default="", help="run id (default: time-based)")
+    group.add_argument("--fiwano-progress-seconds", env_var="FIWANO_LOAD_PROGRESS_SECONDS", default="10",
+                       help="print one progress line (time, users, requests, failures, req/s, p95) this often; 0: never")
 
 
 @events.init.add_listener
@@ -65,8 +67,24 @@ def _init(environment, **_kw) -> None:
     runtime.set_link(Link(environment, session.coordinator))
 
 
+_progress: list = []
+
+
+@events.test_start.add_listener
+def _test_start(environment, **_kw) -> None:
+    session = runtime.session()
+    if session is None or isinstance(environment.runner, WorkerRunner):
+        return
+    every = float(getattr(environment.parsed_options, "fiwano_progress_seconds", 0) or 0)
+    greenlet = progress.start(environment, every, lambda: getattr(session.profile, "duration_seconds", None))
+    if greenlet is not None:
+        _progress.append(greenlet)
+
+
 @events.test_stop.add_listener
 def _test_stop(environment, **_kw) -> None:
+    while _progress:
+        _progress.pop().kill(block=False)
     session = runtime.session()
     if session is None or isinstance(environment.runner, WorkerRunner):
         return

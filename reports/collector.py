@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 import sys
 import time
+
+from reports.progress import Progress
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,11 @@ EVIDENCE_PREFIX = "fiwano evidence:"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fiwano-reports", "Fiwano conformance reports (see docs/reports.md)")
+    group.addoption("--fiwano-partial", dest="fiwano_partial", action="append", default=[], metavar="REASON",
+                    help="the run judges only part of the suites for REASON (e.g. '--req SEND-'): verdict partial")
+    group.addoption("--fiwano-progress", dest="fiwano_progress", choices=["auto", "line", "off"], default="off",
+                    help="a live progress line (done/total, failures, ETA) instead of pytest's dots: 'line' on a "
+                         "terminal rewrites one line, in a log prints one every 10 s; 'auto' picks; default off")
     group.addoption("--fiwano-results", dest="fiwano_results", metavar="DIR",
                     help="write results.json, report.html and reproduction bundles into DIR")
     group.addoption("--fiwano-known-failures", dest="fiwano_known_failures", metavar="FILE",
@@ -149,6 +156,30 @@ def suite_configuration(config: pytest.Config) -> dict[str, Any] | None:
         return None
 
 
+TERMINAL_STATUS = {  # kit status -> pytest's (category, letter, word) for its terminal and its counts
+    PASS: ("passed", ".", "PASSED"), FAIL: ("failed", "F", "FAILED"), ERROR: ("error", "E", "ERROR"),
+    XFAIL: ("xfailed", "x", "XFAIL"), SKIP: ("skipped", "s", "SKIPPED"),
+    NOT_CLAIMED: ("not-claimed", "n", "NOT-CLAIMED"),
+}
+
+
+def is_subtest(report: Any) -> bool:
+    """A report of a subtest (pytest's ``subtests`` fixture, which the contract fuzzer uses per operation)."""
+    return type(report).__name__ == "SubtestReport" or getattr(report, "context", None) is not None
+
+
+def subtest_label(report: Any) -> str:
+    context = getattr(report, "context", None)
+    kwargs = getattr(context, "kwargs", None) or {}
+    return str(getattr(context, "msg", None) or kwargs.get("label") or "").strip("'\"")
+
+
+def test_key(report: Any) -> str:
+    """The test a report belongs to: its stable id (subtests carry their test's), else its node id."""
+    props = dict(getattr(report, "user_properties", None) or [])
+    return str(props.get(TEST_ID_PROPERTY) or report.nodeid)
+
+
 class Collector:
     """Accumulates the phase reports of each test; writes the results at the end of the session."""
 
@@ -161,7 +192,58 @@ class Collector:
         self.secrets = configuration_secrets(vars(config.option))
         self.known = self._load_known(config.getoption("fiwano_known_failures", None))
         self.tests: dict[str, TestResult] = {}
+        self.subtests: dict[str, int] = {}
         self.started = time.time()
+        self.collected: int | None = None
+        self.progress = Progress(config)
+
+    # -- how many tests there are (the controller's view, with or without xdist)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not hasattr(self.config, "workerinput") and self.config.pluginmanager.get_plugin("dsession") is None:
+            self.collected = len(session.items)
+            self.progress.start(self.collected)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self.collected is None:
+            self.collected = len(ids)
+            self.progress.start(self.collected)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: Any, config: pytest.Config) -> Any:
+        """pytest's own terminal counts in the kit's terms: one entry per test (subtests folded into it), a
+        failed prerequisite a failure, a broken kit helper an error, a not-claimed test ``not-claimed``."""
+        if report.when == "call" or report.failed or report.skipped:
+            prior = self.tests.get(test_key(report))
+            decided = phase_status(report)
+            if is_subtest(report):
+                return "", "", ""  # counted with its test
+            if decided is None:
+                status = prior.status if prior is not None and prior.status in (FAIL, ERROR) else PASS
+            else:
+                status = decided[0]
+                if prior is not None and prior.status in (FAIL, ERROR) and report.when == "teardown":
+                    return "", "", ""  # a teardown error after a failure: the failure is the story
+            category, letter, word = TERMINAL_STATUS[status]
+            return category, ("" if self.progress.enabled else letter), word
+        return None
+
+    def selection(self, session: pytest.Session) -> dict[str, Any]:
+        """Why this run judged only part of the suites (empty reasons: all of it)."""
+        option = self.config.option
+        reasons = list(self.config.getoption("fiwano_partial", None) or [])
+        if getattr(option, "keyword", ""):
+            reasons.append(f"-k {option.keyword}")
+        if getattr(option, "markexpr", ""):
+            reasons.append(f"-m {option.markexpr}")
+        if getattr(option, "lf", False):
+            reasons.append("--last-failed")
+        ran = len(self.tests)
+        if session.shouldfail or session.shouldstop:
+            reasons.append(f"stopped early: {session.shouldfail or session.shouldstop}")
+        elif self.collected is not None and ran < self.collected:
+            reasons.append(f"{self.collected - ran} of {self.collected} collected tests did not run")
+        return {"reasons": reasons, "collected": self.collected, "ran": ran}
 
     @staticmethod
     def _load_known(path: str | None) -> list[KnownFailure]:
@@ -174,9 +256,15 @@ class Collector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties or [])
-        test = self.tests.get(report.nodeid)
+        key = test_key(report)
+        if is_subtest(report):
+            self.subtests[key] = self.subtests.get(key, 0) + 1
+            self.progress.subtest(subtest_label(report))
+        elif report.when == "teardown":
+            self.progress.test_done()
+        test = self.tests.get(key)
         if test is None:
-            test = self.tests[report.nodeid] = TestResult(
+            test = self.tests[key] = TestResult(
                 nodeid=str(props.get(TEST_ID_PROPERTY) or report.nodeid), status=PASS, requirements=str(props.get("fiwano_req", "")).split(),
                 level=props.get("fiwano_level"), channel=props.get(CHANNEL_PROPERTY))
         test.duration = round(test.duration + (report.duration or 0.0), 4)
@@ -184,8 +272,20 @@ class Collector:
         if decided is None:
             return
         status, message = decided
-        if test.status in (FAIL, ERROR) and report.when == "teardown":
-            return  # a teardown error after a failure: the failure is the story
+        failed_already = test.status in (FAIL, ERROR)
+        if is_subtest(report):
+            # a subtest (one operation of the contract fuzzer) decides for its test, which stays one test
+            if status not in (FAIL, ERROR):
+                return
+            label = subtest_label(report)
+            message = f"{label}: {message}" if label else message
+            if failed_already:  # another failed subtest: its text joins the first one's
+                test.longrepr += "\n\n" + redact(f"{label}: {report.longrepr}", self.secrets)
+                return
+        elif failed_already:
+            return  # a teardown error after a failure, or "contains N failed subtests": the failure is the story
+        if status in (FAIL, ERROR):
+            self.progress.failure()
         test.status, test.when, test.message = status, report.when, redact(message, self.secrets)
         if report.failed:
             test.longrepr = redact(str(report.longrepr), self.secrets)
@@ -210,11 +310,13 @@ class Collector:
             started_at=_dt.datetime.fromtimestamp(self.started, _dt.timezone.utc).isoformat(timespec="seconds"),
             duration=round(time.time() - self.started, 3),
             rootdir=str(self.config.rootpath),
+            selection=self.selection(session),
             command=[redact(arg, self.secrets) for arg in [Path(sys.argv[0]).name, *sys.argv[1:]]],
         )
         junit = getattr(self.config.option, "xmlpath", None)
         written = write_outputs(results, self.directory, junit=Path(junit) if junit else None,
                                 secrets=self.secrets)
+        self.progress.finish()
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_sep("-", f"fiwano results: {results.verdict} ({written['results']})")

@@ -71,3 +71,61 @@ def enrich_junit(path: Path, results: RunResults, secrets: Iterable[str] = ()) -
                             ("fiwano_seed", str(results.seeds.get("fiwano_seed")))):
             _set_property(suite, name, value)
     tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+# ------------------------------------------------------------------------------- the kit's own junit.xml
+
+# kit status -> the JUnit element that says it (None: a pass)
+JUNIT_OUTCOME = {"fail": "failure", "error": "error", "not-claimed": "skipped", "skip": "skipped", "xfail": "skipped"}
+
+
+def _classname_and_name(nodeid: str) -> tuple[str, str, str]:
+    """(file, classname, name) of a node id, as pytest's junitxml spells them (``suites.test_x.Class``)."""
+    path, _, rest = nodeid.partition("::")
+    parts = rest.split("::") if rest else [path]
+    module = path[:-3].replace("/", ".") if path.endswith(".py") else path
+    return path, ".".join([module, *parts[:-1]]), parts[-1]
+
+
+def junit_tree(results: RunResults, secrets: Iterable[str] = ()) -> ET.ElementTree:
+    """One ``testcase`` per test of ``results`` with the kit's status: the same counts as results.json and
+    report.html (pytest's own file has one case per subtest and calls a failed prerequisite an error)."""
+    secrets = list(secrets)
+    counts = results.counts
+    root = ET.Element("testsuites", name="fiwano-conformance")
+    suite = ET.SubElement(root, "testsuite", name="fiwano-conformance", tests=str(len(results.tests)),
+                          failures=str(counts.get("fail", 0)), errors=str(counts.get("error", 0)),
+                          skipped=str(sum(counts.get(s, 0) for s in ("not-claimed", "skip", "xfail"))),
+                          time=f"{results.duration:.3f}", timestamp=results.started_at or "")
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("fiwano_verdict", results.verdict), ("fiwano_kit_version", str(results.versions.get("kit"))),
+                        ("fiwano_seed", str(results.seeds.get("fiwano_seed"))),
+                        ("fiwano_selection", "; ".join((results.selection or {}).get("reasons", [])) or "all")):
+        ET.SubElement(props, "property", name=name, value=value)
+    for test in results.tests:
+        path, classname, name = _classname_and_name(test.nodeid)
+        case = ET.SubElement(suite, "testcase", classname=classname, name=name, file=path,
+                             time=f"{test.duration:.3f}")
+        case_props = ET.SubElement(case, "properties")
+        for prop, value in (("fiwano_test", test.nodeid), ("fiwano_status", test.status),
+                            ("fiwano_req", " ".join(test.requirements)), ("fiwano_level", test.level),
+                            ("fiwano_channel", test.channel), ("fiwano_known_failure", test.known_failure)):
+            if value:
+                ET.SubElement(case_props, "property", name=prop, value=redact(str(value), secrets))
+        outcome = JUNIT_OUTCOME.get(test.status)
+        if outcome is None:
+            continue
+        element = ET.SubElement(case, outcome, message=redact(test.message or test.status, secrets))
+        if outcome != "skipped":
+            element.set("type", f"fiwano.{test.status}")
+            text = test.longrepr or test.message
+            for side, evidence in sorted(test.evidence.items()):
+                text += f"\n\n--- evidence: {side} ---\n{evidence}"
+            element.text = redact(text, secrets)
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def write_junit(results: RunResults, path: Path, secrets: Iterable[str] = ()) -> Path:
+    junit_tree(results, secrets).write(path, encoding="utf-8", xml_declaration=True)
+    return path

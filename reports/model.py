@@ -39,7 +39,11 @@ CHANNELS = ("whatsapp", "instagram", "facebook")
 LEVELS = ("api", "simulated", "controlled")
 EVIDENCE_SIDES = ("north", "south", "east", "notes")
 
-CONFORMANT, NOT_CONFORMANT, RUN_ERROR = "conformant", "not-conformant", "error"
+CONFORMANT, NOT_CONFORMANT, RUN_ERROR, PARTIAL = "conformant", "not-conformant", "error", "partial"
+VERDICTS = (CONFORMANT, NOT_CONFORMANT, RUN_ERROR, PARTIAL)
+
+# a configuration problem: this many tests (or this share of them) broken by one and the same cause
+PROBLEM_MIN_TESTS, PROBLEM_MIN_SHARE = 5, 0.2
 
 
 def worst(statuses: Iterable[str]) -> str | None:
@@ -228,6 +232,37 @@ def verdict(tests: list[TestResult], requirements: list[RequirementResult]) -> s
     return CONFORMANT
 
 
+def selection_verdict(judged: str, selection: dict[str, Any]) -> str:
+    """A run that judged only part of the suites (``selection["reasons"]`` not empty) is never conformant.
+
+    What it did observe still counts: a failure is ``not-conformant`` and a broken harness ``error``, but
+    "nothing failed among the tests I ran" is ``partial``.
+    """
+    return PARTIAL if judged == CONFORMANT and selection.get("reasons") else judged
+
+
+def configuration_problem(tests: list[TestResult]) -> dict[str, Any] | None:
+    """One cause that broke many tests (an unreachable simulator, a harness that does not answer, a missing
+    prerequisite of the claimed level): the report shows it as a configuration problem, not a wall of red.
+
+    Returns ``{"message", "tests", "of"}`` for the most frequent first line among error tests and tests that
+    failed for a missing prerequisite, when it covers at least PROBLEM_MIN_TESTS tests or PROBLEM_MIN_SHARE
+    of the run; None otherwise.
+    """
+    broken: dict[str, int] = {}
+    for test in tests:
+        if test.status == ERROR or (test.status == FAIL and "missing-prerequisite:" in test.message):
+            key = (test.message or "").strip()
+            key = re.sub(r"0x[0-9a-f]+", "0x...", key)  # object addresses differ from test to test
+            broken[key] = broken.get(key, 0) + 1
+    if not broken:
+        return None
+    message, count = max(broken.items(), key=lambda item: item[1])
+    if count < PROBLEM_MIN_TESTS and count < PROBLEM_MIN_SHARE * len(tests):
+        return None
+    return {"message": message, "tests": count, "of": len(tests)}
+
+
 @dataclass
 class RunResults:
     """The content of results.json."""
@@ -245,6 +280,9 @@ class RunResults:
     duration: float = 0.0
     command: list[str] = field(default_factory=list)
     rootdir: str = ""
+    # what limited the run: {"reasons": ["-k text_limit", ...], "collected": N, "ran": M}; no reasons = all of it
+    selection: dict[str, Any] = field(default_factory=dict)
+    problem: dict[str, Any] | None = None  # see configuration_problem
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -253,9 +291,10 @@ class RunResults:
         """Apply the known failures, roll up the requirements, score and judge."""
         tests, stale = apply_known_failures(tests, known or [])
         requirements = rollup(tests, catalogue)
-        return cls(tests=tests, requirements=requirements, verdict=verdict(tests, requirements),
+        judged = selection_verdict(verdict(tests, requirements), meta.get("selection") or {})
+        return cls(tests=tests, requirements=requirements, verdict=judged,
                    counts=counts(t.status for t in tests), scores=level_scores(requirements),
-                   stale_known_failures=stale, **meta)
+                   stale_known_failures=stale, problem=configuration_problem(tests), **meta)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

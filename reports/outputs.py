@@ -30,17 +30,18 @@ def load_results(directory_or_file: Path) -> RunResults:
 
 def write_outputs(results: RunResults, directory: Path, junit: Path | None = None,
                   secrets: Iterable[str] = ()) -> dict[str, Path]:
-    """results.json, report.html, repro/<test>/ for each failure, and ``junit`` (the file pytest wrote for
-    this run, if any) enriched in place; an older junit.xml lying in the directory is left alone."""
+    """results.json, report.html, junit.xml (the kit's, one case per test with the kit's status: the same
+    counts everywhere), repro/<test>/ for each failure; ``junit`` (a file pytest wrote elsewhere for this
+    run with ``--junitxml``, if any) is enriched in place."""
     from reports.html import write_html
-    from reports.junit import enrich_junit
+    from reports.junit import enrich_junit, write_junit
     from reports.repro import write_bundles
 
     directory.mkdir(parents=True, exist_ok=True)
     written = {"results": write_results_json(results, directory)}
     written["repro"] = write_bundles(results, directory / REPRO_DIR)
     written["html"] = write_html(results, directory / HTML_FILE, repro_dir=REPRO_DIR)
-    if junit is not None and junit.exists():
+    written["junit"] = write_junit(results, directory / JUNIT_FILE, secrets=list(secrets))
+    if junit is not None and junit.exists() and junit.resolve() != written["junit"].resolve():
         enrich_junit(junit, results, secrets=list(secrets))
-        written["junit"] = junit
     return written

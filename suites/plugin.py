@@ -330,9 +330,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 def pytest_report_collectionfinish(config: pytest.Config, start_path: Any, items: list[pytest.Item]) -> Any:
     if not any(is_suite_item(item) for item in items):
         return None
-    cfg = fiwano_run(config).config
+    run = fiwano_run(config)
+    cfg = run.config
     target = cfg.redacted()["target"] or "embedded simulator + reference"
-    return (f"fiwano: target={target} level={cfg.level or 'auto'} channels={','.join(cfg.channels)} "
+    level = run.claimed_level()  # the level resolved (and why), not "auto"
+    return (f"fiwano: target={target} level={level} ({run.level_reason}) channels={','.join(cfg.channels)} "
             f"profile={cfg.profile} seed={cfg.seed}")
 
 

@@ -36,7 +36,55 @@ def test_run_forwards_options_and_extra_args_to_pytest(tmp_path):
     assert "--fiwano-target=http://t" in command
     assert "--fiwano-level=api" in command
     assert command[-2:] == ["-k", "auth"]
-    assert f"--junitxml={tmp_path / 'junit.xml'}" in command
+    assert "--fiwano-partial=-k auth" not in command  # -k is seen by the collector itself
+    # isolated from the working directory: the kit's ini and rootdir, no cwd on sys.path, no cache
+    assert command[1:7] == ["-P", "-m", "pytest", "-c", str(run_cmd.RUN_INI), f"--rootdir={run_cmd.KIT_ROOT}"]
+    assert "no:cacheprovider" in command and "--fiwano-progress=off" in command
+
+
+def test_run_selects_by_requirement_area_and_node_id_and_says_so(tmp_path):
+    args = cli.build_parser().parse_args(["run", "--req", "SEND-", "--area", "relay"])
+    args.extra, args.last_failed_file = ["suites/test_auth.py::test_x"], None
+    command = run_cmd.pytest_command(args, tmp_path)
+    assert {"-p", "fiwano_conformance.selection", "--fiwano-select-req=SEND-", "--fiwano-select-area=relay"} <= set(command)
+    assert "--fiwano-partial=--req SEND-" in command and "--fiwano-partial=--area relay" in command
+    assert "--fiwano-partial=tests named: suites/test_auth.py::test_x" in command
+    assert command[-1] == f"{run_cmd.KIT_ROOT / 'suites' / 'test_auth.py'}::test_x"
+    assert str(run_cmd.KIT_ROOT / "suites") not in command  # only the named test
+
+
+def test_selection_by_requirement_prefix_and_area():
+    from contract import load_requirements
+    from fiwano_conformance.selection import SelectionError, requirements_for
+
+    catalogue = load_requirements()
+    send = requirements_for(["SEND-"], [], catalogue)
+    assert send == {rid for rid in catalogue if rid.startswith("SEND-")} and send
+    assert requirements_for(["send-text-length-unit"], [], catalogue) == {"SEND-TEXT-LENGTH-UNIT"}
+    relay = requirements_for([], ["relay"], catalogue)
+    assert {rid for rid in catalogue if rid.startswith("RELAY-")} <= relay
+    templates = requirements_for([], ["templates"], catalogue)
+    assert templates and all("Templates" in catalogue[rid]["section"] for rid in templates)
+    for bad in (dict(reqs=["NOPE-"], areas=[]), dict(reqs=[], areas=["nowhere"])):
+        with pytest.raises(SelectionError):
+            requirements_for(bad["reqs"], bad["areas"], catalogue)
+
+
+def test_last_failed_reads_the_previous_results(tmp_path):
+    import json
+
+    assert run_cmd.last_failed(tmp_path) is None
+    (tmp_path / "results.json").write_text(json.dumps({"tests": [
+        {"nodeid": "suites/a.py::t1", "status": "fail"}, {"nodeid": "suites/a.py::t2", "status": "pass"},
+        {"nodeid": "suites/b.py::t3", "status": "error"}]}))
+    assert run_cmd.last_failed(tmp_path) == ["suites/a.py::t1", "suites/b.py::t3"]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("fiwano-conformance ")
 
 
 def test_run_loads_the_results_collector_by_default(tmp_path):
@@ -80,21 +128,21 @@ def test_run_prints_where_every_output_is(tmp_path):
 def test_run_writes_every_output_and_uses_the_collector_verdict(tmp_path, monkeypatch, capsys):
     """run() end to end with the child pytest replaced: stale files are removed first, outputs are listed."""
     import json
-    import subprocess
 
     results = tmp_path / "out"
     results.mkdir()
     (results / "results.json").write_text("stale")
 
-    def fake_pytest(command, check):
+    def fake_pytest(command, env):
         assert "reports.collector" in command
+        assert "PYTEST_ADDOPTS" not in env and env["PYTHONPATH"].startswith(str(run_cmd.KIT_ROOT))
         (results / "junit.xml").write_text("<testsuite><testcase name='a'><failure/></testcase></testsuite>")
         counts = {"pass": 0, "fail": 0, "error": 0, "not-claimed": 0, "xfail": 1, "skip": 0}
         (results / "results.json").write_text(json.dumps({"verdict": "conformant", "counts": counts, "scores": []}))
         (results / "report.html").write_text("<html></html>")
-        return subprocess.CompletedProcess(command, 1)
+        return 1
 
-    monkeypatch.setattr(run_cmd.subprocess, "run", fake_pytest)
+    monkeypatch.setattr(run_cmd.children, "run_supervised", fake_pytest)
     args = cli.build_parser().parse_args(["run", "--results", str(results)])
     args.extra = []
     assert run_cmd.run(args) == run_cmd.EXIT_CONFORMANT
