@@ -95,6 +95,8 @@ with warnings.catch_warnings():
         virtual_time: float
         real_time: float
         fault: dict[str, Any] | None = None
+        body_size: int | None = None      # bytes of the request body as received
+        body_sha256: str | None = None    # set when ``body`` was cut to the journal's per-body limit
 
 
 class SentMessage(_Model):

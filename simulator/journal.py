@@ -7,6 +7,7 @@ lets a test ask for "everything after seq N".
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -30,21 +31,61 @@ class JournalEntry:
     virtual_time: float
     real_time: float
     fault: dict[str, Any] | None = field(default=None)
+    body_size: int | None = field(default=None)      # bytes of the request body as received
+    body_sha256: str | None = field(default=None)    # hex digest of those bytes; set when ``body`` was cut
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 # What an entry keeps beyond its index fields, serialised as one JSON string (see Journal).
-_DETAIL_FIELDS = ("query", "headers", "body", "json", "status", "response", "virtual_time", "real_time", "fault")
+_DETAIL_FIELDS = ("query", "headers", "body", "json", "status", "response", "virtual_time", "real_time", "fault",
+                  "body_size", "body_sha256")
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 DEFAULT_MAX_ENTRIES = 100_000
+# Bytes the journal may hold in all (issue 18 row 9: 100 MB bodies to any Graph path took the simulator from
+# 62 MB to 2.26 GB, 1.28 GB still held afterwards). A body over BODY_KEEP_CHARS is kept cut, with its size and
+# SHA-256; a response over RESPONSE_KEEP_CHARS is replaced by its size and hash.
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+BODY_KEEP_CHARS = 64 * 1024
+RESPONSE_KEEP_CHARS = 64 * 1024
+
+
+def _bounded_body(fields: dict[str, Any]) -> None:
+    raw = fields.pop("raw_body", None)
+    if isinstance(raw, bytes):  # the bytes as received: size and hash of those, text decoded from the kept part
+        fields["body_size"] = len(raw)
+        if len(raw) > BODY_KEEP_CHARS:
+            fields["body_sha256"] = hashlib.sha256(raw).hexdigest()
+            fields["body"] = raw[:BODY_KEEP_CHARS].decode("utf-8", errors="replace")
+            fields["json"] = None
+        else:
+            fields["body"] = raw.decode("utf-8", errors="replace")
+        return
+    body = fields.get("body")
+    if not isinstance(body, str):
+        return
+    if fields.get("body_size") is None:
+        fields["body_size"] = len(body.encode("utf-8", "surrogatepass"))
+    if len(body) > BODY_KEEP_CHARS:
+        fields["body_sha256"] = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+        fields["body"] = body[:BODY_KEEP_CHARS]
+        fields["json"] = None  # the parsed form of a cut body would hold it whole again
+
+
+def _bounded_response(fields: dict[str, Any]) -> None:
+    response = fields.get("response")
+    if isinstance(response, (str, dict, list)):
+        text = response if isinstance(response, str) else _ENCODER.encode(response)
+        if len(text) > RESPONSE_KEEP_CHARS:
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+            fields["response"] = f"<{len(text)} characters, sha256 {digest}, not kept>"
 
 
 class Journal:
-    """The last ``max_entries`` entries, oldest dropped first.
+    """The last ``max_entries`` entries and at most ``max_bytes`` of them, oldest dropped first.
 
     Entries are kept as tuples of strings and numbers (the index fields plus the rest as one JSON string)
     rather than as objects holding dicts: the cyclic garbage collector then has nothing to walk in the
@@ -53,23 +94,35 @@ class Journal:
     decodes the entries again; the values are those a JSON answer would carry anyway.
     """
 
-    def __init__(self, max_entries: int | None = None) -> None:
-        # a bounded deque: dropping the oldest entry is O(1). A 1,000-key steady run makes ~300 000 sends in
-        # its 5 minutes; FIWANO_SIM_JOURNAL_MAX_ENTRIES raises the cap for such runs (docs/loadtests.md).
+    def __init__(self, max_entries: int | None = None, max_bytes: int | None = None) -> None:
+        # a deque: dropping the oldest entry is O(1). A 1,000-key steady run makes ~300 000 sends in its 5
+        # minutes; FIWANO_SIM_JOURNAL_MAX_ENTRIES raises the cap for such runs (docs/loadtests.md), and
+        # FIWANO_SIM_JOURNAL_MAX_BYTES the byte cap.
         if max_entries is None:
             max_entries = int(os.environ.get("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "") or DEFAULT_MAX_ENTRIES)
-        self._entries: deque[tuple[int, str | None, str, str, str]] = deque(maxlen=max_entries)
+        if max_bytes is None:
+            max_bytes = int(os.environ.get("FIWANO_SIM_JOURNAL_MAX_BYTES", "") or DEFAULT_MAX_BYTES)
+        self._entries: deque[tuple[int, str | None, str, str, str]] = deque()
         self._seq = 0
         self._lock = threading.Lock()
         self._max = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0  # characters of the kept detail strings (what the cap counts)
 
     def append(self, **fields: Any) -> JournalEntry:
         fields.setdefault("fault", None)
+        fields.setdefault("body_size", None)
+        fields.setdefault("body_sha256", None)
+        _bounded_body(fields)
+        _bounded_response(fields)
         detail = _ENCODER.encode([fields[name] for name in _DETAIL_FIELDS])
         with self._lock:
             self._seq += 1
             seq = self._seq
             self._entries.append((seq, fields["world_id"], fields["method"], fields["path"], detail))
+            self.bytes += len(detail)
+            while self._entries and (len(self._entries) > self._max or self.bytes > self.max_bytes):
+                self.bytes -= len(self._entries.popleft()[4])
         return JournalEntry(seq=seq, **fields)
 
     @staticmethod
@@ -98,8 +151,10 @@ class Journal:
 
     def forget_world(self, world_id: str) -> None:
         with self._lock:
-            self._entries = deque((r for r in self._entries if r[1] != world_id), maxlen=self._max)
+            self._entries = deque(r for r in self._entries if r[1] != world_id)
+            self.bytes = sum(len(r[4]) for r in self._entries)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.bytes = 0

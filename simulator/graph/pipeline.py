@@ -156,7 +156,7 @@ def _journal(call: GraphCall, status: int | None, response: Any, fault: dict[str
         parsed = req.params
     call.store.journal.append(
         world_id=call.world.world_id if call.world else None, method=req.method, path=req.path,
-        query=req.query, headers=req.headers, body=req.text, json=parsed, status=status, response=response,
+        query=req.query, headers=req.headers, raw_body=req.raw, json=parsed, status=status, response=response,
         virtual_time=call.now(), real_time=time.time(), fault=fault,
     )
 
