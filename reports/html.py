@@ -28,7 +28,7 @@ TEMPLATE = "report.html.j2"
 CHANNEL_LABELS = {"whatsapp": "WhatsApp", "instagram": "Instagram", "facebook": "Messenger"}
 SIDE_LABELS = {"north": "north: REST calls to the target", "south": "south: simulator journal (calls to Meta)",
                "east": "east: requests that reached the webhook sink", "notes": "notes"}
-VERDICT_LABELS = {CONFORMANT: "CONFORMANT", NOT_CONFORMANT: "NOT CONFORMANT", "error": "ERROR"}
+VERDICT_LABELS = {CONFORMANT: "CONFORMANT", NOT_CONFORMANT: "NOT CONFORMANT", "error": "ERROR", "partial": "PARTIAL"}
 
 
 def _environment() -> jinja2.Environment:

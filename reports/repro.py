@@ -25,7 +25,8 @@ from reports.model import ERROR, FAIL, RunResults, TestResult
 
 # settings that replay.sh passes through as options; secrets are left to the environment
 _PASSED_SETTINGS = ("target", "simulator", "harness", "level", "channels", "profile", "sink_host", "sink_url",
-                    "seed", "delivery_timeout", "quiet_seconds")
+                    "sink_ca_dir", "seed", "delivery_timeout", "quiet_seconds")
+TRUNCATED = re.compile(r" \.\.\. \((\d+) chars\)$")  # how suites/evidence.py marks a shortened body
 
 
 def slug(nodeid: str, limit: int = 80) -> str:
@@ -93,7 +94,13 @@ def north_curls(north: str) -> list[str]:
                 parts += ["-H", shlex.quote("Content-Type: application/json")]
             commands.append(" ".join(parts))
         elif line.startswith(">   ") and commands:
-            commands[-1] += " --data-raw " + shlex.quote(line[4:])
+            body = line[4:]
+            cut = TRUNCATED.search(body)
+            if cut:  # never replay a different body: the call stays visible but commented out
+                commands[-1] = (f"# body shortened in the evidence ({cut.group(1)} chars), not replayable: "
+                                + commands[-1])
+            else:
+                commands[-1] += " --data-raw " + shlex.quote(body)
     return commands
 
 
@@ -109,9 +116,13 @@ def write_bundle(test: TestResult, results: RunResults, directory: Path) -> Path
         encoding="utf-8")
     (directory / "replay.sh").chmod(0o755)
     curls = north_curls(test.evidence.get("north", ""))
+    needs_key = any("$FIWANO_API_KEY" in curl and not curl.startswith("#") for curl in curls)
     (directory / "north.curl.sh").write_text(
-        "#!/bin/sh\n# The REST calls the suite made to the target, in order (set FIWANO_API_KEY first).\n"
-        + "\n".join(curls) + "\n", encoding="utf-8")
+        "#!/bin/sh\n# The REST calls the suite made to the target, in order, with their whole bodies.\n"
+        + (': "${FIWANO_API_KEY:?export FIWANO_API_KEY (the API key the test used) first}"\n' if needs_key else "")
+        + "\n".join(f"{curl}; echo" if not curl.startswith("#") else curl for curl in curls) + "\n",
+        encoding="utf-8")
+    (directory / "north.curl.sh").chmod(0o755)
     script = {"test": test.nodeid, "seed": results.seeds.get("fiwano_seed"),
               "note": "Graph API calls the target made to the simulator during the test and the answers it got; "
                       "replay.sh re-creates them by re-running the test, which scripts the simulator.",
