@@ -4,6 +4,11 @@
   suite tests mapped to its requirement ids plus the smoke set, and prints killed or survived, the killing
   tests and the mutation score; writes ``mutants.json``, ``mutants-junit.xml`` and ``mutants.html``. Exit 1
   when a mutant survives or its run breaks. ``--coverage`` lists the MUST requirements against the catalogue.
+* ``selftest audit --sample N --seed S``: the automatic mutation audit: N mutants drawn (seeded) from
+  cosmic-ray's operators applied to the reference's behaviour-bearing modules, each run against the suite
+  modules that execute its line; prints killed, survived, timeout and equivalent (triaged in
+  ``tests/mutants/audit-triage.yaml``) and the score killed / (sampled - equivalent); writes ``audit.json``.
+  Exit 1 below ``--min-score``. Needs the ``audit`` extra (cosmic-ray, coverage).
 * ``selftest flake --runs N``: runs the whole suites N times against the embedded pair and reports every
   test that failed at least once. Exit 1 when one did.
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -43,6 +49,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                          help="do not run anything: list the MUST requirements with the mutants that target them, "
                               "the ones declared untargeted (with the reason) and the missing ones; exit 1 if any "
                               "is missing or a declaration is wrong")
+    audit = sub.add_parser("audit", help="mutation audit: sampled cosmic-ray mutants of the reference must be killed",
+                           description="Mutate the reference's behaviour-bearing modules with cosmic-ray's core "
+                                       "operators, run a seeded sample against the suites and report killed, "
+                                       "survived, timeout and equivalent (docs/self-test.md).")
+    audit.add_argument("ids", nargs="*", help="only these mutant ids (as printed by a previous run)")
+    audit.add_argument("--sample", type=int, default=300, help="mutants to draw (default 300; 0 = every mutant)")
+    audit.add_argument("--seed", type=int, default=14, help="seed of the draw (default 14)")
+    audit.add_argument("--jobs", type=int, default=3,
+                       help="mutants run side by side, each lane with its own simulator and worker (default 3)")
+    audit.add_argument("--results", default="fiwano-results", help="directory for audit.json (and its coverage map)")
+    audit.add_argument("--timeout", type=float, default=600, help="seconds one mutant's pytest run may take")
+    audit.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this score (default 0.9)")
+    audit.add_argument("--list", action="store_true", help="print the drawn mutants with their diffs; run nothing")
     flake = sub.add_parser("flake", help="run the whole suites N times and report any test that ever failed")
     flake.add_argument("--runs", type=int, default=20)
     flake.add_argument("--results", default="fiwano-results", help="directory for flake.json")
@@ -115,6 +134,68 @@ def run_mutants(args: argparse.Namespace) -> int:
     return 0 if data["killed"] == data["total"] else 1
 
 
+def run_audit(args: argparse.Namespace) -> int:
+    try:
+        import coverage  # noqa: F401
+        import cosmic_ray  # noqa: F401
+    except ImportError:
+        print("fiwano-conformance selftest audit: needs cosmic-ray and coverage: pip install -e '.[audit]'",
+              file=sys.stderr)
+        return 2
+    from tests.mutants.audit import load_triage
+    from tests.mutants.audit_coverage import coverage_map
+    from tests.mutants.audit_run import AuditPool, draw, host_load, operator_set, summary
+
+    triage = load_triage()
+    mutants, enumerated, incompetent = draw(args.sample or None, args.seed, args.ids)
+    if args.list:
+        for mutant in mutants:
+            print(f"{mutant.id}  ({mutant.path}:{mutant.line})\n{mutant.diff}\n")
+        return 0
+    out = Path(args.results)
+    jobs = max(1, args.jobs)
+    load_start, wall_start, started = host_load(), time.time(), time.monotonic()
+    print(f"Mutation audit: {len(mutants)} of {enumerated} mutants (seed {args.seed}; {incompetent} drawn ones did "
+          f"not compile and were replaced) on {jobs} job(s); load {load_start}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="fiwano-audit-") as scratch:
+        cmap = coverage_map(out, jobs, Path(scratch) / "coverage", progress=lambda line: print(line, flush=True))
+        broken = {m: ("no results" if n < 0 else f"{n} failed") for m, n in cmap.failures.items() if n}
+        if broken:
+            print(f"fiwano-conformance selftest audit: suite tests fail on the unmutated reference ({broken}); "
+                  "fix that first", file=sys.stderr)
+            return 2
+        coverage_seconds = round(time.monotonic() - started, 1)
+        width = max((len(m.id) for m in mutants), default=10)
+
+        def show(result) -> None:
+            print(f"{result.status.upper():<10} {result.seconds.get('total', 0):6.1f} s  {result.mutant.id:<{width}}  "
+                  f"{result.detail[:120]}", flush=True)
+
+        pool = AuditPool(jobs, Path(scratch) / "mutants", timeout=args.timeout)
+        done = pool.run_audit(mutants, triage, cmap, on_result=show)
+    elapsed = time.monotonic() - started
+    rank = {m.id: i for i, m in enumerate(mutants)}
+    results = sorted(done, key=lambda r: rank[r.mutant.id])
+    data = {"format": "fiwano-audit/1", "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wall_start)),
+            "seconds": round(elapsed, 1), "coverage_seconds": coverage_seconds, "jobs": jobs, "seed": args.seed,
+            "sample": args.sample, "enumerated": enumerated, "incompetent_replaced": incompetent,
+            "operators": operator_set(),
+            "host": {"cpus": os.cpu_count(), "load_at_start": load_start, "load_at_end": host_load()},
+            **summary(results), "mutants": [r.to_json() for r in results]}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "audit.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    counts = data["counts"]
+    print(f"\nAudit score: {counts['killed']}/{data['sampled'] - counts['equivalent']} killed ({data['score']:.1%}) "
+          f"in {elapsed / 60:.1f} min on {jobs} job(s); {counts['survived']} survived, {counts['timeout']} timeout, "
+          f"{counts['equivalent']} equivalent, {counts['error']} error; load {data['host']['load_at_end']} at the end")
+    for result in results:
+        if result.status in ("survived", "timeout", "error"):
+            print(f"  {result.status.upper()}: {result.mutant.id} ({result.mutant.path}:{result.mutant.line}) "
+                  f"{result.detail[:100]}\n    {result.mutant.diff.splitlines()[-1] if result.mutant.diff else ''}")
+    print(f"Results: {(out / 'audit.json').resolve()}")
+    return 0 if data["score"] >= args.min_score else 1
+
+
 def _failures(junit: Path) -> list[str]:
     if not junit.exists():
         return ["<no junit.xml: the run itself broke>"]
@@ -150,4 +231,6 @@ def run_flake(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     _checkout()
+    if args.selftest == "audit":
+        return run_audit(args)
     return run_mutants(args) if args.selftest == "mutants" else run_flake(args)

@@ -250,6 +250,23 @@ class _Lane:
             self._kill_worker()
 
     # -- one mutant
+    def call(self, request: dict, workdir: Path) -> dict:
+        """Send one ``run`` request (``mutant`` or ``patch``, ``nodes``, ``pytest_args``) to this lane's worker
+        and return its answer; a stale worker (the kit's code changed) is restarted and asked again."""
+        self._ensure_worker()
+        request = {"op": "run", "workdir": str(workdir), "simulator_dir": str(self.dir),
+                   "ca_file": str(self.ca_file), "timeout": self.timeout, **request}
+        for _ in range(3):
+            self._send(request)
+            answer = self._read(self.timeout + 90)
+            if not answer.get("stale"):
+                break
+            self.restarts += 1  # kit code changed since the worker preloaded it: start a fresh one
+            assert self.worker is not None
+            self.worker.wait(timeout=30)
+            self._ensure_worker()
+        return answer
+
     def run(self, mutant: Mutant, tests_by_req: dict[str, list[str]], smoke: tuple[str, ...]) -> MutantResult:
         mapped, smoke_nodes = selection(_tests_for(mutant.requirements, tests_by_req), smoke)
         # the smoke set first: with early stop its result is still always known
@@ -261,22 +278,12 @@ class _Lane:
         workdir = self.dir / mutant.name
         result.workdir = str(workdir)
         started = time.monotonic()
+        request = {"mutant": mutant.name, "nodes": result.tests_run}
+        if self.early_stop:
+            request["pytest_args"] = ["-p", "tests.mutants.stopper",
+                                      f"--mutant-requirements={','.join(mutant.requirements)}"]
         try:
-            self._ensure_worker()
-            request = {"op": "run", "mutant": mutant.name, "workdir": str(workdir), "nodes": result.tests_run,
-                       "simulator_dir": str(self.dir), "ca_file": str(self.ca_file), "timeout": self.timeout}
-            if self.early_stop:
-                request["pytest_args"] = ["-p", "tests.mutants.stopper",
-                                          f"--mutant-requirements={','.join(mutant.requirements)}"]
-            for _ in range(3):
-                self._send(request)
-                answer = self._read(self.timeout + 90)
-                if not answer.get("stale"):
-                    break
-                self.restarts += 1  # kit code changed since the worker preloaded it: start a fresh one
-                assert self.worker is not None
-                self.worker.wait(timeout=30)
-                self._ensure_worker()
+            answer = self.call(request, workdir)
         except (WorkerDied, OSError, ValueError, subprocess.TimeoutExpired) as exc:
             result.error = f"{type(exc).__name__}: {exc}"
             result.seconds["total"] = round(time.monotonic() - started, 3)

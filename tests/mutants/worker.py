@@ -200,6 +200,51 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 # ------------------------------------------------------------------------------------------ one mutant
 
 
+def load_patched_module(module: str, path: str, source: str) -> None:
+    """Make ``source`` (a mutated copy of the module's file, from the mutation audit) the module ``module``
+    before anything imports it: the file on disk, which other lanes and the worker's staleness check read,
+    never changes. ``CosmicRayTestingException`` is what cosmic-ray's exception-replacement operator puts in an
+    ``except`` clause: an exception nothing raises."""
+    import builtins
+    import importlib
+    import importlib.util
+
+    builtins.CosmicRayTestingException = type("CosmicRayTestingException", (Exception,), {})  # type: ignore[attr-defined]
+    parent, _, leaf = module.rpartition(".")
+    package = importlib.import_module(parent) if parent else None
+    spec = importlib.util.spec_from_file_location(module, path)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[module] = mod
+    if package is not None:
+        setattr(package, leaf, mod)
+    exec(compile(source, path, "exec"), mod.__dict__)  # noqa: S102 - the audit's mutated module, by design
+
+
+def follow_contexts(cov, directory: Path) -> None:
+    """In the reference child of an audit coverage run: switch coverage.py's dynamic context to the suite test
+    that ``tests.mutants.audit_context`` announces in ``directory/context``, and acknowledge in
+    ``directory/ack`` (a daemon thread polling every 2 ms; the child may start threads, the worker may not)."""
+    import threading
+
+    def follow() -> None:
+        last = ""
+        while True:
+            try:
+                name = (directory / "context").read_text(encoding="utf-8")
+            except OSError:
+                name = ""
+            if name and name != last:
+                cov.switch_context(name)
+                last = name
+                tmp = directory / "ack.tmp"
+                tmp.write_text(name, encoding="utf-8")
+                os.replace(tmp, directory / "ack")
+            time.sleep(0.002)
+
+    threading.Thread(target=follow, name="audit-coverage-contexts", daemon=True).start()
+
+
 def _start_reference(req: dict, workdir: Path) -> tuple[int, str]:
     ready = workdir / "reference.ready.json"
     ready.unlink(missing_ok=True)
@@ -210,19 +255,34 @@ def _start_reference(req: dict, workdir: Path) -> tuple[int, str]:
     for host in req.get("allow_webhook_hosts", ["127.0.0.1", "localhost"]):
         args += ["--allow-webhook-host", host]
     args += ["--port", "0", "--ready-file", str(ready)]
-    name = req["mutant"]
+    name, patch, coverage_file = req.get("mutant", ""), req.get("patch"), req.get("coverage_file")
 
     def body() -> int:
         import importlib
 
         importlib.invalidate_caches()  # mutants added since the worker started
-        if name:
+        cov = None
+        if coverage_file:  # the audit's coverage map: which lines of the reference a suite module executes
+            import coverage
+
+            cov = coverage.Coverage(data_file=coverage_file, include=[str(ROOT / "reference" / "*")],
+                                    branch=False, config_file=False)
+            cov.start()
+            follow_contexts(cov, Path(coverage_file).parent)
+        if patch:
+            load_patched_module(patch["module"], patch["path"], patch["source"])
+        elif name:
             from tests.mutants.catalogue import load
 
             load(name).module.apply()
         from fiwano_conformance.cli import main as cli_main
 
-        return cli_main(args)
+        try:
+            return cli_main(args)
+        finally:
+            if cov is not None:
+                cov.stop()
+                cov.save()
 
     log = workdir / "reference.log"
     pid = _fork(log, body)
@@ -341,7 +401,7 @@ def run_one(req: dict) -> dict:
     finally:
         if ref_pid is not None:
             mark = time.monotonic()
-            _stop(ref_pid)
+            _stop(ref_pid, grace=20.0 if req.get("coverage_file") else 5.0)
             answer["seconds"]["reference_stop"] = round(time.monotonic() - mark, 3)
     answer["seconds"]["total"] = round(time.monotonic() - started, 3)
     after = os.times()  # CPU of the reaped children (reference and pytest run), load-independent-ish
