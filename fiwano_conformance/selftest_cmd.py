@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     audit.add_argument("--timeout", type=float, default=600, help="seconds one mutant's pytest run may take")
     audit.add_argument("--min-score", type=float, default=0.9, help="exit 1 below this score (default 0.9)")
     audit.add_argument("--list", action="store_true", help="print the drawn mutants with their diffs; run nothing")
+    audit.add_argument("--update", action="store_true",
+                       help="update the previous --results/audit.json instead of drawing a new sample: run again the "
+                            "given ids (e.g. survivors after a suite fix), apply the current triage file, rescore")
     flake = sub.add_parser("flake", help="run the whole suites N times and report any test that ever failed")
     flake.add_argument("--runs", type=int, default=20)
     flake.add_argument("--results", default="fiwano-results", help="directory for flake.json")
@@ -144,20 +147,33 @@ def run_audit(args: argparse.Namespace) -> int:
         return 2
     from tests.mutants.audit import load_triage
     from tests.mutants.audit_coverage import coverage_map
-    from tests.mutants.audit_run import AuditPool, draw, host_load, operator_set, summary
+    from tests.mutants.audit_run import AuditPool, draw, host_load
 
     triage = load_triage()
-    mutants, enumerated, incompetent = draw(args.sample or None, args.seed, args.ids)
+    out = Path(args.results)
+    previous: dict | None = None
+    if args.update:
+        try:
+            previous = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"fiwano-conformance selftest audit: --update needs a previous {out / 'audit.json'} ({exc})",
+                  file=sys.stderr)
+            return 2
+    if previous is not None and not args.ids:
+        mutants, enumerated, incompetent = [], previous.get("enumerated", 0), 0  # rescore with the triage only
+    else:
+        mutants, enumerated, incompetent = draw(args.sample or None, args.seed, args.ids)
     if args.list:
         for mutant in mutants:
             print(f"{mutant.id}  ({mutant.path}:{mutant.line})\n{mutant.diff}\n")
         return 0
-    out = Path(args.results)
     jobs = max(1, args.jobs)
     load_start, wall_start, started = host_load(), time.time(), time.monotonic()
     print(f"Mutation audit: {len(mutants)} of {enumerated} mutants (seed {args.seed}; {incompetent} drawn ones did "
           f"not compile and were replaced) on {jobs} job(s); load {load_start}", flush=True)
     with tempfile.TemporaryDirectory(prefix="fiwano-audit-") as scratch:
+        if not mutants:
+            return _audit_report(args, previous, [], triage, {}, enumerated, incompetent)
         cmap = coverage_map(out, jobs, Path(scratch) / "coverage", progress=lambda line: print(line, flush=True))
         broken = {m: ("no results" if n < 0 else f"{n} failed") for m, n in cmap.failures.items() if n}
         if broken:
@@ -175,23 +191,48 @@ def run_audit(args: argparse.Namespace) -> int:
         done = pool.run_audit(mutants, triage, cmap, on_result=show)
     elapsed = time.monotonic() - started
     rank = {m.id: i for i, m in enumerate(mutants)}
-    results = sorted(done, key=lambda r: rank[r.mutant.id])
-    data = {"format": "fiwano-audit/1", "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wall_start)),
-            "seconds": round(elapsed, 1), "coverage_seconds": coverage_seconds, "jobs": jobs, "seed": args.seed,
-            "sample": args.sample, "enumerated": enumerated, "incompetent_replaced": incompetent,
-            "operators": operator_set(),
-            "host": {"cpus": os.cpu_count(), "load_at_start": load_start, "load_at_end": host_load()},
-            **summary(results), "mutants": [r.to_json() for r in results]}
+    entries = [r.to_json() for r in sorted(done, key=lambda r: rank[r.mutant.id])]
+    run = {"started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wall_start)), "seconds": round(elapsed, 1),
+           "coverage_seconds": coverage_seconds, "jobs": jobs, "mutants": len(mutants),
+           "host": {"cpus": os.cpu_count(), "load_at_start": load_start, "load_at_end": host_load()}}
+    return _audit_report(args, previous, entries, triage, run, enumerated, incompetent)
+
+
+def _audit_report(args: argparse.Namespace, previous: dict | None, entries: list[dict], triage: dict[str, dict],
+                  run: dict, enumerated: int, incompetent: int) -> int:
+    """Merge a run into the previous audit.json (``--update``) or start a new one; apply the triage; score."""
+    from tests.mutants.audit_run import EQUIVALENT, operator_set
+
+    out = Path(args.results)
+    if previous is not None:  # replace the re-run entries, keep the sample and its first run's figures
+        fresh = {e["id"]: e for e in entries}
+        known = {e["id"] for e in previous["mutants"]}
+        entries = [fresh.get(e["id"], e) for e in previous["mutants"]] + [e for i, e in fresh.items() if i not in known]
+        data = {**previous, "reruns": [*previous.get("reruns", []), {**run, "ids": list(fresh)}] if run else
+                previous.get("reruns", [])}
+    else:
+        data = {"format": "fiwano-audit/1", **run, "seed": args.seed, "sample": args.sample,
+                "enumerated": enumerated, "incompetent_replaced": incompetent, "operators": operator_set()}
+    for entry in entries:  # the triage file as it is now: a mutant triaged since its run is equivalent
+        if entry["id"] in triage:
+            entry.update(status=EQUIVALENT, detail=str(triage[entry["id"]]["reason"]).strip())
+    counts = {s: sum(1 for e in entries if e["status"] == s)
+              for s in ("killed", "survived", "timeout", "equivalent", "error")}
+    judged = len(entries) - counts["equivalent"]
+    data.update(sampled=len(entries), counts=counts, score=round(counts["killed"] / judged, 4) if judged else 1.0,
+                mutants=entries)
     out.mkdir(parents=True, exist_ok=True)
     (out / "audit.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
-    counts = data["counts"]
-    print(f"\nAudit score: {counts['killed']}/{data['sampled'] - counts['equivalent']} killed ({data['score']:.1%}) "
-          f"in {elapsed / 60:.1f} min on {jobs} job(s); {counts['survived']} survived, {counts['timeout']} timeout, "
-          f"{counts['equivalent']} equivalent, {counts['error']} error; load {data['host']['load_at_end']} at the end")
-    for result in results:
-        if result.status in ("survived", "timeout", "error"):
-            print(f"  {result.status.upper()}: {result.mutant.id} ({result.mutant.path}:{result.mutant.line}) "
-                  f"{result.detail[:100]}\n    {result.mutant.diff.splitlines()[-1] if result.mutant.diff else ''}")
+    took = f", this run {run['seconds'] / 60:.1f} min on {run['jobs']} job(s), load {run['host']['load_at_end']} " \
+           "at the end" if run else ""
+    print(f"\nAudit score: {counts['killed']}/{judged} killed ({data['score']:.1%}) of {len(entries)} sampled "
+          f"(seed {data.get('seed')}); {counts['survived']} survived, {counts['timeout']} timeout, "
+          f"{counts['equivalent']} equivalent, {counts['error']} error{took}")
+    for entry in entries:
+        if entry["status"] in ("survived", "timeout", "error"):
+            last = entry["diff"].splitlines()[-1] if entry["diff"] else ""
+            print(f"  {entry['status'].upper()}: {entry['id']} ({entry['module']}:{entry['line']}) "
+                  f"{entry['detail'][:100]}\n    {last}")
     print(f"Results: {(out / 'audit.json').resolve()}")
     return 0 if data["score"] >= args.min_score else 1
 

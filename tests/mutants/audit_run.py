@@ -17,7 +17,8 @@ Verdicts:
 * **error**: the run itself broke (pytest exited with a usage or internal error, the worker died).
 
 Mutants whose mutated source does not compile (cosmic-ray turns the ``*`` of a keyword-only marker into
-``//``, for instance) are **incompetent**: they are set aside and the next mutant of the seeded order is
+``//``, for instance), or that cosmic-ray fails to apply (its exception replacer on a dotted name in a
+tuple), are **incompetent**: they are set aside and the next mutant of the seeded order is
 drawn, so a sample of N is N mutants that run.
 """
 
@@ -28,6 +29,7 @@ import queue
 import random
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -58,10 +60,14 @@ class AuditResult:
 
 
 def compiles(mutant: AuditMutant) -> bool:
-    try:
-        compile(mutant.mutated, mutant.path, "exec")
-    except (SyntaxError, ValueError):
-        return False
+    with warnings.catch_warnings():  # e.g. SyntaxWarning for "is" with a literal: the mutant is still competent
+        warnings.simplefilter("ignore")
+        try:
+            compile(mutant.mutated, mutant.path, "exec")
+        except (SyntaxError, ValueError):
+            return False
+        except Exception:  # noqa: BLE001 - cosmic-ray itself cannot apply it (its exception replacer fails on
+            return False  # a dotted name in a tuple: "except (httpx.HTTPError, OSError)")
     return True
 
 
@@ -181,14 +187,6 @@ class AuditPool(MutantPool):
                 lane._kill_worker()
             raise
         return [r for r in results if r is not None]
-
-
-def summary(results: list[AuditResult]) -> dict[str, Any]:
-    counts = {s: sum(1 for r in results if r.status == s) for s in (KILLED, SURVIVED, TIMEOUT, EQUIVALENT, ERROR)}
-    sampled = len(results)
-    judged = sampled - counts[EQUIVALENT]
-    return {"sampled": sampled, "counts": counts,
-            "score": round(counts[KILLED] / judged, 4) if judged else 1.0}
 
 
 def host_load() -> list[float]:
