@@ -60,8 +60,10 @@ SWEEP: dict[str, Sweep] = {
     "rate_limit.requests": Sweep(
         ("RATE-LIMIT-429", "RATE-LIMIT-PER-KEY", "RATE-LIMIT-RECOVERY"),
         (f"{_RL}::test_the_window_slides_and_refused_requests_are_not_counted",
-         f"{_RL}::test_the_limit_counts_per_key_across_routes_not_per_account"),
-        "exactly L admitted and the (L+1)-th refused: per key across two routes, for two keys of one account"),
+         f"{_RL}::test_the_limit_counts_per_key_across_routes_not_per_account",
+         f"{_RL}::test_every_operation_of_the_contract_is_throttled_without_effect"),
+        "exactly L admitted and the (L+1)-th refused: per key across two routes, for two keys of one account; "
+        "then every operation of the OpenAPI contract is 429 with no effect"),
     "rate_limit.window_seconds": Sweep(
         ("RATE-LIMIT-429", "RATE-LIMIT-RECOVERY"),
         (f"{_RL}::test_the_window_slides_and_refused_requests_are_not_counted",),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from suites import expect
+from suites.data import user_id
 
 pytestmark = pytest.mark.counts_429
 
@@ -132,3 +133,77 @@ def test_the_limit_counts_per_key_across_routes_not_per_account(account, fiwano_
     _exactly(spent_b, limit, "RATE-LIMIT-PER-KEY", f"key B of the same account after key A was spent: {limit + 1} "
              "requests")
     expect.status(foreign, 200, "RATE-LIMIT-PER-KEY", "a key of another account")
+
+
+def _operations() -> list[tuple[str, str]]:
+    """Every (METHOD, path) of contract/openapi.yaml (all of them need an API key: global security)."""
+    from contract import load_openapi
+
+    return [(method.upper(), path[len("/api/v1"):]) for path, item in load_openapi()["paths"].items()
+            for method in item if method in ("get", "post", "put", "patch", "delete")]
+
+
+@pytest.mark.req("RATE-LIMIT-429", "RATE-LIMIT-NO-SIDE-EFFECT")
+@pytest.mark.level("controlled")
+def test_every_operation_of_the_contract_is_throttled_without_effect(account, channel, simulator, fiwano_profile,
+                                                                     rng):
+    """Once a key has spent its L requests, EVERY operation of the OpenAPI contract answers it 429 (a route
+    served by another code path must not escape the limit), and none of them changes anything: the channel,
+    its template and the key's redirect are still there and nothing reached Meta."""
+    from suites.support_connect import callback_uri
+    from suites.support_templates import create, template_request, unique_name
+
+    limit, _ = _limit(fiwano_profile)
+    owner = account(tier="pro", subscription_status="active", source="paddle")
+    wa = channel(owner, "whatsapp")
+    recipient = user_id("whatsapp", rng)
+    simulator.emit_inbound_text(wa.world.world_id, wa.asset.asset_id, recipient, "hi")
+    made = create(owner.client, wa.id, template_request(unique_name(rng)))
+    template_id = str(made.json().get("id")) if made.status_code in (200, 201) else "tpl_unknown"
+    spent_key, _ = owner.new_key()
+    redirect = owner.client.request("POST", "/redirects", api_key=spent_key,
+                                    json={"uri_pattern": callback_uri(rng)}).json().get("id", "redir_unknown")
+    since = max((e.seq for e in simulator.journal(wa.world.world_id)), default=0)
+    channel_before = owner.client.get_channel(wa.id).json()
+    spent = _statuses(owner.client, limit + 1, api_key=spent_key)
+    expect.check(spent[-1] == 429, "RATE-LIMIT-429", f"{limit + 1} requests of one key", "the last one 429",
+                 _runs(spent))
+
+    ids = {"{channel_id}": wa.id, "{template_id}": template_id, "{redirect_id}": redirect,
+           "{user_id}": recipient, "{media_id}": "m" + "0" * 15}
+    bodies = {
+        ("POST", "/channels/setup-url"): {"channel_type": "whatsapp", "redirect_uri": callback_uri()},
+        ("POST", "/channels/exchange-code"): {"code": "c" * 43},
+        ("PATCH", "/channels/{channel_id}"): {"webhook_events": ["message.received"]},
+        ("POST", "/channels/{channel_id}/templates"): template_request(unique_name(rng)),
+        ("PUT", "/channels/{channel_id}/templates/{template_id}"): {
+            "components": [{"type": "BODY", "text": "Throttled {{1}}", "example": {"body_text": [["x"]]}}]},
+        ("POST", "/redirects"): {"uri_pattern": callback_uri(rng)},
+        ("POST", "/messages/send"): {"channel_id": wa.id, "recipient": recipient, "text": "throttled"},
+        ("POST", "/messages/send-template"): {"channel_id": wa.id, "template_name": "throttled", "language": "en_US",
+                                              "recipient": recipient},
+        ("POST", "/messages/send-media"): {"channel_id": wa.id, "recipient": recipient, "media_type": "image",
+                                           "media_url": "https://media.example.com/throttled.jpg"},
+    }
+    answers = {}
+    for method, template in _operations():
+        path = template
+        for name, value in ids.items():
+            path = path.replace(name, value)
+        kwargs = {"json": bodies[(method, template)]} if (method, template) in bodies else {}
+        answers[f"{method} {template}"] = owner.client.request(method, path, api_key=spent_key, **kwargs).status_code
+
+    escaped = {op: s for op, s in answers.items() if s != 429}
+    expect.check(not escaped, "RATE-LIMIT-429", f"each of the {len(answers)} operations of the contract with the "
+                 "exhausted key", "429 each", escaped)
+    channel_now = owner.client.get_channel(wa.id).json()
+    expect.check(channel_now == channel_before, "RATE-LIMIT-NO-SIDE-EFFECT", "the channel after throttled DELETE and PATCH", "unchanged", channel_now)
+    expect.status(owner.client.request("GET", f"/channels/{wa.id}/templates/{template_id}"), 200,
+                  "RATE-LIMIT-NO-SIDE-EFFECT", "the template after a throttled DELETE")
+    patterns = [r.get("id") for r in owner.client.request("GET", "/redirects", api_key=owner.api_key).json()
+                .get("redirects", [])]
+    calls = [f"{e.method} {e.path}" for e in simulator.journal(wa.world.world_id, since_seq=since)
+             if e.method in ("POST", "DELETE")]
+    expect.check(not calls, "RATE-LIMIT-NO-SIDE-EFFECT", "calls to Meta from throttled requests", "none", calls)
+    expect.check(redirect not in patterns, "RATE-LIMIT-NO-SIDE-EFFECT", "kit check: redirects are per key",
+                 "the spent key's redirect not listed for the first key", patterns)
