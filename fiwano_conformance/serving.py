@@ -31,6 +31,18 @@ def url_of(sock: socket.socket, scheme: str = "http") -> str:
     return f"{scheme}://{shown}:{port}"
 
 
+def connection_limits() -> dict[str, Any]:
+    """uvicorn settings bounding what one connection can hold (issue 18 row 8): a deadline and a size cap for
+    the request head (fiwano_conformance.guarded_http), the idle keep-alive timeout, and for the h11 fallback
+    h11's own cap on an incomplete request head."""
+    try:
+        from fiwano_conformance.guarded_http import IDLE_KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, GuardedHttpToolsProtocol
+    except ImportError:  # httptools missing: uvicorn's h11 protocol, which caps the head but has no deadline
+        return {"http": "h11", "h11_max_incomplete_event_size": 64 * 1024, "timeout_keep_alive": 5}
+    return {"http": GuardedHttpToolsProtocol, "timeout_keep_alive": IDLE_KEEP_ALIVE_SECONDS,
+            "h11_max_incomplete_event_size": MAX_HEADER_BYTES}
+
+
 class _ReadyServer(uvicorn.Server):
     """A uvicorn server that writes its URL to a file once it accepts connections."""
 
@@ -61,6 +73,6 @@ def serve(app_factory: Callable[[str], Any], host: str = "127.0.0.1", port: int 
     app = app_factory(url)
     print(f"serving on {url}", flush=True)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=graceful_seconds)
+                            timeout_graceful_shutdown=graceful_seconds, **connection_limits())
     server = _ReadyServer(config, Path(ready_file) if ready_file else None, url)
     server.run(sockets=[sock])
