@@ -108,8 +108,10 @@ SWEEP: dict[str, Sweep] = {
         "at T+1 not"),
     "exchange_code_ttl_seconds": Sweep(
         ("CONNECT-CODE-TTL",),
-        (f"{_TTL}::test_code_is_exchanged_one_second_before_its_lifetime_and_refused_one_after",),
-        "exchanged at issue + T - 1; refused at issue + T + 1, no channel"),
+        (f"{_TTL}::test_code_is_exchanged_one_second_before_its_lifetime_and_refused_one_after",
+         f"{_TTL}::test_setup_url_lifetime_holds_when_meta_returns_to_the_callback"),
+        "exchanged at issue + T - 1; refused at issue + T + 1, no channel; a code issued just before the setup "
+        "URL expires is still exchanged after it (its own T)"),
     "media_ttl_seconds": Sweep(
         ("MEDIA-DL-TTL", "MEDIA-DL-EXPIRED-410"),
         (f"{_TTL}::test_media_downloads_one_second_before_its_lifetime_and_is_gone_one_after",),

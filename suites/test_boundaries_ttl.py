@@ -57,7 +57,7 @@ def _no_channel_from(owner, flow, req: str, what: str) -> None:
                  "none", _channels(owner.client))
 
 
-def _connected(owner, flow, req: str, what: str) -> None:
+def _connected(owner, flow, req, what: str) -> None:
     expect.check(flow.code, req, what, "the redirect_uri with ?code=...", flow.describe())
     created = exchange(owner.client, flow.code)
     expect.status(created, 200, req, f"exchange of the code of {what}")
@@ -134,25 +134,29 @@ def test_setup_url_opens_one_second_before_its_lifetime_and_not_one_after(accoun
                      f"a setup URL opened {ttl + 1:.0f} s after its creation")
 
 
-@pytest.mark.req("CONNECT-SETUP-URL-EXPIRED")
+@pytest.mark.req("CONNECT-SETUP-URL-EXPIRED", "CONNECT-CODE-TTL")
 @pytest.mark.level("controlled")
 def test_setup_url_lifetime_holds_when_meta_returns_to_the_callback(account, channel_type, world, browser, simulator,
                                                                     clock, fiwano_profile):
     """The URL is opened at once; the user then stays in Meta's dialog. Coming back to the target's callback
     one second before the URL's lifetime ends still connects (a target that checks the callback against a
-    shorter lifetime fails); coming back one second after it does not (the setup session is over)."""
+    shorter lifetime fails), also when its code is exchanged after the URL's lifetime (the code has its own
+    5 minutes from the callback); coming back one second after it does not (the setup session is over)."""
     ttl = float(fiwano_profile["setup_url_ttl_seconds"])
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
     uri = callback_uri()
     allow_redirect(owner.client, uri)
 
-    created, link, _ = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
+    created, link, created_by = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
     dialog = _walk_to_dialog(browser, link)
     _advance_to(clock, created + _seconds(ttl - 1))
     decided = simulator.oauth_authorize(on_time.world_id, url=dialog)
-    _connected(owner, browser.run(decided["redirect_url"], on_time, uri), "CONNECT-SETUP-URL-EXPIRED",
-               f"Meta's dialog returning to the callback {ttl - 1:.0f} s after the setup URL was created")
+    flow = browser.run(decided["redirect_url"], on_time, uri)
+    _advance_to(clock, created_by + _seconds(ttl + 1))  # the code lives its own 5 minutes from the callback
+    _connected(owner, flow, ("CONNECT-SETUP-URL-EXPIRED", "CONNECT-CODE-TTL"),
+               f"Meta's dialog returning to the callback {ttl - 1:.0f} s after the setup URL was created, the code "
+               f"exchanged {ttl + 1:.0f} s after it")
 
     _, link, created_by = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
     dialog = _walk_to_dialog(browser, link)
