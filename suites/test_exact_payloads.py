@@ -238,3 +238,53 @@ def test_every_template_is_listed_under_its_status(account, channel, channel_typ
                                                                              status=status))
         expect.check(shown == sorted((n, status) for n in group), "TPL-LIST-STATUS-FILTER",
                      f"list with status={status}", f"exactly its {per_status} templates", shown)
+
+
+@pytest.mark.req("RELAY-MEDIA-PAYLOAD", "RELAY-FROM-NAME", "RELAY-ENVELOPE-VALUES")
+@pytest.mark.level("controlled")
+@pytest.mark.parametrize("channel_type", [
+    pytest.param("whatsapp", marks=pytest.mark.req("RELAY-FROM-WA", "RELAY-MEDIA-TYPES-WA"), id="whatsapp"),
+    pytest.param("instagram", marks=pytest.mark.req("RELAY-FROM-IG", "RELAY-MEDIA-TYPES-IGFB"), id="instagram"),
+    pytest.param("facebook", marks=pytest.mark.req("RELAY-FROM-FB", "RELAY-MEDIA-TYPES-IGFB"), id="facebook"),
+])
+def test_every_media_type_is_relayed_with_its_sender(account, channel, channel_type, simulator, sink, fiwano_config,
+                                                     rng):
+    """Each media type the contract lists for the channel, each from another user with another name: the
+    relay carries that message's id, its sender and (WhatsApp) the sender's name, the type the docs name,
+    and conforms to the schema. The media object itself is checked field by field in test_inbound_types."""
+    from suites.support_media import INBOUND_MEDIA
+
+    ch = channel(account(), channel_type)
+    endpoint = sink()
+    configure_relay(ch, endpoint, rng, req="RELAY-MEDIA-PAYLOAD")
+    sent = []
+    for index, (kind, mime) in enumerate(INBOUND_MEDIA[channel_type]):
+        sender, name = user_id(channel_type, rng), f"Sender {kind} {rng.randrange(10**6)}"
+        result = simulator.emit_inbound(ch.world.world_id, ch.asset.asset_id, sender, kind,
+                                        content=rng.randbytes(1500 + index), media={"mime_type": mime},
+                                        sender_name=name if channel_type == "whatsapp" else None)
+        expect.check(result.delivery.ok, "RELAY-MEDIA-PAYLOAD", f"the target's answer to Meta's {kind} webhook",
+                     "HTTP 2xx", result.delivery.model_dump())
+        expected_type = "file" if kind == "document" and channel_type != "whatsapp" else kind
+        sent.append((result.message_id, sender, name if channel_type == "whatsapp" else None, expected_type))
+
+    relayed = endpoint.wait_for(len(sent), fiwano_config.delivery_timeout,
+                                what=f"RELAY-MEDIA-PAYLOAD: {len(sent)} media messages")
+    by_id = {(json.loads(r.body).get("data") or {}).get("message_id"): r for r in relayed}
+    expect.check(sorted(by_id) == sorted(s[0] for s in sent) and len(relayed) == len(sent), "RELAY-MEDIA-PAYLOAD",
+                 "message ids of the media relays", sorted(s[0] for s in sent), sorted(map(str, by_id)))
+    from_req = {"whatsapp": "RELAY-FROM-WA", "instagram": "RELAY-FROM-IG", "facebook": "RELAY-FROM-FB"}[channel_type]
+    for mid, sender, name, expected_type in sent:
+        payload = json.loads(by_id[mid].body)
+        data = payload.get("data") or {}
+        seen = {"event": payload.get("event"), "channel_id": payload.get("channel_id"),
+                "channel_type": payload.get("channel_type"), "from": data.get("from"),
+                "from_name": data.get("from_name"), "type": data.get("type")}
+        expected = {"event": "message.received", "channel_id": ch.id, "channel_type": channel_type, "from": sender,
+                    "from_name": name, "type": expected_type}
+        wrong = [k for k in expected if seen[k] != expected[k]]
+        req = ("RELAY-FROM-NAME" if "from_name" in wrong else from_req if "from" in wrong
+               else "RELAY-ENVELOPE-VALUES" if set(wrong) & {"event", "channel_id", "channel_type"}
+               else "RELAY-MEDIA-PAYLOAD")
+        expect.check(not wrong, req, f"relay of the {expected_type} {mid}", expected, seen)
+        expect.webhook_conforms(by_id[mid].body, "RELAY-MEDIA-PAYLOAD", event="message.received")

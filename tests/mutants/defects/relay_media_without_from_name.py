@@ -1,0 +1,21 @@
+"""Relays WhatsApp media messages without the sender's name (from_name null): the contact name is read for
+text messages only."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RELAY-FROM-NAME",)
+
+
+def apply() -> None:
+    import reference.inbound as inbound
+
+    parse = inbound.parse_whatsapp
+
+    def text_only_names(payload):
+        items = parse(payload)
+        for item in items:
+            if isinstance(item, inbound.InboundMessage) and getattr(item, "type", "text") != "text":
+                item.sender_name = None
+        return items
+
+    inbound.parse_whatsapp = text_only_names
