@@ -259,9 +259,9 @@ class Collector:
         key = test_key(report)
         if is_subtest(report):
             self.subtests[key] = self.subtests.get(key, 0) + 1
-            self.progress.subtest(subtest_label(report))
+            self.progress.subtest(subtest_label(report), key)
         elif report.when == "teardown":
-            self.progress.test_done()
+            self.progress.test_done(key)
         test = self.tests.get(key)
         if test is None:
             test = self.tests[key] = TestResult(

@@ -50,7 +50,7 @@ class Progress:
         self.started = time.monotonic()
         self._last_write = 0.0
         self._first_done: float | None = None
-        self._subtests = 0
+        self._subtests: dict[str, int] = {}  # test -> subtests reported so far, while it runs
 
     def _reporter(self) -> Any:
         return self.config.pluginmanager.get_plugin("terminalreporter")
@@ -66,17 +66,19 @@ class Progress:
             reporter._show_progress_info = False
         self._write(force=True)
 
-    def test_done(self) -> None:
+    def test_done(self, key: str = "") -> None:
         self.done += 1
         if self._first_done is None:
             self._first_done = time.monotonic()
-        self.now, self._subtests = "", 0
+        if self._subtests.pop(key, None) is not None or not self._subtests:
+            self.now = ""
         self._write(force=self.total is not None and self.done == self.total)
 
-    def subtest(self, label: str) -> None:
-        self._subtests += 1
+    def subtest(self, label: str, key: str = "") -> None:
+        """One subtest of a running test (the contract fuzzer: one per API operation) reported."""
+        count = self._subtests[key] = self._subtests.get(key, 0) + 1
         label = label.strip("'\"")
-        self.now = f"contract fuzz: {self._subtests} operation(s) checked, last {label}" if label else ""
+        self.now = f"contract fuzz: {count} operation(s) checked, last {label}" if label else ""
         self._write()
 
     def failure(self) -> None:
