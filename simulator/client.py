@@ -72,6 +72,17 @@ class InboundResult(_Model):
     payload: dict[str, Any] | None = None
 
 
+class HostileResult(_Model):
+    """A hostile batch: the ids and texts of its two good messages, the hostile entry's own id (None for
+    ``duplicate_entries``), the target's answer and the batch size."""
+    kind: str
+    good_message_ids: list[str]
+    good_texts: list[str]
+    hostile_message_id: str | None = None
+    delivery: Delivery
+    payload_bytes: int
+
+
 class StatusResult(_Model):
     message_id: str
     delivery: Delivery
@@ -206,6 +217,20 @@ class SimulatorClient:
             media["content_base64"] = base64.b64encode(content).decode()
             body["media"] = media
         return InboundResult.model_validate(self._call("POST", f"/_sim/worlds/{world_id}/inbound", json=body))
+
+    def emit_hostile_webhook(self, world_id: str, asset_id: str, sender: str, kind: str, *,
+                             depth: int | None = None, size_bytes: int | None = None) -> HostileResult:
+        """One signed batch ``[good text 1, hostile entry, good text 2]`` to the target (kinds and shapes:
+        docs/simulator.md, simulator/hostile.py: nan_timestamp, infinite_timestamp, huge_timestamp,
+        negative_timestamp, string_timestamp, lone_surrogate, unknown_fields, unknown_types, deep_nesting,
+        oversized, duplicate_entries)."""
+        body: dict[str, Any] = {"asset_id": asset_id, "from": sender, "kind": kind}
+        if depth is not None:
+            body["depth"] = depth
+        if size_bytes is not None:
+            body["size_bytes"] = size_bytes
+        return HostileResult.model_validate(
+            self._call("POST", f"/_sim/worlds/{world_id}/hostile-webhooks", json=body))
 
     def emit_status(self, world_id: str, message_id: str, status: str, errors: list[dict[str, Any]] | None = None,
                     **fields: Any) -> StatusResult:

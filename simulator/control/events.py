@@ -8,7 +8,7 @@ from typing import Any, Literal
 import httpx
 from fastapi import HTTPException, Query, Request
 
-from simulator import events, inbound, statuses
+from simulator import events, hostile, inbound, statuses
 from simulator.control.common import Body, base_url, new_router, store_of, world_of
 
 
@@ -61,6 +61,18 @@ async def emit_raw(world_id: str, body: RawWebhook, request: Request) -> dict[st
     store, world = store_of(request), world_of(request, world_id)
     result = await events.emit(store, world, body.payload, signature=body.signature)
     return {"delivery": events.public_delivery(result)}
+
+
+@router.post("/worlds/{world_id}/hostile-webhooks")
+async def emit_hostile(world_id: str, body: hostile.HostileRequest, request: Request) -> dict[str, Any]:
+    """One signed batch of two ordinary text messages around one hostile entry (simulator/hostile.py)."""
+    world = world_of(request, world_id)
+    try:
+        return await hostile.emit(store_of(request), world, body, base_url(request))
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except inbound.InboundError as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 @router.get("/worlds/{world_id}/deliveries")
