@@ -154,7 +154,7 @@ class Doctor:
             self._ok("target", "none given: the embedded simulator + reference pair will be started")
             return
         url = f"{cfg.target}/api/v1/channels"
-        response = self._get(url, "target", "--target / FIWANO_TARGET")
+        response = self._get(url, "target", "--target", cfg.target)
         if response.status_code == 401 and _json_object(response) is not None:
             self._ok("target", f"{_plain(cfg.target)} speaks Fiwano (GET /api/v1/channels without a key: 401 JSON)")
             return
@@ -165,7 +165,7 @@ class Doctor:
                       f"{_snippet(response)}, a Fiwano answers 401 with a JSON body: is --target the API's base "
                       f"URL and port{hint}?")
 
-    def _get(self, url: str, what: str, option: str, **kwargs: Any) -> httpx.Response:
+    def _get(self, url: str, what: str, option: str, base: str, **kwargs: Any) -> httpx.Response:
         try:
             return httpx.get(url, timeout=self._timeout(), follow_redirects=False, **kwargs)
         except httpx.ConnectError as exc:
@@ -176,7 +176,7 @@ class Doctor:
                 raise Problem(f"the {what} at {_plain(url)} fails the TLS handshake ({reason}): trust its "
                               "certificate (SSL_CERT_FILE) or use its http:// URL") from None
             raise Problem(f"nothing answers at {parts.hostname}:{port} ({reason}): is the {what} running, and is "
-                          f"{option} right ({_plain(url)})?") from None
+                          f"{option} {_plain(base)} right?") from None
         except httpx.TimeoutException:
             raise Problem(f"the {what} at {_plain(url)} did not answer within {HTTP_TIMEOUT_SECONDS:g} s: is "
                           f"{option} right, and is the {what} up?") from None
@@ -231,7 +231,7 @@ class Doctor:
             self._ok("keys", "none given: the harness mints an account and key per test")
             return
         for index, key in enumerate(keys, start=1):
-            response = self._get(f"{cfg.target}/api/v1/channels", "target", "--target",
+            response = self._get(f"{cfg.target}/api/v1/channels", "target", "--target", cfg.target,
                                  headers={"X-API-Key": key})
             shown = _shown_key(key)
             if response.status_code in (401, 403):
@@ -257,7 +257,7 @@ class Doctor:
             raise Problem(f"the {self.level} level needs the kit's simulator (fake Meta): start `fiwano-conformance "
                           "simulator --port 9100 ...`, point the target's Meta Graph URL at it, and give "
                           "--simulator URL (or claim --level api)")
-        self._get(f"{cfg.simulator}/_sim/health", "simulator", "--simulator / FIWANO_SIMULATOR")
+        self._get(f"{cfg.simulator}/_sim/health", "simulator", "--simulator", cfg.simulator)
         from simulator.client import SimulatorClient, SimulatorError
 
         with SimulatorClient(cfg.simulator, timeout=self._timeout()) as sim:
