@@ -87,8 +87,10 @@ SWEEP: dict[str, Sweep] = {
         "exactly 1 + N attempts: each retry arrives, the (N+1)-th never"),
     "relay_retry.backoff_seconds": Sweep(
         ("RELAY-RETRY-SCHEDULE",),
-        ("suites/test_relay_retries.py::test_retries_follow_the_schedule",),
-        "retry n not before gap(n) - tolerance, and by gap(n) + tolerance"),
+        ("suites/test_relay_retries.py::test_retries_follow_the_schedule",
+         "suites/test_boundaries_relay.py::test_first_retry_of_every_event_follows_the_schedule"),
+        "retry n not before gap(n) - tolerance, and by gap(n) + tolerance; the first retry so for every event "
+        "of every channel"),
     "relay_retry.deadline_seconds": Sweep(
         ("RELAY-RETRY-DEADLINE",),
         ("suites/test_relay_retries.py::test_no_attempt_after_the_deadline",),
