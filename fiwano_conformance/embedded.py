@@ -138,12 +138,14 @@ def start_simulator(workdir: Path, app_secret: str, verify_token: str) -> Manage
 def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_token: str,
                     webhook_ca_file: Path | None, allow_webhook_hosts: list[str], profile: str,
                     db_path: Path | None = None, extra_env: dict[str, str] | None = None,
-                    launcher: tuple[str, ...] = DEFAULT_LAUNCHER, app_id: str | None = None) -> ManagedServer:
+                    launcher: tuple[str, ...] = DEFAULT_LAUNCHER, app_id: str | None = None,
+                    test_mode: bool = True) -> ManagedServer:
+    """Start the reference wired to the simulator; ``test_mode=False`` serves no harness (as in production)."""
     if app_id is None:  # the OAuth dialog needs the simulator's app id as client_id
         app_id = str(httpx.get(f"{simulator_url}/_sim/app", timeout=10).json()["app_id"])
     args = ["reference", "--db", str(db_path or workdir / "reference.sqlite3"),
             "--meta-graph-url", simulator_url, "--meta-app-id", app_id, "--meta-app-secret", app_secret,
-            "--meta-verify-token", verify_token, "--profile", profile, "--test-mode",
+            "--meta-verify-token", verify_token, "--profile", profile, *(["--test-mode"] if test_mode else []),
             # the simulator answers in milliseconds; a short Meta timeout keeps the suites' "Meta never
             # answers" test (SEND-TRANSIENT-QUEUED) from waiting out the production default of 10 s
             "--meta-timeout", str(EMBEDDED_META_TIMEOUT_SECONDS)]

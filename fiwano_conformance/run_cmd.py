@@ -218,6 +218,18 @@ def counts_line(data: dict, elapsed: float) -> str:
             f"{c['xfail']} xfail, {c['skip']} skipped ({total} in all, {elapsed:.1f} s)")
 
 
+def requirements_line(data: dict) -> str:
+    """How many of the catalogue's requirements the run judged (per catalogue level) and how many it did not
+    claim: the reach of a run, e.g. of a target without a harness."""
+    requirements = data.get("requirements", [])
+    judged = [r for r in requirements if r.get("status") in ("pass", "fail", "error", "xfail")]
+    per_level = ", ".join(f"{s['level']} {s['judged']}" for s in data.get("scores", []))
+    passed = sum(r.get("status") == "pass" for r in judged)
+    not_claimed = sum(r.get("status") == "not-claimed" for r in requirements)
+    return (f"Requirements: {len(judged)} of {len(requirements)} judged ({per_level}), {passed} passing; "
+            f"{not_claimed} not-claimed")
+
+
 def summary_lines(results: Path, data: dict | None) -> list[str]:
     """Where each output is, and the score per level."""
     lines = []
@@ -225,6 +237,7 @@ def summary_lines(results: Path, data: dict | None) -> list[str]:
         scores = [f"{s['level']} {s['score']} % ({s['passed']}/{s['judged']})" if s.get("score") is not None
                   else f"{s['level']} not judged" for s in data.get("scores", [])]
         lines.append("Scores: " + ", ".join(scores))
+        lines.append(requirements_line(data))
         if data.get("stale_known_failures"):
             lines.append(f"Stale known failures: {len(data['stale_known_failures'])} (see the report)")
     lines.append(f"Results: {results}")

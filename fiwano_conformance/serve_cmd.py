@@ -47,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser, part: str) -> None:
                             help="enable the harness API (/harness) and the virtual clock; never in production")
         parser.add_argument("--allow-webhook-host", dest="allow_webhook_hosts", action="append", default=None,
                             help="host exempted from the private-address rule for webhook_url (repeatable; tests only)")
+        # the operator path (no harness, no test mode): `fiwano-conformance reference admin create-account ...`
+        commands = parser.add_subparsers(dest="reference_command", metavar="COMMAND")
+        from fiwano_conformance import admin_cmd
+
+        admin_cmd.add_arguments(commands.add_parser(
+            "admin", help="operator commands on the reference's database (create an account and its API key)",
+            description="Operator commands on the reference's database, as a real implementation's admin path."))
     parser.set_defaults(_part=part)
 
 
@@ -55,6 +62,10 @@ def _given(args: argparse.Namespace, fields: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "reference_command", None) == "admin":
+        from fiwano_conformance import admin_cmd
+
+        return admin_cmd.run(args)
     if args._part == "simulator":
         from simulator.app import create_app as create_simulator
         from simulator.settings import SimulatorSettings

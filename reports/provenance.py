@@ -33,10 +33,16 @@ def _sha(path: Path) -> str | None:
 
 
 def _split(value: Any) -> list[str]:
+    """The values of a setting as a flat list; API keys per account state (``{pro: [...]}``) and
+    ``STATE=KEY`` items give their keys."""
     if value is None:
         return []
+    if isinstance(value, Mapping):
+        return [v for item in value.values() for v in _split(item)]
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
+        parts = [v.strip() for v in value.split(",") if v.strip()]
+        return [p.partition("=")[2].strip() if "=" in p and p.partition("=")[0].isidentifier() else p
+                for p in parts]
     return [str(v) for item in value for v in _split(item)]
 
 

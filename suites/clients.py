@@ -85,7 +85,16 @@ class FiwanoClient(_Recording):
         #: Wait out a 429 (``Retry-After``, at most ``MAX_PATIENCE`` s) and ask again. Set for the keys of an
         #: api-level run, which tests share and so may exhaust; never for tests that count 429s.
         self.patient = False
+        #: The channels the key's account already had when this test got the key: a shared key (no harness)
+        #: belongs to an account earlier tests connected channels to; a fresh account has none.
+        self.earlier_channels: frozenset[str] = frozenset()
         register_secret(api_key)
+
+    def own_channels(self, listing: Any) -> list[Any]:
+        """The channels of a ``GET /channels`` body (or its ``channels`` list) this test's account did not
+        have before the test: everything for a fresh account, the test's own ones for a shared key."""
+        items = listing.get("channels") if isinstance(listing, dict) else listing
+        return [c for c in items or [] if not (isinstance(c, dict) and c.get("id") in self.earlier_channels)]
 
     def request(self, method: str, path: str, *, json: Any = _UNSET, content: bytes | str | None = None,
                 api_key: str | None = _UNSET, headers: dict[str, str] | None = None,

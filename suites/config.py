@@ -15,7 +15,8 @@ Every setting can be given four ways; the first one found wins:
 | level | --fiwano-level | FIWANO_LEVEL | the highest the target offers |
 | channels | --fiwano-channels | FIWANO_CHANNELS | whatsapp, instagram, facebook |
 | profile | --fiwano-profile | FIWANO_PROFILE | default |
-| api_keys | --fiwano-api-key (repeat) | FIWANO_API_KEYS / FIWANO_API_KEY | none |
+| api_keys | --fiwano-api-key [STATE=]KEY (repeat) | FIWANO_API_KEYS / FIWANO_API_KEY | none |
+| real_time | --fiwano-real-time | FIWANO_REAL_TIME | false (time rules of seconds to minutes wait in real time) |
 | sink_host | --fiwano-sink-host | FIWANO_SINK_HOST | 127.0.0.1 |
 | sink_url | --fiwano-sink-url | FIWANO_SINK_URL | https://<sink_host>:<port> |
 | sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | the kit CA directory (fiwano_conformance/kit_ca.py) |
@@ -55,6 +56,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "channels": ("fiwano_channels", ("FIWANO_CHANNELS",)),
     "profile": ("fiwano_profile", ("FIWANO_PROFILE",)),
     "api_keys": ("fiwano_api_keys", ("FIWANO_API_KEYS", "FIWANO_API_KEY")),
+    "real_time": ("fiwano_real_time", ("FIWANO_REAL_TIME",)),
     "sink_host": ("fiwano_sink_host", ("FIWANO_SINK_HOST",)),
     "sink_url": ("fiwano_sink_url", ("FIWANO_SINK_URL",)),
     "sink_ca_dir": ("fiwano_sink_ca_dir", ("FIWANO_SINK_CA_DIR",)),
@@ -65,6 +67,65 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 CONFIG_FILE_OPTION = "fiwano_config"
 CONFIG_FILE_ENV = "FIWANO_CONFIG"
+
+
+# The account states API keys are given for (``api_keys: {pro: [...], starter: [...]}``): what the suites'
+# ``account(tier=, subscription_status=, source=)`` asks for, named as an operator would (see
+# :func:`account_state`). A plain list of keys means ``pro`` (an active, paid Pro account), as it always has.
+DEFAULT_STATE = "pro"
+
+
+def account_state(tier: str | None, subscription_status: str, source: str | None) -> str:
+    """The state name of an account with this tier, subscription status and source.
+
+    The name leaves out what is usual (tier pro, source paddle, status active) and says the rest:
+    ``pro`` (active paid Pro), ``trial``, ``enterprise``, ``starter``, ``starter_enterprise``,
+    ``pro_expired``, ``pro_canceled``, ``starter_expired``, ``trial_ended`` (an expired trial),
+    ``no_subscription``...
+    """
+    if subscription_status == "none":
+        return "no_subscription"
+    special = source if source in ("trial", "enterprise") else ""
+    tier_part = "starter" if tier == "starter" else ("" if special else "pro")
+    status = "" if subscription_status == "active" else subscription_status
+    name = "_".join(part for part in (tier_part, special, status) if part)
+    return "trial_ended" if name == "trial_expired" else name
+
+
+ACCOUNT_STATES = tuple(dict.fromkeys(
+    [account_state(tier, status, source) for status in ("active", "expired", "canceled")
+     for tier in ("pro", "starter") for source in ("paddle", "trial", "enterprise")] + ["no_subscription"]))
+
+
+def parse_api_keys(value: Any) -> dict[str, list[str]]:
+    """API keys per account state from any accepted form: a mapping ``{state: [keys] | "k1,k2"}``, or a list
+    (or comma-separated string) whose items are ``KEY`` (state ``pro``) or ``STATE=KEY``."""
+    out: dict[str, list[str]] = {}
+
+    def add(state: str, key: Any) -> None:
+        if state not in ACCOUNT_STATES:
+            raise ValueError(f"unknown account state {state!r} for API keys; known: {', '.join(ACCOUNT_STATES)}")
+        if not isinstance(key, str) or not key.strip():
+            raise ValueError(f"an API key of state {state!r} must be a non-empty string")
+        out.setdefault(state, []).append(key.strip())
+
+    if value is None:
+        return out
+    if isinstance(value, Mapping):
+        for state, keys in value.items():
+            keys = _split_list(keys)
+            for key in ([] if keys is None else [keys] if isinstance(keys, str) else keys):
+                add(str(state), key)
+        return out
+    for item in (_split_list(value) or []):
+        if not isinstance(item, str):
+            raise ValueError("API keys must be strings (KEY or STATE=KEY)")
+        state, sep, key = item.partition("=")
+        if sep and state.strip() in ACCOUNT_STATES:
+            add(state.strip(), key)
+        else:
+            add(DEFAULT_STATE, item)
+    return out
 
 
 class ConfigError(ValueError):
@@ -127,7 +188,8 @@ class SuiteConfig(BaseModel):
     level: Level | None = None
     channels: tuple[str, ...] = CHANNEL_TYPES
     profile: str = "default"
-    api_keys: tuple[SecretStr, ...] = ()
+    api_keys: dict[str, tuple[SecretStr, ...]] = Field(default_factory=dict)
+    real_time: bool = False
     sink_host: str = "127.0.0.1"
     sink_url: str | None = None
     sink_ca_dir: Path = Field(default_factory=default_ca_dir)  # reused across runs: configure a target once
@@ -172,12 +234,11 @@ class SuiteConfig(BaseModel):
     @field_validator("api_keys", mode="before")
     @classmethod
     def _keys(cls, value: Any) -> Any:
-        value = _split_list(value)
-        if value is None:
-            return ()
-        for key in value:
-            register_secret(key)
-        return tuple(value)
+        by_state = parse_api_keys(value)
+        for keys in by_state.values():
+            for key in keys:
+                register_secret(key)
+        return {state: tuple(keys) for state, keys in by_state.items()}
 
     # ----------------------------------------------------------------------------- loading
 
@@ -227,8 +288,15 @@ class SuiteConfig(BaseModel):
     def harness_url(self) -> str | None:
         return self.harness or self.target
 
-    def api_key_values(self) -> list[str]:
-        return [key.get_secret_value() for key in self.api_keys]
+    def api_key_values(self, state: str | None = None) -> list[str]:
+        """The keys of one account state, or all of them (states in ``ACCOUNT_STATES`` order)."""
+        states = [state] if state is not None else [s for s in ACCOUNT_STATES if s in self.api_keys]
+        return [key.get_secret_value() for s in states for key in self.api_keys.get(s, ())]
+
+    @property
+    def key_states(self) -> tuple[str, ...]:
+        """The account states the run has API keys for."""
+        return tuple(s for s in ACCOUNT_STATES if self.api_keys.get(s))
 
     def redacted(self) -> dict[str, Any]:
         """A JSON-able view for headers and reports, with every secret masked."""
@@ -236,8 +304,10 @@ class SuiteConfig(BaseModel):
         for name in ("target", "simulator", "harness", "sink_url"):
             if data.get(name):
                 data[name] = _strip_userinfo(data[name])
-        data["api_keys"] = [f"mip_live_{MASK}" if k.get_secret_value().startswith("mip_live_") else MASK
-                            for k in self.api_keys]
+        masked = {state: [f"mip_live_{MASK}" if k.get_secret_value().startswith("mip_live_") else MASK
+                          for k in keys] for state, keys in self.api_keys.items()}
+        # a run with plain keys only shows a plain list, as it always has
+        data["api_keys"] = masked.get(DEFAULT_STATE, []) if set(masked) <= {DEFAULT_STATE} else masked
         data["sources"] = dict(self.sources)
         return data
 

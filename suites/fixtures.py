@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from suites.clients import FiwanoClient, HarnessClient, HarnessError
-from suites.config import SuiteConfig
+from suites.config import SuiteConfig, account_state
 from suites.evidence import Evidence, render_journal
-from suites.plugin import EVIDENCE_KEY, LEVEL_ORDER, fiwano_run, missing_prerequisite
+from suites.plugin import EVIDENCE_KEY, LEVEL_ORDER, NOT_CLAIMED, fiwano_run, missing_prerequisite
 from suites.redact import register_secret
 from suites.sink import Action, Endpoint, Sink
 
@@ -211,8 +211,8 @@ def _worker_share(keys: list[str], config: pytest.Config) -> list[str]:
 
 @pytest.fixture(scope="session")
 def _key_rotation() -> dict[str, int]:
-    """Where the next test starts in this worker's key list (spreads the per-key rate budget)."""
-    return {"next": 0}
+    """Per account state, where the next test starts in this worker's key list (spreads the rate budget)."""
+    return {}
 
 
 def _clear_redirects(client: FiwanoClient) -> None:
@@ -222,7 +222,8 @@ def _clear_redirects(client: FiwanoClient) -> None:
 
     try:
         listing = client.request("GET", "/redirects")
-        items = listing.json().get("redirects") or [] if listing.status_code == 200 else []
+        body = listing.json() if listing.status_code == 200 else {}
+        items = (body.get("redirects") if isinstance(body, dict) else body) or []
         for item in items:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 client.request("DELETE", f"/redirects/{item['id']}")
@@ -231,27 +232,40 @@ def _clear_redirects(client: FiwanoClient) -> None:
             client.evidence.note(f"could not clear the key's redirect URIs before the test: {exc!r}")
 
 
+def _channel_ids(client: FiwanoClient) -> frozenset[str]:
+    """The ids of the channels a shared key's account has now (tests that list channels look past them)."""
+    import httpx
+
+    try:
+        listing = client.request("GET", "/channels")
+        body = listing.json() if listing.status_code == 200 else {}
+        items = (body.get("channels") if isinstance(body, dict) else body) or []
+        return frozenset(c["id"] for c in items if isinstance(c, dict) and isinstance(c.get("id"), str))
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        if client.evidence is not None:
+            client.evidence.note(f"could not list the key's earlier channels before the test: {exc!r}")
+        return frozenset()
+
+
 @pytest.fixture
 def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_target: Target,
             _harness_health: str | None, claimed_level: str, _key_rotation: dict[str, int], evidence: Evidence,
             cleanups: list) -> Callable[..., Account]:
     """Factory: ``account(tier="pro", subscription_status="active", source=None) -> Account``.
 
-    With the harness (controlled level) each call creates a fresh account. At the api level without a
-    harness, the configured ``--fiwano-api-key`` keys (of dedicated test accounts) are handed out: each
-    xdist worker uses its own share of them, successive tests start at successive keys, and a test's
-    calls get distinct keys; running out of keys is a missing prerequisite. Such a key is shared by many
-    tests, so before handing it out its redirect URIs are removed, and its client waits out a 429
-    (unless the test is marked ``counts_429``).
+    With the harness (controlled level) each call creates a fresh account. Without one, the configured
+    API keys (of dedicated test accounts, given per account state: ``api_keys: {pro: [...], starter:
+    [...]}``, see :func:`suites.config.account_state`) are handed out: a state the run has no key for is
+    not claimed (the test is skipped ``not-claimed:``); each xdist worker uses its own share of a state's
+    keys, successive tests start at successive keys, and a test's calls get distinct keys; running out of
+    keys is a missing prerequisite. Such a key is shared by many tests, so before handing it out its
+    redirect URIs are removed, and its client waits out a 429 (unless the test is marked ``counts_429``).
     """
     use_harness = LEVEL_ORDER[claimed_level] >= LEVEL_ORDER["controlled"] or not fiwano_config.api_keys
-    handed_out = 0
-    start = _key_rotation["next"]
-    if not use_harness:
-        _key_rotation["next"] += 1
+    handed_out: dict[str, int] = {}
+    starts: dict[str, int] = {}
 
     def make(tier: str = "pro", subscription_status: str = "active", source: str | None = None) -> Account:
-        nonlocal handed_out
         if use_harness:
             if _harness_health is not None:
                 missing_prerequisite(
@@ -263,18 +277,30 @@ def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_t
             cleanups.append(client.close)
             return Account(data["account_id"], data["api_key"], client, tier, subscription_status,
                            data.get("key_id"), harness)
-        keys = _worker_share(fiwano_config.api_key_values(), request.config)
-        if handed_out >= len(keys):
-            missing_prerequisite(f"this test needs {handed_out + 1} account(s) and this worker has "
-                                 f"{len(keys)} key(s); give more --fiwano-api-key keys (of different accounts; "
+        state = account_state(tier, subscription_status, source)
+        given = fiwano_config.api_key_values(state)
+        if not given:
+            pytest.skip(f"{NOT_CLAIMED} needs an API key of an account in state {state!r} (tier {tier}, "
+                        f"subscription {subscription_status}, source {source or 'any'}); the run has keys for: "
+                        f"{', '.join(fiwano_config.key_states) or 'none'} (api_keys: {{{state}: [...]}} or "
+                        f"--fiwano-api-key {state}=KEY)")
+        keys = _worker_share(given, request.config)
+        count = handed_out.get(state, 0)
+        if count >= len(keys):
+            missing_prerequisite(f"this test needs {count + 1} account(s) in state {state!r} and this worker has "
+                                 f"{len(keys)} key(s) of that state; give more keys (of different accounts; "
                                  "with -n N, N times as many) or a harness")
-        key = keys[(start + handed_out) % len(keys)]
-        handed_out += 1
+        if state not in starts:
+            starts[state] = _key_rotation.get(state, 0)
+            _key_rotation[state] = starts[state] + 1
+        key = keys[(starts[state] + count) % len(keys)]
+        handed_out[state] = count + 1
         client = FiwanoClient(fiwano_target.url, key, evidence)
         client.patient = request.node.get_closest_marker("counts_429") is None
         cleanups.append(client.close)
         _clear_redirects(client)
-        return Account(None, key, client)
+        client.earlier_channels = _channel_ids(client)
+        return Account(None, key, client, tier, subscription_status)
 
     return make
 
@@ -319,19 +345,25 @@ class Channel:
 
 @pytest.fixture
 def channel(request: pytest.FixtureRequest, evidence: Evidence, cleanups: list) -> Callable[..., Channel]:
-    """Factory: ``channel(account, channel_type, world=None) -> Channel`` connected through the harness.
+    """Factory: ``channel(account, channel_type, world=None) -> Channel``, deleted (soft) after the test.
 
-    Without ``world`` a one-asset world is seeded. The channel is deleted (soft) after the test.
-    Connecting goes through the harness (``POST /harness/accounts/{id}/channels``) until the kit drives
-    the OAuth connect flow.
+    Without ``world`` a one-asset world is seeded. An account made by the harness (controlled level) is
+    wired to the asset through the harness (``POST /harness/accounts/{id}/channels``: one call, which keeps
+    the embedded run fast); an account given by API key (simulated level, no harness) gets its channel the
+    way a customer does, through the OAuth connect flow (setup-url, Meta's dialog driven like a browser,
+    the redirect, exchange-code), as :func:`suites.support_connect.connect`.
     """
 
     def make(account: Account, channel_type: str, world: Any = None) -> Channel:
-        if account._harness is None or account.account_id is None:
-            missing_prerequisite("connecting a channel needs the harness API (controlled level) until the kit "
-                                 "drives the OAuth connect flow")
         seeded = world if world is not None else request.getfixturevalue("world")(channel_type)
         asset = seeded.asset(channel_type)
+        if account._harness is None or account.account_id is None:
+            from suites.support_connect import Browser, callback_uri, connect
+
+            agent = Browser(request.getfixturevalue("simulator"), evidence)
+            cleanups.append(agent.close)
+            return connect(account, channel_type, seeded, agent, cleanups,
+                           redirect_uri=callback_uri(random.Random()))
         data = account._harness.connect_channel(
             account.account_id, channel_type, asset.asset_id, asset.access_token,
             waba_id=getattr(asset, "waba_id", None), page_id=getattr(asset, "page_id", None))

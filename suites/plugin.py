@@ -59,8 +59,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="comma-separated channels the target claims (env FIWANO_CHANNELS; default all three)")
     add("--fiwano-profile", dest="fiwano_profile", metavar="NAME|FILE",
         help="profile of documented numbers, contract/profiles/<NAME>.yaml or a file (env FIWANO_PROFILE)")
-    add("--fiwano-api-key", dest="fiwano_api_keys", action="append", metavar="KEY",
-        help="an API key of the target, repeatable, for the api level without a harness (env FIWANO_API_KEYS)")
+    add("--fiwano-api-key", dest="fiwano_api_keys", action="append", metavar="[STATE=]KEY",
+        help="an API key of the target, repeatable, for a target without a harness; STATE= names the account "
+             "state (pro, starter, enterprise, trial, no_subscription, pro_expired, ...; default pro) "
+             "(env FIWANO_API_KEYS)")
+    add("--fiwano-real-time", dest="fiwano_real_time", action="store_true", default=None,
+        help="without a harness clock, run the time rules of seconds to a couple of minutes (rate-limit "
+             "windows, first retries, short TTLs) by waiting in real time, bounded (env FIWANO_REAL_TIME)")
     add("--fiwano-sink-host", dest="fiwano_sink_host", metavar="HOST",
         help="address the webhook sink binds (env FIWANO_SINK_HOST; default 127.0.0.1)")
     add("--fiwano-sink-url", dest="fiwano_sink_url", metavar="URL",
@@ -88,7 +93,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "required on every suite test")
     config.addinivalue_line(
         "markers",
-        "level(name): what the target must offer for a Fiwano suite test: api | simulated | controlled")
+        "level(name, reason=None): what the target must offer for a Fiwano suite test: api | simulated | "
+        "controlled; reason says why (shown in the not-claimed skip)")
     config.addinivalue_line(
         "markers",
         "counts_429: the test counts 429 answers, so its clients never wait a 429 out (api-level keys do)")
@@ -341,6 +347,17 @@ def pytest_report_collectionfinish(config: pytest.Config, start_path: Any, items
 # ------------------------------------------------------------------------------------------- running
 
 
+def level_reason(item: pytest.Item, level: str) -> str:
+    """Why a test needs its level: ``@pytest.mark.level("controlled", reason=...)``, else what its fixtures
+    say (the ``clock`` fixture moves the harness clock), else nothing."""
+    marker = item.get_closest_marker("level")
+    if marker is not None and marker.kwargs.get("reason"):
+        return str(marker.kwargs["reason"])
+    if level == "controlled" and "clock" in getattr(item, "fixturenames", ()):
+        return "needs the harness clock"
+    return ""
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if not is_suite_item(item):
@@ -354,7 +371,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if LEVEL_ORDER[needed] > 0:
         claimed = run.claimed_level()
         if LEVEL_ORDER[needed] > LEVEL_ORDER[claimed]:
-            pytest.skip(f"{NOT_CLAIMED} needs the {needed} level, the run claims {claimed} ({run.level_reason})")
+            why = level_reason(item, needed)
+            pytest.skip(f"{NOT_CLAIMED} {why + ': ' if why else ''}needs the {needed} level, the run claims "
+                        f"{claimed} ({run.level_reason})")
     callspec = getattr(item, "callspec", None)
     channel = callspec.params.get("channel_type") if callspec is not None else None
     if channel is not None and channel not in run.config.channels:

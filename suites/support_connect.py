@@ -187,9 +187,9 @@ def start_flow(account: Account, channel_type: str, world: Any, browser: Browser
 
 
 def connect(account: Account, channel_type: str, world: Any, browser: Browser, cleanups: list | None = None,
-            **webhook: Any) -> Channel:
+            redirect_uri: str | None = None, **webhook: Any) -> Channel:
     """The whole OAuth connect flow for the first asset of ``channel_type`` in ``world``."""
-    flow = start_flow(account, channel_type, world, browser)
+    flow = start_flow(account, channel_type, world, browser, redirect_uri=redirect_uri)
     expect.check(flow.code, "CONNECT-CALLBACK-CODE", "redirect after the user approved in Meta's dialog",
                  "the redirect_uri with ?code=...", flow.describe())
     response = expect.status(exchange(account.client, flow.code, **webhook), 200, "CONNECT-EXCHANGE-OK",

@@ -259,6 +259,19 @@ ENDPOINTS = [
 ]
 
 
+def changed(state: State, endpoint: Endpoint) -> bool:
+    """Whether the case reaches its state by changing a Pro account's subscription (through the harness)."""
+    return state.arrival == "changed" or endpoint.always_changed or endpoint.setup is not None
+
+
+def level_of(state: State, endpoint: Endpoint) -> Any:
+    """A state an account is minted in runs at the simulated level, on a key of that state given in the
+    config (a state without keys is not claimed); a state reached by a change needs the harness."""
+    if changed(state, endpoint):
+        return pytest.mark.level("controlled", reason="needs the harness to change an account's subscription")
+    return pytest.mark.level("simulated")
+
+
 def cases(*names: str) -> list[Any]:
     """One pytest.param per (state, endpoint, channel) of the named endpoints, marked with the requirement
     ids that case checks besides those its test function names."""
@@ -273,16 +286,18 @@ def cases(*names: str) -> list[Any]:
                 if allowed and state.tier == "starter":
                     reqs += ("TIER-STARTER-TEXT",) if endpoint.needs == "active" else ()
                 params.append(pytest.param(
-                    state, endpoint, channel_type, marks=pytest.mark.req(*dict.fromkeys(reqs)),
+                    state, endpoint, channel_type, marks=[pytest.mark.req(*dict.fromkeys(reqs)), level_of(state, endpoint)],
                     id=f"{endpoint.name}-{state.name}-{channel_type}"))
     return params
 
 
 def arrange(state: State, endpoint: Endpoint, channel_type: str, *, account: Any, channel: Any, harness: Any,
             simulator: Any, sink: Any, rng: random.Random, timeout: float, quiet: float) -> Ctx:
-    """Bring a fresh account + channel into ``state`` the way the state (or the endpoint's setup) says."""
-    changed = state.arrival == "changed" or endpoint.always_changed or endpoint.setup is not None
-    if changed:
+    """Bring a fresh account + channel into ``state`` the way the state (or the endpoint's setup) says.
+
+    ``harness`` may be a callable that returns the harness client: it is only needed for a change."""
+    by_change = changed(state, endpoint)
+    if by_change:
         owner = account(tier="pro", subscription_status="active", source="paddle")
     else:
         owner = account(tier=state.tier or "pro", subscription_status=state.status, source=state.source)
@@ -292,6 +307,6 @@ def arrange(state: State, endpoint: Endpoint, channel_type: str, *, account: Any
     ctx = Ctx(owner, ch, simulator, sink, rng, timeout, quiet, recipient)
     if endpoint.setup is not None:
         endpoint.setup(ctx)
-    if changed:
-        change_subscription(harness, owner, tier=state.tier, subscription_status=state.status, source=state.source)
+    if by_change:
+        change_subscription(harness() if callable(harness) else harness, owner, tier=state.tier, subscription_status=state.status, source=state.source)
     return ctx

@@ -99,7 +99,7 @@ def test_invalid_key_is_401(account, unknown_channel_id, kind, method, path, bod
 
 
 @pytest.mark.req("AUTH-KEY-UNKNOWN", "AUTH-401-BODY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", reason="needs the harness to mint and revoke API keys")
 def test_revoked_key_is_401(account):
     owner = account()
     key, key_id = owner.new_key()
@@ -116,7 +116,7 @@ def test_revoked_key_is_401(account):
 
 
 @pytest.mark.req("AUTH-KEY-PREFIX")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", reason="needs the harness to mint API keys")
 def test_issued_keys_start_with_mip_live(account):
     owner = account()
     extra_key, _ = owner.new_key()
@@ -127,7 +127,7 @@ def test_issued_keys_start_with_mip_live(account):
 
 
 @pytest.mark.req("AUTH-KEY-REQUIRED", "AUTH-BEFORE-LOOKUP", "ISOLATION-NO-SIDE-EFFECT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS[1:], ids=ENDPOINT_IDS[1:])
 def test_existing_channel_without_key_is_401_and_unchanged(account, channel, anonymous, simulator, method, path, body):
     owner = account()

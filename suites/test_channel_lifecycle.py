@@ -174,7 +174,7 @@ def test_deleting_the_only_channel_unsubscribes(account, channel_type, oauth_cha
 
 
 @pytest.mark.req("CHANNEL-DELETE-KEEP-SHARED-WABA", "CHANNEL-DELETE-UNSUBSCRIBE-WABA")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", reason="needs the harness to connect chosen assets of one Meta account")
 @pytest.mark.parametrize("same_account", [True, False], ids=["same-account", "two-accounts"])
 def test_shared_waba_stays_subscribed_until_its_last_channel(account, shared_world, simulator, cleanups,
                                                               same_account):
@@ -201,7 +201,7 @@ def test_shared_waba_stays_subscribed_until_its_last_channel(account, shared_wor
 
 
 @pytest.mark.req("CHANNEL-DELETE-KEEP-SHARED-PAGE", "CHANNEL-DELETE-UNSUBSCRIBE-PAGE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", reason="needs the harness to connect chosen assets of one Meta account")
 @pytest.mark.parametrize("delete_first", ["facebook", "instagram"])
 def test_shared_page_stays_subscribed_until_its_last_channel(account, shared_world, simulator, cleanups,
                                                               delete_first):

@@ -99,7 +99,7 @@ def test_creating_a_redirect_answers_success(account, cleanups, rng, record_prop
 
 
 @pytest.mark.req("API-CREATE-STATUS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_creating_a_template_answers_success(account, channel, rng, record_property):
     owner = account(tier="pro", subscription_status="active", source="paddle")
     ch = channel(owner, "whatsapp")
@@ -196,7 +196,7 @@ def test_invalid_requests_are_4xx(account, record_property):
 
 
 @pytest.mark.req("ERR-402-PAYMENT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("status", ["expired", "canceled", "none"])
 def test_402_for_an_inactive_subscription(account, channel, simulator, status, rng):
     owner = account(tier="pro", subscription_status=status)
@@ -213,7 +213,7 @@ def test_402_for_an_inactive_subscription(account, channel, simulator, status, r
 
 
 @pytest.mark.req("ERR-402-PAYMENT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_402_is_not_used_for_other_errors(account, channel, simulator, fiwano_profile, rng):
     starter = account(tier="starter", subscription_status="active")
     ch = channel(starter, "whatsapp")
@@ -238,7 +238,7 @@ def test_402_is_not_used_for_other_errors(account, channel, simulator, fiwano_pr
 
 
 @pytest.mark.req("ERR-502-UPSTREAM", "ERR-NO-INTERNALS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", ["instagram", "facebook"])
 @pytest.mark.parametrize("fault", [
     pytest.param({"kind": "http_error", "status": 500, "code": 1}, id="500"),
@@ -295,7 +295,7 @@ BAD_UNICODE = {
 
 
 @pytest.mark.req("SEND-TEXT-BAD-UNICODE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("case", list(BAD_UNICODE))
 def test_bad_unicode_text_is_never_a_5xx(account, channel, channel_type, simulator, rng, case):
     owner = account()

@@ -34,7 +34,7 @@ def max_size(fiwano_profile) -> int:
 
 
 @pytest.mark.req("MEDIA-DL-OK", "MEDIA-DL-BYTES", "TIER-PRO-INBOUND-MEDIA")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_download_returns_the_file_the_user_sent(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     owner, ch, endpoint = relay_ready(account, channel, channel_type, sink, rng)
     for index, (media_type, mime) in enumerate(INBOUND_MEDIA[channel_type]):
@@ -63,7 +63,7 @@ def test_download_returns_the_file_the_user_sent(account, channel, channel_type,
 
 
 @pytest.mark.req("MEDIA-DL-FILENAME", "MEDIA-DL-SAFE-HEADERS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_download_names_the_original_file(account, channel, simulator, sink, fiwano_config, rng):
     owner, ch, endpoint = relay_ready(account, channel, "whatsapp", sink, rng)
     filename = f"report-{rng.randrange(10**6)}.pdf"
@@ -84,7 +84,7 @@ def test_download_names_the_original_file(account, channel, simulator, sink, fiw
 
 
 @pytest.mark.req("MEDIA-DL-SAFE-HEADERS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("hostile", [
     'a"; filename="evil.html',
     "x\r\nX-Injected: 1\r\n.pdf",
@@ -139,7 +139,7 @@ def test_malformed_media_ids_are_refused_cleanly(account, media_id):
 
 
 @pytest.mark.req("MEDIA-DL-ISOLATION", "MEDIA-DL-404")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_another_accounts_media_is_404(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     owner, ch, endpoint = relay_ready(account, channel, channel_type, sink, rng)
     media_type, mime = INBOUND_MEDIA[channel_type][0]
@@ -184,7 +184,7 @@ def test_media_expires_after_sixty_minutes(account, channel, channel_type, simul
 
 
 @pytest.mark.req("MEDIA-DL-FAILED-410")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_failed_download_from_meta_is_410(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     owner, ch, endpoint = relay_ready(account, channel, channel_type, sink, rng)
     media_type, mime = INBOUND_MEDIA[channel_type][0]
@@ -202,7 +202,7 @@ def test_failed_download_from_meta_is_410(account, channel, channel_type, simula
 
 
 @pytest.mark.req("MEDIA-MAX-SIZE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_file_over_the_size_limit_is_not_stored(account, channel, channel_type, simulator, sink, fiwano_config,
                                                  fiwano_profile, rng):
     limit = max_size(fiwano_profile)
@@ -220,7 +220,7 @@ def test_file_over_the_size_limit_is_not_stored(account, channel, channel_type, 
 
 
 @pytest.mark.req("MEDIA-MAX-SIZE", "MEDIA-DL-BYTES")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_file_at_the_size_limit_is_kept(account, channel, simulator, sink, fiwano_config, fiwano_profile, rng):
     limit = max_size(fiwano_profile)
     owner, ch, endpoint = relay_ready(account, channel, "facebook", sink, rng)

@@ -38,7 +38,7 @@ def emit(simulator, ch, sender: str, text: str):
 @pytest.mark.req("RELAY-RECEIVED-PAYLOAD", "RELAY-FROM-NAME", "RELAY-SIGNATURE", "RELAY-SIGNATURE-UNICODE",
                  "RELAY-POST-JSON", "RELAY-ENVELOPE", "RELAY-ENVELOPE-VALUES", "RELAY-RECEIVED-MESSAGE-ID",
                  "RELAY-TEXT-VERBATIM")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", [  # data.from has a channel-specific rule each
     pytest.param("whatsapp", marks=pytest.mark.req("RELAY-FROM-WA"), id="whatsapp"),
     pytest.param("instagram", marks=pytest.mark.req("RELAY-FROM-IG"), id="instagram"),
@@ -89,7 +89,7 @@ def test_inbound_text_is_relayed_signed(account, channel, channel_type, simulato
 
 
 @pytest.mark.req("RELAY-SIGNATURE-UNICODE", "RELAY-SIGNATURE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_signature_covers_the_bytes_of_non_ascii_text(account, channel, channel_type, simulator, sink, fiwano_config,
                                                       rng):
     """An ASCII text is the control: a signature that verifies for it but not for emoji / CJK / RTL / escaped
@@ -121,7 +121,7 @@ def test_signature_covers_the_bytes_of_non_ascii_text(account, channel, channel_
 
 
 @pytest.mark.req("RELAY-EVENTS-DEFAULT-NONE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_nothing_is_delivered_before_events_are_enabled(account, channel, channel_type, simulator, sink,
                                                         fiwano_config, rng):
     ch = channel(account(), channel_type)
@@ -135,7 +135,7 @@ def test_nothing_is_delivered_before_events_are_enabled(account, channel, channe
 
 
 @pytest.mark.req("RELAY-EVENTS-ONLY-ENABLED", "WEBHOOK-SECRET-KEPT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_only_enabled_events_are_delivered(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     ch = channel(account(), channel_type)
     endpoint = sink()
@@ -163,7 +163,7 @@ def test_only_enabled_events_are_delivered(account, channel, channel_type, simul
 
 
 @pytest.mark.req("WEBHOOK-SECRET-ROTATION", "RELAY-SIGNATURE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_new_secret_signs_the_next_delivery(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     ch = channel(account(), channel_type)
     endpoint = sink()
@@ -187,7 +187,7 @@ def test_new_secret_signs_the_next_delivery(account, channel, channel_type, simu
 
 
 @pytest.mark.req("CHANNEL-DELETE-NO-RELAY", "CHANNEL-INACTIVE-NO-RELAY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_deleted_channel_is_not_relayed(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     ch = channel(account(), channel_type)
     endpoint = sink()
@@ -200,7 +200,7 @@ def test_deleted_channel_is_not_relayed(account, channel, channel_type, simulato
 
 
 @pytest.mark.req("RELAY-ISOLATION")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_events_go_only_to_their_channel(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     mine, theirs = channel(account(), channel_type), channel(account(), channel_type)
     my_endpoint, their_endpoint = sink(), sink()
@@ -220,7 +220,7 @@ def test_events_go_only_to_their_channel(account, channel, channel_type, simulat
 
 
 @pytest.mark.req("RELAY-2XX-ONCE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_a_2xx_answer_is_final(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     ch = channel(account(), channel_type)
     endpoint = sink(201, 204)
@@ -236,7 +236,7 @@ def test_a_2xx_answer_is_final(account, channel, channel_type, simulator, sink, 
 
 
 @pytest.mark.req("META-WEBHOOK-SIGNATURE-CHECKED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("signature", ["wrong", "missing"])
 def test_meta_webhook_without_valid_signature_is_refused(account, channel, channel_type, simulator, sink,
                                                          fiwano_config, rng, signature):
@@ -255,7 +255,7 @@ def test_meta_webhook_without_valid_signature_is_refused(account, channel, chann
 
 
 @pytest.mark.req("META-WEBHOOK-DEDUPE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_duplicate_meta_webhook_is_relayed_once(account, channel, channel_type, simulator, sink, fiwano_config, rng):
     ch = channel(account(), channel_type)
     endpoint = sink()

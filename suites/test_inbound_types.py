@@ -109,7 +109,7 @@ def check_media(data: dict, *, ch, req_kind: str, kind, mime: str, content: byte
 
 @pytest.mark.req("RELAY-MEDIA-PAYLOAD", "RELAY-MEDIA-TYPES-WA", "RELAY-MEDIA-KIND", "RELAY-MEDIA-SHA256",
                  "RELAY-MEDIA-FILENAME", "RELAY-MEDIA-DURATION", "RELAY-MEDIA-DOWNLOAD-URL", "RELAY-MEDIA-CAPTION")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("kind", [
     *[t for t in received_media_types("whatsapp") if t != "audio"],  # the contract's WhatsApp media types
     pytest.param("audio", marks=pytest.mark.req("RELAY-MEDIA-VOICE"), id="audio"),
@@ -142,7 +142,7 @@ def test_whatsapp_media_is_relayed_with_its_file(account, channel, channel_type,
 
 @pytest.mark.req("RELAY-MEDIA-PAYLOAD", "RELAY-MEDIA-TYPES-IGFB", "RELAY-MEDIA-KIND", "RELAY-MEDIA-SHA256",
                  "RELAY-MEDIA-FILENAME", "RELAY-MEDIA-DURATION", "RELAY-MEDIA-DOWNLOAD-URL", "RELAY-MEDIA-CAPTION")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_instagram_and_messenger_media_is_relayed_with_its_file(account, channel, channel_type, sink, simulator,
                                                                 fiwano_config, fiwano_profile, fiwano_target, rng,
@@ -176,7 +176,7 @@ def test_instagram_and_messenger_media_is_relayed_with_its_file(account, channel
 
 
 @pytest.mark.req("RELAY-MEDIA-DOWNLOAD-FAILED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_failed_download_is_relayed_without_a_url(account, channel, channel_type, sink, simulator, fiwano_config, rng):
     ch, endpoint = relayed(account, channel, channel_type, sink, rng)
     if channel_type == "whatsapp":  # Meta itself could not get the file (131052, no media object)
@@ -197,7 +197,7 @@ def test_failed_download_is_relayed_without_a_url(account, channel, channel_type
 
 
 @pytest.mark.req("RELAY-UNSUPPORTED-UPGRADE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_starter_media_is_unsupported_with_upgrade_hint(account, channel, channel_type, sink, simulator,
                                                         fiwano_config, rng):
     ch, endpoint = relayed(account, channel, channel_type, sink, rng, tier="starter")
@@ -229,7 +229,7 @@ OTHER_TYPES = {
 
 
 @pytest.mark.req("RELAY-UNSUPPORTED-OTHER")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("tier", ["pro", "starter"])
 def test_other_types_are_unsupported_without_upgrade_hint(account, channel, channel_type, sink, simulator,
                                                           fiwano_config, rng, tier):
@@ -256,7 +256,7 @@ HEX = re.compile(r"^[0-9a-f]+$")
 
 
 @pytest.mark.req("WEBHOOK-SECRET-FORMAT", "RELAY-SIGNATURE-NO-SECRET")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_channel_without_a_given_secret_gets_signed_events(account, channel, channel_type, sink, simulator,
                                                            fiwano_config, fiwano_profile, rng, record_property):
     ch = channel(account(), channel_type)

@@ -61,7 +61,7 @@ def channel_of(account, channel, channel_type):
 
 
 @pytest.mark.req("PROFILE-CACHE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", [
     pytest.param("instagram", marks=pytest.mark.req("PROFILE-IG"), id="instagram"),
     pytest.param("facebook", marks=pytest.mark.req("PROFILE-FB"), id="facebook"),
@@ -83,7 +83,7 @@ def test_profile_is_fetched_from_meta(account, channel, simulator, channel_type,
 
 
 @pytest.mark.req("CHANNEL-404-UNKNOWN", "ISOLATION-CHANNEL-404")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", ["instagram", "facebook"])
 def test_profile_on_unknown_or_foreign_channel_is_404(account, channel, channel_type, simulator, rng):
     theirs = channel_of(account, channel, channel_type)
@@ -100,7 +100,7 @@ def test_profile_on_unknown_or_foreign_channel_is_404(account, channel, channel_
 
 
 @pytest.mark.req("PROFILE-WA-400")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_whatsapp_profile_is_400(account, channel, simulator, rng):
     ch = channel_of(account, channel, "whatsapp")
     sender = user_id("whatsapp", rng)
@@ -115,7 +115,7 @@ def test_whatsapp_profile_is_400(account, channel, simulator, rng):
 
 
 @pytest.mark.req("PROFILE-INACTIVE-400")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("user_kind", ["known", "not-a-meta-id", "too-long"])
 def test_inactive_channel_profile_is_400(account, channel, channel_type, simulator, rng, user_kind):
     """The channel rule comes first, whatever the user id: an id Meta cannot know (null profile on an
@@ -155,7 +155,7 @@ def test_profile_with_an_expired_token_is_400(account, channel, channel_type, si
 
 
 @pytest.mark.req("PROFILE-EXPIRED-TOKEN-400")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_profile_when_meta_says_the_token_expired_is_400(account, channel, channel_type, simulator, rng):
     ch = channel_of(account, channel, channel_type)
     user, _ = seeded_user(simulator, ch, rng)
@@ -170,7 +170,7 @@ def test_profile_when_meta_says_the_token_expired_is_400(account, channel, chann
 
 
 @pytest.mark.req("PROFILE-UNAVAILABLE-NULL")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_unavailable_profile_is_null(account, channel, channel_type, simulator, rng):
     ch = channel_of(account, channel, channel_type)
     stranger = user_id(channel_type, rng)  # never wrote: Meta has no profile for this asset (100/33)
@@ -184,7 +184,7 @@ def test_unavailable_profile_is_null(account, channel, channel_type, simulator, 
 
 
 @pytest.mark.req("PROFILE-META-502", "ERR-FORMAT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("fault", [
     {"kind": "http_error", "status": 500, "code": 1, "message": "An unknown error occurred"},
     {"kind": "http_error", "status": 503, "code": 2, "message": "Service temporarily unavailable"},
@@ -205,7 +205,7 @@ def test_meta_error_is_502(account, channel, channel_type, simulator, rng, fault
 
 
 @pytest.mark.req("PROFILE-CACHE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_repeated_profile_is_served_from_cache(account, channel, channel_type, simulator, rng):
     ch = channel_of(account, channel, channel_type)
     user, first = seeded_user(simulator, ch, rng, 0)

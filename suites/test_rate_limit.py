@@ -101,7 +101,7 @@ def test_429_carries_a_valid_retry_after(account, fiwano_profile):
 
 
 @pytest.mark.req("RATE-LIMIT-PER-KEY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", reason="needs the harness to mint a second key of one account")
 def test_exhausting_one_key_does_not_throttle_another(account, fiwano_profile):
     limit, _ = _limit(fiwano_profile)
     owner = account()

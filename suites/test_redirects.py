@@ -250,7 +250,7 @@ def test_delete_of_unknown_or_foreign_redirect_is_404(account, rng):
 
 
 @pytest.mark.req("REDIRECT-DELETE-404", "CONNECT-SETUP-REDIRECT-PER-KEY", "REDIRECT-LIST")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", reason="needs the harness to mint a second key of one account")
 def test_redirects_belong_to_one_api_key(account):
     owner = account()
     second_key, _ = owner.new_key()

@@ -185,7 +185,7 @@ def test_redirect_is_a_failure_and_not_followed(account, channel, relay_channel_
 
 
 @pytest.mark.req("RELAY-TLS-VERIFIED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_untrusted_certificate_gets_nothing(account, channel, relay_channel_type, simulator, sink,
                                             untrusted_sink_server, evidence, cleanups, fiwano_config, rng):
     ch = channel(account(), relay_channel_type)

@@ -18,7 +18,7 @@ from suites.support_sending import (NOTICE_PERMANENT, accepted_for, calls_for, c
 
 
 @pytest.mark.req("SEND-REQUIRED-FIELDS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("case", ["no-channel_id", "no-recipient", "no-text", "text-number", "recipient-list",
                                   "channel_id-null", "text-object", "empty-object", "array-body"])
 def test_missing_or_mistyped_field_is_refused(account, channel, channel_type, simulator, rng, case):
@@ -49,7 +49,7 @@ def test_missing_or_mistyped_field_is_refused(account, channel, channel_type, si
 
 
 @pytest.mark.req("SEND-TEXT-OK", "CAP-REPLY-TO-FROM")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", [
     pytest.param("whatsapp", marks=pytest.mark.req("SEND-RECIPIENT-WA"), id="whatsapp"),
     pytest.param("instagram", marks=pytest.mark.req("SEND-RECIPIENT-IG"), id="instagram"),
@@ -84,7 +84,7 @@ def test_reply_goes_to_the_sender_of_the_inbound_webhook(account, channel, chann
 
 
 @pytest.mark.req("SEND-RECIPIENT-WA")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_whatsapp_recipient_is_the_phone_number_without_plus(account, channel, simulator, rng):
     owner = account()
     ch = channel(owner, "whatsapp")
@@ -137,7 +137,7 @@ def test_status_webhooks_carry_the_send_uuid(account, channel, channel_type, sim
 
 
 @pytest.mark.req("SEND-MESSAGE-ID-STATUS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", ["whatsapp"])
 def test_failed_status_webhook_carries_the_send_uuid(account, channel, channel_type, simulator, sink, fiwano_config,
                                                      rng):
@@ -160,7 +160,7 @@ def test_failed_status_webhook_carries_the_send_uuid(account, channel, channel_t
 
 
 @pytest.mark.req("SEND-MESSAGE-ID-STATUS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", ["whatsapp"])
 def test_status_webhook_names_the_message_it_is_about(account, channel, channel_type, simulator, sink,
                                                       fiwano_config, rng):
@@ -190,7 +190,7 @@ def test_status_webhook_names_the_message_it_is_about(account, channel, channel_
 
 
 @pytest.mark.req("SEND-MESSAGE-ID-UNIQUE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_every_send_gets_a_new_message_id(account, channel, channel_type, simulator, rng):
     owner = account()
     ch = channel(owner, channel_type)
@@ -237,7 +237,7 @@ def test_permanent_meta_error_fails_at_once_without_retry(account, channel, chan
 
 
 @pytest.mark.req("SEND-PERMANENT-FAILED", "SEND-PERMANENT-NO-RETRY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_text_meta_counts_too_long_is_a_permanent_failure(account, channel, channel_type, simulator, world,
                                                           fiwano_profile, rng):
     """Meta counts bytes (Instagram's own page says "1000 bytes"): text Fiwano accepted is refused by Meta."""
@@ -269,7 +269,7 @@ GARBAGE = {
 
 
 @pytest.mark.req("SEND-META-GARBAGE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("garbage", list(GARBAGE))
 def test_malformed_meta_answer_is_never_a_5xx(account, channel, channel_type, simulator, rng, garbage):
     owner = account()
@@ -296,7 +296,7 @@ def _counts(parts: dict[str, int]) -> dict[str, int]:
 
 
 @pytest.mark.req("SEND-TEXT-LENGTH-UNIT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_text_limit_unit_is_consistent(account, channel, channel_type, simulator, fiwano_profile, rng,
                                        record_property):
     limit = fiwano_profile["text_max_chars"][channel_type]

@@ -114,7 +114,7 @@ def accepted(response, req, what: str) -> dict:
 
 
 @pytest.mark.req("MEDIA-SEND-OK", "MEDIA-SEND-BY-LINK", "MEDIA-SEND-REQUIRED-FIELDS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_media_send_reaches_meta_as_a_link(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     urls = {}
@@ -138,7 +138,7 @@ def test_media_send_reaches_meta_as_a_link(account, channel, channel_type, simul
 
 
 @pytest.mark.req("MEDIA-SEND-CAPTION-WA", "MEDIA-SEND-FILENAME-WA", "MEDIA-SEND-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_whatsapp_caption_and_filename_reach_meta(account, channel, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, "whatsapp", simulator, rng)
     cases = [("image", f"photo {rng.randrange(10**6)}", None), ("video", f"clip {rng.randrange(10**6)}", None),
@@ -158,7 +158,7 @@ def test_whatsapp_caption_and_filename_reach_meta(account, channel, simulator, r
 
 
 @pytest.mark.req("MEDIA-SEND-FB-FILE", "MEDIA-SEND-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_messenger_document_is_sent_as_a_file_attachment(account, channel, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, "facebook", simulator, rng)
     url = public_url(rng, "document")
@@ -173,7 +173,7 @@ def test_messenger_document_is_sent_as_a_file_attachment(account, channel, simul
 
 
 @pytest.mark.req("MEDIA-SEND-IG-DOCUMENT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_instagram_document_does_not_silently_succeed(account, channel, simulator, fiwano_profile, rng):
     owner, ch, recipient = sending_setup(account, channel, "instagram", simulator, rng)
     url = public_url(rng, "document")
@@ -195,7 +195,7 @@ def test_instagram_document_does_not_silently_succeed(account, channel, simulato
 
 
 @pytest.mark.req("MEDIA-SEND-URL-SIGNED-OK", "MEDIA-SEND-BY-LINK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_presigned_urls_are_accepted_and_passed_unchanged(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     for url in PRESIGNED:
@@ -209,7 +209,7 @@ def test_presigned_urls_are_accepted_and_passed_unchanged(account, channel, chan
 
 
 @pytest.mark.req("MEDIA-SEND-URL-PUBLIC-IP-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_public_ip_literals_next_to_private_ranges_are_accepted(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     urls = [f"https://{ip}/media/{rng.randrange(10**9)}.jpg" for ip in PUBLIC_NEAR_PRIVATE]
@@ -230,7 +230,7 @@ def test_public_ip_literals_next_to_private_ranges_are_accepted(account, channel
 
 
 @pytest.mark.req("MEDIA-SEND-URL-MAX", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_media_url_length_boundary(account, channel, channel_type, simulator, fiwano_profile, rng):
     limit = fiwano_profile["media_url_max_chars"]
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
@@ -248,7 +248,7 @@ def test_media_url_length_boundary(account, channel, channel_type, simulator, fi
 
 
 @pytest.mark.req("MEDIA-SEND-CAPTION-MAX", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_caption_length_boundary(account, channel, channel_type, simulator, fiwano_profile, rng):
     limit = fiwano_profile["caption_max_chars"]
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
@@ -270,7 +270,7 @@ def test_caption_length_boundary(account, channel, channel_type, simulator, fiwa
 
 
 @pytest.mark.req("MEDIA-SEND-FILENAME-MAX", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_filename_length_boundary(account, channel, channel_type, simulator, fiwano_profile, rng):
     limit = fiwano_profile["filename_max_chars"]
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
@@ -297,7 +297,7 @@ def test_filename_length_boundary(account, channel, channel_type, simulator, fiw
 
 
 @pytest.mark.req("MEDIA-SEND-REQUIRED-FIELDS", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_required_fields_are_required(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     full = media_body(ch, recipient, "image", public_url(rng))
@@ -309,7 +309,7 @@ def test_required_fields_are_required(account, channel, channel_type, simulator,
 
 
 @pytest.mark.req("MEDIA-SEND-TYPE-VALUES", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_unknown_media_type_is_refused(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     url = public_url(rng)
@@ -322,7 +322,7 @@ def test_unknown_media_type_is_refused(account, channel, channel_type, simulator
 
 
 @pytest.mark.req("MEDIA-SEND-URL-HTTPS", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_media_url_must_be_absolute_https(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
 
@@ -332,7 +332,7 @@ def test_media_url_must_be_absolute_https(account, channel, channel_type, simula
 
 
 @pytest.mark.req("MEDIA-SEND-URL-NO-CREDENTIALS", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_media_url_with_credentials_is_refused(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
 
@@ -342,7 +342,7 @@ def test_media_url_with_credentials_is_refused(account, channel, channel_type, s
 
 
 @pytest.mark.req("MEDIA-SEND-URL-NO-PRIVATE-IP", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_private_ip_literals_are_refused(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     urls = [f"https://{host}/a.jpg" for host in PRIVATE_LITERALS]
@@ -354,7 +354,7 @@ def test_private_ip_literals_are_refused(account, channel, channel_type, simulat
 
 
 @pytest.mark.req("MEDIA-SEND-URL-PRIVATE-ENCODED", "MEDIA-SEND-VALIDATED-BEFORE-META")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_private_addresses_in_other_notations_are_refused(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     urls = [f"https://{host}/a.jpg" for host in PRIVATE_ENCODED] + PARSER_CONFUSION
@@ -368,7 +368,7 @@ def test_private_addresses_in_other_notations_are_refused(account, channel, chan
 
 
 @pytest.mark.req("MEDIA-SEND-ERROR-CODE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_meta_failure_is_answered_with_its_error_code(account, channel, channel_type, simulator, fiwano_profile,
                                                       rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)

@@ -65,7 +65,7 @@ def test_transient_failure_is_queued_then_sent(account, channel, channel_type, s
 
 
 @pytest.mark.req("SEND-TRANSIENT-QUEUED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", ["whatsapp"])
 def test_meta_timeout_is_queued(account, channel, channel_type, simulator, rng):
     owner, ch, recipient, text = _setup(account, channel, channel_type, simulator, rng, "SEND-TRANSIENT-QUEUED")

@@ -17,6 +17,7 @@ from suites.clients import FiwanoClient
 from suites.data import user_id
 from suites.enumerations import state_id, subscription_states
 from suites.fixtures import Account
+from suites.support_connect import target_now
 from suites.support_media import (change_subscription, configure_relay, describe_calls,
                                   last_seq, meta_sends, open_window, parse_time, subscription_of)
 
@@ -49,9 +50,9 @@ def sends_work(owner, ch, recipient, reqs, what: str) -> None:
 
 
 @pytest.mark.req("SUB-STATUS-VALUES", "SUB-SOURCE-VALUES", "SUB-TIER-VALUES", "SUB-EXPIRES-AT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("tier,status,source", MINTED, ids=[state_id(m) for m in MINTED])
-def test_subscription_object_values(account, channel, clock, tier, status, source):
+def test_subscription_object_values(account, channel, request, tier, status, source):
     owner = account(tier=tier, subscription_status=status, source=source)
     ch = channel(owner, "whatsapp")
     listed = [c for c in owner.client.list_channels().json().get("channels", []) if c.get("id") == ch.id]
@@ -72,7 +73,7 @@ def test_subscription_object_values(account, channel, clock, tier, status, sourc
     expires = parse_time(sub["expires_at"])
     expect.check(expires is not None and expires.utcoffset() == timedelta(0), "SUB-EXPIRES-AT",
                  "subscription.expires_at", "an ISO-8601 UTC timestamp", repr(sub["expires_at"]))
-    now = clock.now()
+    now = target_now(request)  # the harness clock at the controlled level, else the target's Date
     if status == "active":
         expect.check(expires > now, "SUB-EXPIRES-AT", "expires_at of an active subscription",
                      f"after now ({now.isoformat()})", sub["expires_at"])
@@ -82,7 +83,7 @@ def test_subscription_object_values(account, channel, clock, tier, status, sourc
 
 
 @pytest.mark.req("SUB-NONE-SHAPE", "SUB-INACTIVE-402", "SUB-INACTIVE-NO-RELAY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_channel_without_subscription_shows_none_and_is_blocked(account, channel, channel_type, simulator, sink,
                                                                  fiwano_config, rng):
     owner = account(tier="pro", subscription_status="none")
@@ -120,7 +121,7 @@ def test_new_account_starts_with_a_seven_day_pro_trial(harness, fiwano_target, e
 
 
 @pytest.mark.req("SUB-AUTO-RENEW")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("tier,status,source", [m for m in MINTED if m[1] != "none"],
                          ids=[state_id(m) for m in MINTED if m[1] != "none"])
 def test_auto_renew_only_for_an_active_paddle_subscription(account, channel, tier, status, source):

@@ -63,7 +63,7 @@ def texts(parameters) -> list:
 
 
 @pytest.mark.req("TPL-SEND-WA-ONLY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_send_template_refuses_other_channels(account, channel, channel_type, simulator, rng):
     ch = channel(account(), channel_type)
     since = tpl.last_seq(simulator, ch.world.world_id)
@@ -78,7 +78,7 @@ def test_send_template_refuses_other_channels(account, channel, channel_type, si
 
 
 @pytest.mark.req("TPL-SEND-REQUIRED-FIELDS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("missing", ["channel_id", "template_name", "language", "recipient"])
 def test_send_template_requires_its_fields(wa, simulator, rng, missing):
     name = unique_name(rng)
@@ -96,7 +96,7 @@ def test_send_template_requires_its_fields(wa, simulator, rng, missing):
 
 
 @pytest.mark.req("TPL-SEND-APPROVED-ONLY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("status", ["PENDING", "REJECTED"])
 def test_only_approved_templates_are_sent(wa, simulator, fiwano_profile, record_property, rng, status):
     name = unique_name(rng)
@@ -122,7 +122,7 @@ def test_only_approved_templates_are_sent(wa, simulator, fiwano_profile, record_
 
 
 @pytest.mark.req("TPL-SEND-POSITIONAL", "TPL-SEND-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_positional_variables_reach_meta_in_order(wa, simulator, sink, fiwano_config, rng):
     name = unique_name(rng)
     tpl.new_template(wa.client, wa, simulator, name, components=POSITIONAL)
@@ -165,7 +165,7 @@ def test_positional_variables_reach_meta_in_order(wa, simulator, sink, fiwano_co
 
 
 @pytest.mark.req("TPL-SEND-NAMED", "TPL-SEND-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_named_variables_reach_meta_with_their_names(wa, simulator, rng):
     name = unique_name(rng)
     tpl.new_template(wa.client, wa, simulator, name, components=NAMED, parameter_format="named")
@@ -182,7 +182,7 @@ def test_named_variables_reach_meta_with_their_names(wa, simulator, rng):
 
 
 @pytest.mark.req("TPL-SEND-NO-VARIABLES", "TPL-SEND-REQUIRED-FIELDS", "TPL-SEND-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_template_without_variables(wa, simulator, rng):
     name = unique_name(rng)
     tpl.new_template(wa.client, wa, simulator, name, components=PLAIN)

@@ -55,7 +55,7 @@ def assert_no_meta_write(simulator, ch, since: int, req, what: str) -> None:
 
 
 @pytest.mark.req("TPL-WA-ONLY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_template_endpoints_refuse_other_channels(account, channel, channel_type, simulator, rng):
     ch = channel(account(), channel_type)
     since = tpl.last_seq(simulator, ch.world.world_id)
@@ -77,7 +77,7 @@ def test_template_endpoints_refuse_other_channels(account, channel, channel_type
 
 
 @pytest.mark.req("CHANNEL-404-UNKNOWN", "ISOLATION-CHANNEL-404", "ISOLATION-NO-SIDE-EFFECT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_template_calls_on_unknown_or_foreign_channels_are_404(account, channel, simulator, rng):
     mine, theirs = account(), channel(account(), "whatsapp")
     made = tpl.new_template(theirs.client, theirs, simulator, unique_name(rng))
@@ -113,7 +113,7 @@ def test_template_calls_on_unknown_or_foreign_channels_are_404(account, channel,
 
 @pytest.mark.req("TPL-CREATE-PENDING", "TPL-CREATE-EXAMPLE-FORWARDED", "TPL-COMPONENT-TYPES", "TPL-HEADER-TEXT-ONLY",
                  "TPL-GET", "TPL-PARAMETER-FORMAT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("fmt", ["positional", "named"])
 def test_create_submits_to_meta_and_starts_pending(wa, simulator, rng, fmt):
     name = unique_name(rng)
@@ -157,7 +157,7 @@ def test_create_submits_to_meta_and_starts_pending(wa, simulator, rng, fmt):
 
 
 @pytest.mark.req("TPL-CREATE-REQUIRED-FIELDS", "TPL-PARAMETER-FORMAT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_create_requires_name_category_language_components(wa, simulator, rng):
     since = tpl.last_seq(simulator, wa.world.world_id)
     for missing in ("name", "category", "language", "components"):
@@ -177,7 +177,7 @@ def test_create_requires_name_category_language_components(wa, simulator, rng):
                  (got.get("parameter_format"), at_meta.get("parameter_format")))
 
 
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("mutate", [
     pytest.param(lambda b: b.update(name="Order_Confirmation"), marks=pytest.mark.req("TPL-NAME-CHARSET"), id="upper"),
     pytest.param(lambda b: b.update(name="order-confirmation"), marks=pytest.mark.req("TPL-NAME-CHARSET"), id="hyphen"),
@@ -228,7 +228,7 @@ def test_invalid_template_is_refused_before_meta(wa, simulator, rng, mutate, req
 
 
 @pytest.mark.req("TPL-NAME-CHARSET", "TPL-CATEGORY-VALUES")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_valid_names_and_categories_are_accepted(wa, simulator, rng):
     suffix = unique_name(rng, "")
     cases = [("a" + suffix, "UTILITY"), ("_" + suffix, "MARKETING"), ("0" + suffix, "AUTHENTICATION"),
@@ -243,7 +243,7 @@ def test_valid_names_and_categories_are_accepted(wa, simulator, rng):
 
 
 @pytest.mark.req("TPL-NAME-MAX")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_name_length_limit(wa, simulator, fiwano_profile, rng):
     limit = fiwano_profile["template_name_max_chars"]
     longest = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(limit))
@@ -267,7 +267,7 @@ LOOKALIKES = ["order_confirmation\n", "\norder", "order\u0000", "\u212aelvin", "
 
 
 @pytest.mark.req("TPL-NAME-LOOKALIKES")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_lookalike_names_are_refused(wa, simulator, rng):
     since = tpl.last_seq(simulator, wa.world.world_id)
     for name in LOOKALIKES:
@@ -282,7 +282,7 @@ _NAMES = st.tuples(st.text("abcdefghijklmnopqrstuvwxyz0123456789_", max_size=8),
 
 
 @pytest.mark.req("TPL-NAME-LOOKALIKES", "TPL-NAME-CHARSET")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @settings(max_examples=40, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(name=_NAMES)
@@ -298,7 +298,7 @@ def test_any_character_outside_the_charset_is_refused(wa, simulator, name):
 
 
 @pytest.mark.req("TPL-LIST-SYNC-DEFAULT", "TPL-LIST-SYNC-FALSE", "TPL-LIFECYCLE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_list_syncs_with_meta_unless_sync_false(wa, simulator, rng):
     name = unique_name(rng)
     tpl.created(tpl.create(wa.client, wa.id, template_request(name)), "TPL-CREATE-PENDING", "create a template")
@@ -327,7 +327,7 @@ def test_list_syncs_with_meta_unless_sync_false(wa, simulator, rng):
 
 
 @pytest.mark.req("TPL-LIST-STATUS-FILTER", "TPL-LIFECYCLE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_status_filter_limits_the_list(wa, simulator, rng):
     names = {status: unique_name(rng, status.lower()) for status in ("APPROVED", "PENDING", "REJECTED")}
     for status, name in names.items():
@@ -346,7 +346,7 @@ def test_status_filter_limits_the_list(wa, simulator, rng):
 
 
 @pytest.mark.req("TPL-LIST-STATUS-VALUES")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("value", ["BOGUS", "DELETED", "1", "APPROVED;DROP"])
 def test_unknown_status_filter_is_a_validation_error(wa, value):
     response = tpl.listing(wa.client, wa.id, status=value)
@@ -356,7 +356,7 @@ def test_unknown_status_filter_is_a_validation_error(wa, value):
 
 
 @pytest.mark.req("TPL-404")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_unknown_or_foreign_template_is_404(account, channel, world, simulator, rng):
     owner, stranger = account(), account()
     mine = channel(owner, "whatsapp")
@@ -386,7 +386,7 @@ def test_unknown_or_foreign_template_is_404(account, channel, world, simulator, 
 
 
 @pytest.mark.req("TPL-UPDATE-REPLACE", "TPL-UPDATE-BACK-TO-PENDING")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_update_replaces_components_and_goes_back_to_pending(wa, simulator, rng):
     name = unique_name(rng)
     before = tpl.new_template(wa.client, wa, simulator, name, components=full_components())
@@ -413,7 +413,7 @@ def test_update_replaces_components_and_goes_back_to_pending(wa, simulator, rng)
 
 
 @pytest.mark.req("TPL-UPDATE-COMPONENTS-REQUIRED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("body", [{}, {"category": "UTILITY"}, {"components": None}], ids=["empty", "category", "null"])
 def test_update_requires_components(wa, simulator, rng, body):
     made = tpl.new_template(wa.client, wa, simulator, unique_name(rng), status="REJECTED")
@@ -425,7 +425,7 @@ def test_update_requires_components(wa, simulator, rng, body):
 
 
 @pytest.mark.req("TPL-UPDATE-CATEGORY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize(("status", "allowed"), [("REJECTED", True), ("PAUSED", True), ("APPROVED", False),
                                                  ("PENDING", False)])
 def test_category_changes_only_while_rejected_or_paused(wa, simulator, rng, status, allowed):
@@ -511,7 +511,7 @@ def test_approved_template_is_edited_at_most_ten_times_in_30_days(wa, simulator,
 
 
 @pytest.mark.req("TPL-DELETE", "API-DELETE-STATUS")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_delete_removes_the_template_at_meta(wa, simulator, rng):
     name = unique_name(rng)
     made = tpl.created(tpl.create(wa.client, wa.id, template_request(name)), "TPL-DELETE", "create a template")
@@ -530,7 +530,7 @@ def test_delete_removes_the_template_at_meta(wa, simulator, rng):
     expect.check(name not in names, "TPL-DELETE", "the list after DELETE", f"without {name!r}", names)
 
 
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("flag", [
     pytest.param(None, marks=pytest.mark.req("TPL-DELETE-ONE-LANGUAGE"), id="default"),
     pytest.param("false", marks=pytest.mark.req("TPL-DELETE-ONE-LANGUAGE"), id="false"),
@@ -580,7 +580,7 @@ def test_deleted_approved_name_is_locked_for_30_days(wa, simulator, clock, fiwan
 
 
 @pytest.mark.req("TPL-META-ERROR-502", "ERR-FORMAT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("operation", ["list", "create", "update", "delete"])
 @pytest.mark.parametrize("fault", [
     {"kind": "http_error", "status": 500, "code": 1, "message": "An unknown error occurred"},

@@ -44,7 +44,7 @@ def open_window(simulator, ch, recipient: str) -> None:
 
 
 @pytest.mark.req("SEND-TEXT-LIMIT", "SEND-TEXT-OK", "SEND-TEXT-VERBATIM", "SEND-TEXT-NO-SPLIT")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_text_at_the_limit_reaches_meta(account, channel, channel_type, simulator, fiwano_profile, rng):
     limit = fiwano_profile["text_max_chars"][channel_type]
     owner = account()
@@ -67,7 +67,7 @@ def test_text_at_the_limit_reaches_meta(account, channel, channel_type, simulato
 
 @pytest.mark.req("SEND-TEXT-LIMIT", "SEND-TEXT-TOO-LONG-BODY", "SEND-TEXT-TOO-LONG-VALUES",
                  "SEND-TEXT-CHECKED-BEFORE-META", "SEND-TEXT-NO-SPLIT", "SEND-TEXT-REJECTOR")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_text_over_the_limit_is_rejected_before_meta(account, channel, channel_type, simulator, fiwano_profile, rng):
     limit = fiwano_profile["text_max_chars"][channel_type]
     owner = account()
@@ -94,7 +94,7 @@ def test_text_over_the_limit_is_rejected_before_meta(account, channel, channel_t
 
 
 @pytest.mark.req("SEND-TEXT-VERBATIM", "SEND-TEXT-OK")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_text_reaches_meta_unchanged(account, channel, channel_type, simulator, rng):
     owner = account()
     ch = channel(owner, channel_type)
@@ -111,7 +111,7 @@ def test_text_reaches_meta_unchanged(account, channel, channel_type, simulator, 
 
 
 @pytest.mark.req("SEND-TEXT-EMPTY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"], ids=["empty", "spaces", "whitespace"])
 def test_empty_text_is_refused(account, channel, simulator, text, rng):
     owner = account()

@@ -115,9 +115,12 @@ def test_run_prints_where_every_output_is(tmp_path):
     (tmp_path / "repro" / "001-t").mkdir(parents=True)
     data = {"scores": [{"level": "api", "score": 50.0, "passed": 1, "judged": 2},
                        {"level": "controlled", "score": None, "passed": 0, "judged": 0}],
-            "stale_known_failures": ["a (b)"]}
+            "stale_known_failures": ["a (b)"],
+            "requirements": [{"id": "A", "status": "pass"}, {"id": "B", "status": "fail"},
+                             {"id": "C", "status": "not-claimed"}]}
     lines = run_cmd.summary_lines(tmp_path, data)
     assert lines[0] == "Scores: api 50.0 % (1/2), controlled not judged"
+    assert lines[1] == "Requirements: 2 of 3 judged (api 2, controlled 0), 1 passing; 1 not-claimed"
     assert "Stale known failures: 1 (see the report)" in lines
     text = "\n".join(lines)
     for name in ("report.html", "results.json", "junit.xml"):

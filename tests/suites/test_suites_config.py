@@ -25,7 +25,7 @@ def test_defaults_mean_the_embedded_pair():
     assert cfg.level is None
     assert cfg.channels == CHANNEL_TYPES
     assert cfg.profile == "default"
-    assert cfg.api_keys == ()
+    assert cfg.api_keys == {} and cfg.key_states == () and cfg.real_time is False
     assert cfg.sink_host == "127.0.0.1" and cfg.sink_url is None
     assert cfg.seed == 0
     assert cfg.sources == {}
@@ -128,3 +128,48 @@ def test_config_errors_do_not_echo_secrets():
         SuiteConfig.load({"fiwano_target": "ftp://user:t0psecret@h"}, env={})
 
     assert "t0psecret" not in str(info.value)
+
+
+def test_api_keys_per_account_state_in_every_form(tmp_path):
+    """Keys are given per account state (YAML mapping, STATE=KEY items); a bare key means pro."""
+    config_file = write_yaml(tmp_path, "api_keys:\n  pro: [mip_live_p1, mip_live_p2]\n  starter: mip_live_s1\n"
+                                       "  no_subscription: [mip_live_n1]\n")
+    from_yaml = SuiteConfig.load({"fiwano_config": str(config_file)}, env={})
+    from_option = SuiteConfig.load({"fiwano_api_keys": ["mip_live_a", "starter=mip_live_b", "trial_ended=mip_live_c"]},
+                                   env={})
+    from_env = SuiteConfig.load({}, env={"FIWANO_API_KEYS": "enterprise=mip_live_e, mip_live_f"})
+    assert from_yaml.key_states == ("pro", "starter", "no_subscription")
+    assert from_yaml.api_key_values("pro") == ["mip_live_p1", "mip_live_p2"]
+    assert from_yaml.api_key_values("starter") == ["mip_live_s1"]
+    assert from_option.api_key_values("pro") == ["mip_live_a"]
+    assert from_option.api_key_values("trial_ended") == ["mip_live_c"] and from_option.api_key_values("trial") == []
+    assert from_env.key_states == ("pro", "enterprise")
+    assert from_yaml.redacted()["api_keys"] == {"pro": ["mip_live_<redacted>"] * 2, "starter": ["mip_live_<redacted>"],
+                                                "no_subscription": ["mip_live_<redacted>"]}
+    assert "mip_live_p1" not in repr(from_yaml)
+
+
+def test_unknown_account_state_is_one_clear_error(tmp_path):
+    config_file = write_yaml(tmp_path, "api_keys:\n  platinum: [mip_live_x]\n")
+    with pytest.raises(ConfigError, match="unknown account state 'platinum'"):
+        SuiteConfig.load({"fiwano_config": str(config_file)}, env={})
+
+
+def test_account_state_names_what_the_suites_ask_for():
+    from suites.config import account_state
+
+    assert account_state("pro", "active", None) == "pro"
+    assert account_state("pro", "active", "paddle") == "pro"
+    assert account_state("pro", "active", "trial") == "trial"
+    assert account_state("pro", "active", "enterprise") == "enterprise"
+    assert account_state("starter", "active", "paddle") == "starter"
+    assert account_state(None, "none", None) == "no_subscription"
+    assert account_state("pro", "expired", "trial") == "trial_ended"
+    assert account_state("pro", "expired", "paddle") == "pro_expired"
+    assert account_state("pro", "canceled", "paddle") == "pro_canceled"
+    assert account_state("starter", "expired", "paddle") == "starter_expired"
+
+
+def test_real_time_is_opt_in():
+    assert SuiteConfig.load({"fiwano_real_time": True}, env={}).real_time is True
+    assert SuiteConfig.load({}, env={"FIWANO_REAL_TIME": "1"}).real_time is True

@@ -1,0 +1,146 @@
+"""Self-test: a target WITHOUT the kit's harness, wired to the simulator and given API keys, runs at the
+simulated level and is judged on most of the catalogue.
+
+This is how a team checks a staging deployment that uses the kit's simulator as its Meta: no ``/harness``,
+keys of dedicated test accounts in every subscription state, made beforehand by the implementation's own
+admin path. Here the reference plays that target: started WITHOUT ``--test-mode`` (its harness answers
+404), its keys minted by its operator command (``fiwano-conformance reference admin create-account``), and
+the suites run at ``--level simulated`` with ``-n 2`` sharing the one target. Channels are connected through
+the real OAuth connect flow; the tier-gating matrix runs for every supplied state.
+
+The same run then goes down to ``--level api`` on the same keys, where every test above the api level must
+be reported not-claimed (this used to be tests/selftest/test_api_level.py).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fiwano_conformance import embedded, run_cmd
+from tests.mutants.runner import ensure_kit_ca
+
+# Heavy: starts servers and whole pytest runs (see pyproject.toml's loadgroup).
+pytestmark = pytest.mark.xdist_group("heavy")
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 2
+def _states() -> dict[str, tuple[str, str, str | None, int]]:
+    """account state -> (tier, subscription, source, accounts) for every state the suites can ask for: one
+    account per key, so every worker has its own key of every state, and a worker's two pro keys are two
+    accounts (the isolation tests need two)."""
+    from suites.config import account_state
+    from suites.enumerations import subscription_states
+
+    states = {}
+    for tier, status, source in subscription_states():
+        name = account_state(tier, status, source)
+        states.setdefault(name, (tier, status, source, (2 if name == "pro" else 1) * WORKERS))
+    return states
+
+
+STATES = _states()
+MIN_JUDGED = 200  # of the catalogue's requirements, judged and passing without the harness
+
+
+def roomy_profile(workdir: Path) -> Path:
+    """The default profile with a roomier rate limit, given to the target and to the suites alike: shared
+    keys at 100 requests/minute would make the run wait out 429s (correctly, only slowly)."""
+    import yaml
+
+    from contract import load_profile
+
+    profile = load_profile("default")
+    profile["rate_limit"]["requests"] = 1000
+    path = workdir / "roomy-rate-limit.yaml"
+    path.write_text(yaml.safe_dump(profile), encoding="utf-8")
+    return path
+
+
+def create_account(db: Path, state: str) -> str:
+    """One account in ``state`` through the reference's operator command; its printed API key."""
+    tier, subscription, source, _ = STATES[state]
+    command = [sys.executable, "-m", "fiwano_conformance", "reference", "admin", "create-account", "--db", str(db),
+               "--tier", tier, "--subscription", subscription, *(["--source", source] if source else [])]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    return completed.stdout.strip()
+
+
+def key_options(db: Path) -> list[str]:
+    """``--fiwano-api-key=STATE=KEY`` for every account of every state (SQLite serializes the writers)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    states = [state for state, (*_, accounts) in STATES.items() for _ in range(accounts)]
+    create_account(db, "pro")  # creates the database before the parallel writers
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        keys = list(pool.map(lambda state: create_account(db, state), states))
+    return [f"--fiwano-api-key={state}={key}" for state, key in zip(states, keys)]
+
+
+def run_suites(args: list[str], results: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    command = [sys.executable, "-m", "fiwano_conformance", "run", "--results", str(results), "-q", *args]
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False)
+    path = results / "results.json"
+    return completed, (json.loads(path.read_text()) if path.exists() else {})
+
+
+def explain(completed: subprocess.CompletedProcess) -> str:
+    return "\n".join((completed.stdout + completed.stderr).splitlines()[-60:])
+
+
+def test_simulated_level_against_a_target_without_harness(tmp_path):
+    ca_file = ensure_kit_ca(tmp_path / "ca")
+    profile = roomy_profile(tmp_path)
+    db = tmp_path / "reference.sqlite3"
+    keys = key_options(db)  # before the target starts, as an operator provisions test accounts
+    secret, token = secrets.token_hex(16), secrets.token_hex(12)
+    simulator = embedded.start_simulator(tmp_path, secret, token)
+    target = None
+    try:
+        target = embedded.start_reference(tmp_path, simulator.url, secret, token, ca_file, ["127.0.0.1", "localhost"],
+                                          str(profile), db_path=db, test_mode=False)
+        embedded.point_simulator_at(simulator.url, target.url)
+        assert httpx.get(f"{target.url}/harness/health", timeout=10).status_code == 404, "the harness is mounted"
+        common = ["--target", target.url, "--profile", str(profile), f"--fiwano-sink-ca-dir={ca_file.parent}",
+                  "-n", str(WORKERS), *keys]
+        started = time.monotonic()
+        simulated, data = run_suites([*common, "--simulator", simulator.url, "--level", "simulated"],
+                                     tmp_path / "simulated")
+        simulated_seconds = time.monotonic() - started
+        api, api_data = run_suites([*common, "--level", "api"], tmp_path / "api")
+    finally:
+        if target is not None:
+            target.stop()
+        simulator.stop()
+
+    # the simulated level: conformant, >= MIN_JUDGED requirements judged and passing, the rest not-claimed
+    assert simulated.returncode == run_cmd.EXIT_CONFORMANT, explain(simulated)
+    requirements = data["requirements"]
+    passing = [r["id"] for r in requirements if r["status"] == "pass"]
+    others = {r["id"]: r["status"] for r in requirements if r["status"] != "pass"}
+    assert len(passing) >= MIN_JUDGED, f"{len(passing)} requirements judged and passing: {explain(simulated)}"
+    assert set(others.values()) <= {"not-claimed"}, others
+    tests = data["tests"]
+    reasons = [t for t in tests if t["status"] == "not-claimed" and not t["message"].startswith("not-claimed:")]
+    assert not reasons, reasons[:5]
+    judged = {s["level"]: s["judged"] for s in data["scores"]}
+    print(f"simulated level: {len(passing)} of {len(requirements)} requirements judged and passing "
+          f"(by catalogue level {judged}) in {simulated_seconds:.0f} s")
+    assert simulated_seconds <= 600, f"the simulated-level run took {simulated_seconds:.0f} s"
+
+    # the api level on the same keys: conformant, only api tests pass, everything above is not-claimed
+    assert api.returncode == run_cmd.EXIT_CONFORMANT, explain(api)
+    api_tests = api_data["tests"]
+    assert not [t for t in api_tests if t["status"] in ("fail", "error")], explain(api)
+    passed = [t for t in api_tests if t["status"] == "pass"]
+    assert passed and all(t["level"] == "api" for t in passed), [t["nodeid"] for t in passed if t["level"] != "api"]
+    above = [t for t in api_tests if t["level"] in ("simulated", "controlled")]
+    assert above and all(t["status"] == "not-claimed" for t in above), \
+        [t["nodeid"] for t in above if t["status"] != "not-claimed"][:20]
