@@ -30,28 +30,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where the entitlement comes from (default: trial for an active Pro account, else paddle)")
     create.add_argument("--keys", dest="admin_keys", type=int, default=1, metavar="N",
                         help="how many API keys to mint for the account (default 1)")
+    create.add_argument("--count", dest="admin_count", type=int, default=1, metavar="N",
+                        help="how many such accounts to create (default 1); their keys are printed in order")
     create.add_argument("--profile", dest="admin_profile", default="default",
                         help="the reference's profile (for the trial length; default: default)")
     create.add_argument("--json", dest="admin_json", action="store_true",
-                        help="print one JSON object (account_id, keys, state) instead of the bare keys")
+                        help="print one JSON object per account (account_id, state, keys) instead of the bare keys")
 
 
 def run(args: argparse.Namespace) -> int:
     from reference.admin import create_account
 
     tier = None if args.admin_subscription == "none" else args.admin_tier
-    try:
-        created = create_account(args.admin_db, tier, args.admin_subscription, args.admin_source,
-                                 keys=args.admin_keys, profile=args.admin_profile)
-    except ValueError as exc:
-        print(f"fiwano-conformance reference admin: {exc}", file=sys.stderr)
+    if args.admin_count < 1:
+        print("fiwano-conformance reference admin: --count must be at least 1", file=sys.stderr)
         return 2
-    if args.admin_json:
-        first = created[0]
-        print(json.dumps({"account_id": first.account_id, "tier": first.tier,
-                          "subscription_status": first.subscription_status, "source": first.source,
-                          "keys": [{"key_id": c.key_id, "api_key": c.api_key} for c in created]}))
-    else:
-        for item in created:
-            print(item.api_key)
+    for _ in range(args.admin_count):
+        try:
+            created = create_account(args.admin_db, tier, args.admin_subscription, args.admin_source,
+                                     keys=args.admin_keys, profile=args.admin_profile)
+        except ValueError as exc:
+            print(f"fiwano-conformance reference admin: {exc}", file=sys.stderr)
+            return 2
+        if args.admin_json:
+            first = created[0]
+            print(json.dumps({"account_id": first.account_id, "tier": first.tier,
+                              "subscription_status": first.subscription_status, "source": first.source,
+                              "keys": [{"key_id": c.key_id, "api_key": c.api_key} for c in created]}))
+        else:
+            for item in created:
+                print(item.api_key)
     return 0

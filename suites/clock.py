@@ -6,7 +6,9 @@ token refresh) are tested on virtual clocks: the target's through its harness AP
 (``POST /_sim/clock/advance``), which every world follows. Both move by the same amount, so the two sides
 never drift apart: a world created after an earlier test moved time still agrees with the target about
 "now" (Messenger read watermarks, 24-hour windows and token expiry compare the two sides' times).
-A test that uses this fixture needs the controlled level.
+A test that uses this fixture needs the controlled level, unless its time scale is seconds to a couple of
+minutes (``@pytest.mark.level("controlled", real_time=SECONDS)``) and the run opts in to real time
+(``--fiwano-real-time``): then, without a harness, it runs at the simulated level and waits, bounded.
 """
 
 from __future__ import annotations
@@ -42,10 +44,64 @@ class VirtualClock:
                           (200,), "advance clock")
 
 
+class RealTimeClock:
+    """The clock of a run without a harness that opted in to real time (``--fiwano-real-time``): ``advance``
+    waits the seconds out, within the test's budget (``@pytest.mark.level("controlled", real_time=S)``),
+    and the time waited is reported (property ``fiwano_real_time_seconds`` and an evidence note)."""
+
+    def __init__(self, budget: float, request: pytest.FixtureRequest, evidence: Any) -> None:
+        self.budget = budget
+        self.waited = 0.0
+        self._request = request
+        self._evidence = evidence
+
+    def now(self) -> datetime:
+        from datetime import timezone
+
+        return datetime.now(timezone.utc)
+
+    def advance(self, seconds: float, worlds: Iterable[Any] = ()) -> None:
+        import time
+
+        from suites.plugin import missing_prerequisite
+
+        if seconds <= 0:
+            raise ValueError(f"a clock only moves forward; got {seconds} s")
+        if self.waited + seconds > self.budget:
+            missing_prerequisite(f"the test would wait {self.waited + seconds:.0f} s in real time, over its budget of "
+                                 f"{self.budget:.0f} s; it needs the harness clock")
+        time.sleep(seconds)
+        self.waited += seconds
+
+    def report(self) -> None:
+        self._request.node.user_properties.append(("fiwano_real_time_seconds", round(self.waited, 1)))
+        self._evidence.note(f"real time: waited {self.waited:.1f} s (budget {self.budget:.0f} s, --fiwano-real-time)")
+
+
 @pytest.fixture
-def clock(harness: HarnessClient, simulator: Any) -> VirtualClock:
-    """``clock.now()`` and ``clock.advance(seconds, worlds=(...))``; controlled level."""
-    return VirtualClock(harness, simulator)
+def clock(request: pytest.FixtureRequest, simulator: Any) -> Iterator[Any]:
+    """``clock.now()`` and ``clock.advance(seconds, worlds=(...))``: the harness clock (controlled level), or,
+    for a test allowed to run in real time at the simulated level, a clock that waits (``RealTimeClock``)."""
+    from suites.plugin import REAL_TIME_KEY
+
+    budget = request.node.stash.get(REAL_TIME_KEY, None)
+    if budget is None:
+        yield VirtualClock(request.getfixturevalue("harness"), simulator)
+        return
+    real = RealTimeClock(budget, request, request.getfixturevalue("evidence"))
+    try:
+        yield real
+    finally:
+        real.report()
+
+
+@pytest.fixture
+def time_synced(request: pytest.FixtureRequest) -> None:
+    """For a test that needs Meta's clock and the target's to agree while it runs (Messenger read watermarks
+    compare Meta's time with the time the target sent) without moving either: at the controlled level it
+    holds the exclusive time lock like a clock test (another worker's clock move would land in the middle);
+    below it nobody moves time, so it costs nothing."""
+    return None
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +129,12 @@ def _time_lock(request: pytest.FixtureRequest) -> Iterator[None]:
 
     name = hashlib.sha256(f"{config.target}|{config.simulator}".encode()).hexdigest()[:16]
     path = os.path.join(tempfile.gettempdir(), f"fiwano-time-{name}.lock")
-    exclusive = "clock" in request.fixturenames
+    from suites.plugin import REAL_TIME_KEY
+
+    # a real-time clock moves nobody's time: it only waits
+    exclusive = (("clock" in request.fixturenames and REAL_TIME_KEY not in request.node.stash)
+                 or ("time_synced" in request.fixturenames
+                     and fiwano_run(request.config).claimed_level() == "controlled"))
     with open(path, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
@@ -82,4 +143,4 @@ def _time_lock(request: pytest.FixtureRequest) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-__all__ = ["clock", "VirtualClock", "_time_lock"]
+__all__ = ["clock", "time_synced", "VirtualClock", "RealTimeClock", "_time_lock"]

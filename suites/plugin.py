@@ -36,6 +36,7 @@ REQS_KEY = pytest.StashKey[tuple]()
 LEVEL_KEY = pytest.StashKey[str]()
 EVIDENCE_KEY = pytest.StashKey[Any]()
 PROBLEM_KEY = pytest.StashKey[str]()
+REAL_TIME_KEY = pytest.StashKey[float]()  # the real-time budget (s) of a controlled test run without a harness
 
 
 # ------------------------------------------------------------------------------------------- options
@@ -347,6 +348,16 @@ def pytest_report_collectionfinish(config: pytest.Config, start_path: Any, items
 # ------------------------------------------------------------------------------------------- running
 
 
+def real_time_budget(item: pytest.Item, needed: str, claimed: str, config: Any) -> float | None:
+    """The seconds a controlled test may wait in real time when the run claims simulated and opted in
+    (``--fiwano-real-time``) and the test allows it (``@pytest.mark.level("controlled", real_time=S)``)."""
+    if needed != "controlled" or claimed != "simulated" or not getattr(config, "real_time", False):
+        return None
+    marker = item.get_closest_marker("level")
+    budget = marker.kwargs.get("real_time") if marker is not None else None
+    return float(budget) if budget else None
+
+
 def level_reason(item: pytest.Item, level: str) -> str:
     """Why a test needs its level: ``@pytest.mark.level("controlled", reason=...)``, else what its fixtures
     say (the ``clock`` fixture moves the harness clock), else nothing."""
@@ -354,7 +365,8 @@ def level_reason(item: pytest.Item, level: str) -> str:
     if marker is not None and marker.kwargs.get("reason"):
         return str(marker.kwargs["reason"])
     if level == "controlled" and "clock" in getattr(item, "fixturenames", ()):
-        return "needs the harness clock"
+        budget = marker.kwargs.get("real_time") if marker is not None else None
+        return "needs the harness clock" + (f" (or --fiwano-real-time: waits up to {budget} s)" if budget else "")
     return ""
 
 
@@ -370,7 +382,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     needed = item.stash[LEVEL_KEY]
     if LEVEL_ORDER[needed] > 0:
         claimed = run.claimed_level()
-        if LEVEL_ORDER[needed] > LEVEL_ORDER[claimed]:
+        budget = real_time_budget(item, needed, claimed, run.config)
+        if budget is not None:
+            item.stash[REAL_TIME_KEY] = budget
+        elif LEVEL_ORDER[needed] > LEVEL_ORDER[claimed]:
             why = level_reason(item, needed)
             pytest.skip(f"{NOT_CLAIMED} {why + ': ' if why else ''}needs the {needed} level, the run claims "
                         f"{claimed} ({run.level_reason})")

@@ -17,6 +17,7 @@ import contract
 from suites import expect
 from suites import support_templates as tpl
 from suites.data import ascii_text, user_id
+from suites.support_connect import target_now
 from suites.support_sending import meta_sends, open_window, record_reading
 
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(?P<tz>Z|[+-]\d{2}:\d{2})?$")
@@ -129,11 +130,11 @@ def _parse_utc(value, req, what) -> tuple[datetime, str]:
 
 
 @pytest.mark.req("API-TIMESTAMP-FORMAT")
-@pytest.mark.level("controlled")
-def test_rest_timestamps_are_iso8601_utc(account, channel, clock, fiwano_profile, rng, record_property):
+@pytest.mark.level("simulated")
+def test_rest_timestamps_are_iso8601_utc(account, channel, request, fiwano_profile, rng, record_property):
     owner = account()
     ch = channel(owner, "whatsapp")
-    now = clock.now()
+    now = target_now(request)  # the harness clock at the controlled level, else the target's (this machine's) time
     body = expect.json_object(owner.client.get_channel(ch.id), "API-TIMESTAMP-FORMAT", "channel")
     uri = f"https://ts-{ascii_text(8, rng)}.example.com/callback"
     expect.status(owner.client.request("POST", "/redirects", json={"uri_pattern": uri}), (200, 201),

@@ -3,7 +3,8 @@ Retry-After beyond it, per key, without side effects, and served again once the 
 
 Spec: fiwano-api.md "Errors & Rate Limits / Rate Limits" and the 429 row of "HTTP Status Codes"; burst and
 pacing shapes from reliability-security.md §1.4. Every test burns a FRESH key (a new account or a new key of
-its own account), so no other test is throttled; time moves with the ``clock`` fixture, never by sleeping.
+its own account), so no other test is throttled; time moves with the ``clock`` fixture, never by sleeping
+(except with ``--fiwano-real-time`` on a target without a harness: the window tests then wait it out).
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def test_exhausting_one_key_does_not_throttle_another(account, fiwano_profile):
 
 
 @pytest.mark.req("RATE-LIMIT-RECOVERY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=150)  # two rate-limit windows and a bit
 def test_key_is_served_again_after_the_window(account, clock, fiwano_profile):
     limit, window = _limit(fiwano_profile)
     owner = account()
@@ -138,7 +139,7 @@ def test_key_is_served_again_after_the_window(account, clock, fiwano_profile):
 
 
 @pytest.mark.req("RATE-LIMIT-UNDER")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=150)  # two rate-limit windows and a bit
 def test_requests_paced_under_the_limit_are_never_throttled(account, clock, fiwano_profile):
     limit, window = _limit(fiwano_profile)
     owner = account()

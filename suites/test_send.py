@@ -106,8 +106,8 @@ def _status_plan(channel_type: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.req("SEND-MESSAGE-ID-STATUS")
-@pytest.mark.level("controlled")
-def test_status_webhooks_carry_the_send_uuid(account, channel, channel_type, simulator, sink, clock, fiwano_config,
+@pytest.mark.level("simulated")
+def test_status_webhooks_carry_the_send_uuid(account, channel, channel_type, simulator, sink, time_synced, fiwano_config,
                                             rng):
     owner = account()
     ch = channel(owner, channel_type)

@@ -30,9 +30,10 @@ def status_channel(account, channel, channel_type, sink, rng, events, synced):
 
 
 @pytest.fixture
-def synced(world, clock, channel_type):
-    """This test's simulator world. It needs the clock fixture: the simulator's clock and the target's move
-    together (Messenger read watermarks compare Meta's time with the time the target sent)."""
+def synced(world, time_synced, channel_type):
+    """This test's simulator world, while Meta's clock and the target's agree (Messenger read watermarks
+    compare Meta's time with the time the target sent): ``time_synced`` keeps other workers' clock moves out
+    of the test at the controlled level; below it nobody moves time."""
     return world(channel_type)
 
 
@@ -67,7 +68,7 @@ def check_legal_order(events: list[tuple[str, dict]], req: str) -> None:
 
 
 @pytest.mark.req("RELAY-STATUS-PAYLOAD", "RELAY-STATUS-RECIPIENT", "RELAY-DELIVERED-READ", "RELAY-SIGNATURE")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", [
     pytest.param("whatsapp", marks=pytest.mark.req("RELAY-SENT-WA"), id="whatsapp"),
     pytest.param("instagram", id="instagram"),
@@ -117,7 +118,7 @@ def test_status_events_carry_the_send_uuid(account, channel, channel_type, simul
 
 
 @pytest.mark.req("RELAY-FAILED-WA")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_whatsapp_failure_is_message_failed(account, channel, channel_type, simulator, sink, fiwano_config, rng,
                                             synced):
     ch, endpoint = status_channel(account, channel, channel_type, sink, rng, ["message.failed"], synced)
@@ -177,7 +178,7 @@ def test_instagram_and_messenger_never_emit_sent_or_failed(account, channel, cha
 
 
 @pytest.mark.req("RELAY-DELIVERED-READ", "RELAY-STATUS-PAYLOAD")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", ["instagram", "facebook"])
 def test_read_covers_earlier_messages(account, channel, channel_type, simulator, sink, fiwano_config, rng, synced):
     """Messenger and Instagram report reading up to a message (watermark / last seen mid): every message sent to
@@ -202,7 +203,7 @@ def test_read_covers_earlier_messages(account, channel, channel_type, simulator,
 
 
 @pytest.mark.req("RELAY-EVENTS-ONLY-ENABLED", "RELAY-STATUS-PAYLOAD")
-@pytest.mark.level("controlled")
+@pytest.mark.level("simulated")
 def test_only_enabled_status_events_are_delivered(account, channel, channel_type, simulator, sink, fiwano_config,
                                                   rng, synced):
     ch, endpoint = status_channel(account, channel, channel_type, sink, rng, ["message.read"], synced)

@@ -179,3 +179,33 @@ def test_selftest_flake_lists_failed_and_errored_cases(tmp_path):
                      "<testcase classname='suites.test_b' name='broken'><error/></testcase></testsuite></testsuites>")
     assert selftest_cmd._failures(junit) == ["suites.test_a::bad", "suites.test_b::broken"]
     assert selftest_cmd._failures(tmp_path / "missing.xml") == ["<no junit.xml: the run itself broke>"]
+
+
+def test_reference_operator_command_creates_accounts_with_keys(tmp_path, capsys):
+    """`reference admin create-account` provisions accounts in a state on the reference's database (no harness)."""
+    import json
+
+    from fiwano_conformance.cli import main
+    from reference.clock import RealClock
+    from reference.db import Database
+    from reference.repos.accounts import AccountRepository, ApiKeyRepository
+
+    db_path = tmp_path / "ref.sqlite3"
+    assert main(["reference", "admin", "create-account", "--db", str(db_path), "--tier", "starter",
+                 "--subscription", "expired", "--count", "2"]) == 0
+    keys = capsys.readouterr().out.split()
+    assert main(["reference", "admin", "create-account", "--db", str(db_path), "--subscription", "none", "--json"]) == 0
+    unsubscribed = json.loads(capsys.readouterr().out)
+    assert main(["reference", "admin", "create-account", "--db", str(db_path), "--count", "0"]) == 2
+    db = Database(db_path)
+    try:
+        accounts, api_keys = AccountRepository(db, RealClock()), ApiKeyRepository(db, RealClock())
+        owners = [api_keys.authenticate(key).account_id for key in keys]
+        assert len(set(owners)) == 2 and all(key.startswith("mip_live_") for key in keys)
+        assert all((accounts.get(o).tier, accounts.get(o).sub_status, accounts.get(o).sub_source)
+                   == ("starter", "expired", "paddle") for o in owners)
+        none = accounts.get(unsubscribed["account_id"])
+        assert (none.tier, none.sub_status) == (None, "none")
+        assert api_keys.authenticate(unsubscribed["keys"][0]["api_key"]).account_id == none.id
+    finally:
+        db.close()
