@@ -147,12 +147,13 @@ def in_annotation(node) -> bool:
     return False
 
 
-def annotations_evaluated(source: str) -> bool:
-    """Whether the module may evaluate its annotations at run time (FastAPI routes, pydantic models). Elsewhere
-    ``from __future__ import annotations`` keeps them as strings nobody reads: a mutation inside one is
-    equivalent by construction, so it is not enumerated."""
-    return "from __future__ import annotations" not in source or any(
-        lib in source for lib in ("import pydantic", "from pydantic", "import fastapi", "from fastapi"))
+def annotations_evaluated(path: str, source: str) -> bool:
+    """Whether the module's annotations may be evaluated at run time: FastAPI reads those of its routes and
+    dependencies (``reference/api/``), pydantic those of its models. Elsewhere ``from __future__ import
+    annotations`` keeps them as strings nobody reads: a mutation inside one is equivalent by construction,
+    so it is not enumerated."""
+    return ("from __future__ import annotations" not in source or path.startswith("reference/api/")
+            or "pydantic" in source)
 
 
 STATEMENTS = {"simple_stmt", "if_stmt", "while_stmt", "for_stmt", "try_stmt", "with_stmt", "funcdef", "classdef",
@@ -181,7 +182,7 @@ def enumerate_mutants(root: Path = ROOT, modules: list[str] | None = None,
         source = (root / path).read_text(encoding="utf-8")
         lines = source.splitlines()
         tree = get_ast(source)
-        keep_annotations = annotations_evaluated(source)
+        keep_annotations = annotations_evaluated(path, source)
         for name in operators or operator_names():
             operator = cosmic_ray.plugins.get_operator(name)()
             seen: dict[str, int] = {}
@@ -254,17 +255,28 @@ def _module_of(nodeid: str) -> str:
     return nodeid.split("::", 1)[0].removeprefix("suites/").removesuffix(".py")
 
 
+BROAD = ("test_channels", "test_send")  # the smoke set's modules: they fail on most defects of the start-up
+
+
 def suite_order(mutant: AuditMutant, covering: list[str], seconds: dict[str, float] | None = None) -> list[str]:
     """What a mutant's pytest run is given: the suite tests that execute its line, those of the suite modules
-    :data:`RELEVANT` names for its module first, then by module, fastest module first. A line the reference
-    runs while starting (``""`` among ``covering``) may change anything: then every suite module, in that order.
-    """
+    :data:`RELEVANT` names for its module first, then by module, fastest module first.
+
+    A line the reference also runs while starting (``""`` among ``covering``: imports, definitions, constants,
+    building the app) may change more than the tests that execute it later: its run starts with the whole
+    suite modules :data:`RELEVANT` names for its module (a line run only at start-up: those and the broad
+    ones), then the other tests that execute it. Running every suite module for each such mutant would cost
+    minutes per survivor, most of them equivalent (see docs/self-test.md)."""
     seconds = seconds or {}
     relevant = RELEVANT.get(mutant.path, ())
 
     def rank(module: str) -> tuple:
         return (relevant.index(module) if module in relevant else len(relevant), seconds.get(module, 1e9), module)
 
-    if "" in covering:
-        return [f"suites/{m}.py" for m in sorted(suite_modules(), key=rank)]
-    return sorted(covering, key=lambda node: (rank(_module_of(node)), covering.index(node)))
+    tests = [t for t in covering if t]
+    if len(tests) < len(covering):
+        whole = [m for m in relevant if m in suite_modules()] + ([] if tests else [m for m in BROAD if m not in relevant])
+        rest = sorted((t for t in tests if _module_of(t) not in whole),
+                      key=lambda node: (rank(_module_of(node)), tests.index(node)))
+        return [f"suites/{m}.py" for m in whole] + rest
+    return sorted(tests, key=lambda node: (rank(_module_of(node)), tests.index(node)))
