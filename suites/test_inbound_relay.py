@@ -8,6 +8,8 @@ target; the sink plays the customer's endpoint and keeps the raw bytes.
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import datetime
 
 import pytest
@@ -267,6 +269,47 @@ def test_duplicate_meta_webhook_is_relayed_once(account, channel, channel_type, 
     endpoint.wait_for(1, fiwano_config.delivery_timeout, what="META-WEBHOOK-DEDUPE: the first copy")
     endpoint.assert_none_within(fiwano_config.quiet_seconds, already=1,
                                 what="META-WEBHOOK-DEDUPE: the same Meta event relayed again")
+
+
+@pytest.mark.req("RELAY-RECEIVED-PAYLOAD", "RELAY-RECEIVED-MESSAGE-ID")
+@pytest.mark.level("simulated")
+@pytest.mark.parametrize("channel_type", ["instagram", "facebook"])
+def test_a_message_after_an_echo_in_one_meta_webhook_is_relayed(account, channel, channel_type, simulator, sink,
+                                                                fiwano_config, rng):
+    """Messenger and Instagram put the page's own messages (``is_echo``) in the same ``messaging[]`` list as the
+    users' messages. Whatever a target does with the echo, the user's message after it in the same webhook is
+    relayed (found by the mutation audit: a target that stopped at the echo dropped the rest of the entry)."""
+    ch = channel(account(), channel_type)
+    endpoint = sink()
+    configure(ch, {"webhook_url": endpoint.url, "webhook_secret": secret(rng), "webhook_events": ["message.received"]})
+    first = simulator.emit_inbound(ch.world.world_id, ch.asset.asset_id, user_id(channel_type, rng), "text",
+                                   text="before the batch")
+    endpoint.wait_for(1, fiwano_config.delivery_timeout, what="RELAY-RECEIVED-PAYLOAD: the first message")
+    expect.check(isinstance(first.payload, dict) and (first.payload.get("entry") or [{}])[0].get("messaging"),
+                 "RELAY-RECEIVED-PAYLOAD", "the simulator's Meta webhook of the first message",
+                 "a Meta payload with entry[0].messaging", first.payload)
+    tag = rng.randrange(10**9)
+    batch = copy.deepcopy(first.payload)
+    entry = batch["entry"][0]
+    user = copy.deepcopy(entry["messaging"][0])
+    echo = {**copy.deepcopy(user), "sender": user["recipient"], "recipient": user["sender"],
+            "message": {"mid": f"m_echo{tag}", "text": f"sent by the page {tag}", "is_echo": True}}
+    user["message"] = {"mid": f"m_user{tag}", "text": f"after the echo {tag}"}
+    entry["messaging"] = [echo, user]
+
+    delivery = simulator.emit_raw_webhook(ch.world.world_id, batch)
+
+    expect.check(delivery.ok, "RELAY-RECEIVED-PAYLOAD", "the target's answer to Meta's echo + message webhook",
+                 "HTTP 2xx", delivery.model_dump())
+    ids: list = []
+    for count in (2, 3):  # an implementation may relay the echo too; the user's message must come either way
+        relayed = endpoint.wait_for(count, fiwano_config.delivery_timeout,
+                                    what="RELAY-RECEIVED-PAYLOAD: the user's message after the echo")
+        ids = [(json.loads(r.body).get("data") or {}).get("message_id") for r in relayed[1:]]
+        if f"m_user{tag}" in ids:
+            break
+    expect.check(f"m_user{tag}" in ids, "RELAY-RECEIVED-MESSAGE-ID", "message ids relayed after the batch",
+                 f"m_user{tag} among them", ids)
 
 
 def _iso8601_utc(value: str) -> bool:
