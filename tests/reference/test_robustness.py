@@ -106,15 +106,16 @@ def test_every_route_survives_junk(ctx):
         assert ctx.api(method, path, account).status_code < 500
 
 
-@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "POST"])
-@pytest.mark.parametrize("path,allow", [("/api/v1/channels/ch_x", "GET, PATCH, DELETE"),
-                                        ("/api/v1/channels/ch_x/templates/t_y", "GET, PUT, DELETE"),
-                                        ("/meta/webhook", "GET, POST"), ("/api/v1/channels", "GET")])
-def test_row12_405_names_every_allowed_method(ctx, method, path, allow):
+ALLOW = {"/api/v1/channels/ch_x": "GET, PATCH, DELETE", "/api/v1/channels/ch_x/templates/t_y": "GET, PUT, DELETE",
+         "/meta/webhook": "GET, POST", "/api/v1/channels": "GET"}
+
+
+@pytest.mark.parametrize("path,method", [(path, method) for path, allow in ALLOW.items()
+                                         for method in ("OPTIONS", "PUT", "POST") if method not in allow])
+def test_row12_405_names_every_allowed_method(ctx, path, method):
     """Issue 18 row 12: ``OPTIONS /api/v1/channels/{id}`` answered 405 with ``Allow: GET`` (PATCH, DELETE
     missing): Starlette lists only the first route whose path matched."""
-    if method in allow.split(", "):
-        pytest.skip("served")
+    allow = ALLOW[path]
     response = ctx.client.request(method, path, headers={"X-API-Key": "x"})
     assert response.status_code == 405
     assert response.headers["allow"] == allow
