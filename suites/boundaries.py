@@ -213,3 +213,18 @@ def profile_numbers(profile: dict[str, Any], prefix: str = "") -> list[str]:
                                                  and all(isinstance(v, (int, float)) for v in value)):
             paths.append(path)
     return paths
+
+
+def probe_margin(clock: Any, steps: int = 10) -> float:
+    """How far from an exact instant a probe stays, in whole seconds: 1 s, or more when the target answers
+    slowly. Real time passes while a step runs (the virtual clock is the real one plus an offset), so a step
+    of ``steps`` requests probed "1 s before T" could land after T on a loaded machine; the margin is the
+    larger of 1 s and ``steps`` round trips of a clock read, rounded up, so the probe stays on its side of T
+    and the test stays deterministic. On an idle machine it is 1 s."""
+    import math
+    import time
+
+    started = time.monotonic()
+    clock.now()
+    round_trip = time.monotonic() - started
+    return float(max(1, math.ceil(steps * round_trip)))

@@ -18,6 +18,7 @@ import pytest
 
 from suites import expect
 from suites import support_templates as tpl
+from suites.boundaries import probe_margin
 from suites.clients import FiwanoClient
 from suites.data import user_id
 from suites.fixtures import Account
@@ -57,14 +58,15 @@ def _edited(clock, wa, simulator, name: str, template_id: str, n: int, req: str,
 def test_second_edit_is_refused_one_second_before_a_day_and_accepted_one_after(wa, simulator, clock, fiwano_profile,
                                                                                rng):
     interval = float(fiwano_profile["template_edit"]["min_interval_seconds"])
+    m = probe_margin(clock)
     name = unique_name(rng)
     made = str(tpl.new_template(wa.client, wa, simulator, name)["id"])
     first, first_by = _edited(clock, wa, simulator, name, made, 1, "TPL-UPDATE-ONCE-PER-DAY", "first edit")
 
-    _advance_to(clock, first + timedelta(seconds=interval - 1))
-    tpl.refused(_edit(wa, made, 2), "TPL-UPDATE-ONCE-PER-DAY", f"an edit {interval - 1:.0f} s after the first")
-    _advance_to(clock, first_by + timedelta(seconds=interval + 1))
-    expect.status(_edit(wa, made, 3), 200, "TPL-UPDATE-ONCE-PER-DAY", f"an edit {interval + 1:.0f} s after the first "
+    _advance_to(clock, first + timedelta(seconds=interval - m))
+    tpl.refused(_edit(wa, made, 2), "TPL-UPDATE-ONCE-PER-DAY", f"an edit {interval - m:.0f} s after the first")
+    _advance_to(clock, first_by + timedelta(seconds=interval + m))
+    expect.status(_edit(wa, made, 3), 200, "TPL-UPDATE-ONCE-PER-DAY", f"an edit {interval + m:.0f} s after the first "
                   "(the refused one in between does not count)")
 
 
@@ -74,6 +76,7 @@ def test_edit_quota_frees_one_second_after_the_first_edit_is_30_days_old(wa, sim
     quota = int(fiwano_profile["template_edit"]["max_per_30_days"])
     interval = float(fiwano_profile["template_edit"]["min_interval_seconds"])
     window = float(fiwano_profile["template_edit_window_seconds"])
+    m = probe_margin(clock)
     name = unique_name(rng)
     made = str(tpl.new_template(wa.client, wa, simulator, name)["id"])
     edits: list[tuple[datetime, datetime]] = []
@@ -84,14 +87,14 @@ def test_edit_quota_frees_one_second_after_the_first_edit_is_30_days_old(wa, sim
                              f"edit {n} of {quota}"))
     _advance_to(clock, edits[-1][1] + timedelta(seconds=interval + 1))
 
-    _advance_to(clock, edits[0][0] + timedelta(seconds=window - 1))
+    _advance_to(clock, edits[0][0] + timedelta(seconds=window - m))
     tpl.refused(_edit(wa, made, quota + 1), "TPL-UPDATE-10-PER-30-DAYS",
-                f"edit {quota + 1}, {window - 1:.0f} s after the first")
-    _advance_to(clock, edits[0][1] + timedelta(seconds=window + 1))
-    expect.check(clock.now() < edits[1][0] + timedelta(seconds=window - 1), "TPL-UPDATE-10-PER-30-DAYS",
+                f"edit {quota + 1}, {window - m:.0f} s after the first")
+    _advance_to(clock, edits[0][1] + timedelta(seconds=window + m))
+    expect.check(clock.now() < edits[1][0] + timedelta(seconds=window - m), "TPL-UPDATE-10-PER-30-DAYS",
                  "kit timing", "the second edit still inside its 30 days", clock.now())
     expect.status(_edit(wa, made, quota + 2), 200, "TPL-UPDATE-10-PER-30-DAYS",
-                  f"an edit {window + 1:.0f} s after the first (only {quota - 1} in the last 30 days)")
+                  f"an edit {window + m:.0f} s after the first (only {quota - 1} in the last 30 days)")
 
 
 @pytest.mark.req("TPL-DELETE-NAME-LOCK")
@@ -99,6 +102,7 @@ def test_edit_quota_frees_one_second_after_the_first_edit_is_30_days_old(wa, sim
 def test_deleted_name_is_locked_until_one_second_before_30_days_and_free_one_after(wa, simulator, clock,
                                                                                    fiwano_profile, rng):
     lock = float(fiwano_profile["deleted_template_name_lock_seconds"])
+    m = probe_margin(clock)
     name = unique_name(rng)
     made = tpl.new_template(wa.client, wa, simulator, name)
     deleted = clock.now()
@@ -106,12 +110,12 @@ def test_deleted_name_is_locked_until_one_second_before_30_days_and_free_one_aft
                  "DELETE the approved template", "HTTP 2xx", "refused")
     deleted_by = clock.now()
 
-    _advance_to(clock, deleted + timedelta(seconds=lock - 1))
+    _advance_to(clock, deleted + timedelta(seconds=lock - m))
     tpl.refused(tpl.create(wa.client, wa.id, template_request(name)), "TPL-DELETE-NAME-LOCK",
-                f"re-create the name {lock - 1:.0f} s after the deletion")
-    _advance_to(clock, deleted_by + timedelta(seconds=lock + 1))
+                f"re-create the name {lock - m:.0f} s after the deletion")
+    _advance_to(clock, deleted_by + timedelta(seconds=lock + m))
     tpl.created(tpl.create(wa.client, wa.id, template_request(name)), "TPL-DELETE-NAME-LOCK",
-                f"re-create the name {lock + 1:.0f} s after the deletion")
+                f"re-create the name {lock + m:.0f} s after the deletion")
 
 
 @pytest.mark.req("TIER-TRIAL", "TIER-TRIAL-END-BLOCKS")
@@ -120,6 +124,7 @@ def test_trial_serves_one_second_before_seven_days_and_blocks_one_after(harness,
                                                                         channel, channel_type, simulator, clock, fiwano_profile,
                                                                         rng):
     trial = timedelta(days=float(fiwano_profile["trial_days"]))
+    m = timedelta(seconds=probe_margin(clock))
     signup = clock.now()
     data = harness._ok(harness._send("POST", "/harness/accounts"), (200, 201), "create account")
     signup_by = clock.now()
@@ -134,13 +139,13 @@ def test_trial_serves_one_second_before_seven_days_and_blocks_one_after(harness,
                  f"{fiwano_profile['trial_days']} days after signup (within a second)",
                  subscription_of(ch, "TIER-TRIAL").get("expires_at"))
 
-    _advance_to(clock, signup + trial - timedelta(seconds=1))
+    _advance_to(clock, signup + trial - m)
     open_window(simulator, ch, recipient, req="TIER-TRIAL")
-    inside = client.send_text(ch.id, recipient, "1 s before the trial ends")
-    _advance_to(clock, signup_by + trial + timedelta(seconds=1))
-    outside = client.send_text(ch.id, recipient, "1 s after the trial ended")
+    inside = client.send_text(ch.id, recipient, f"{m} before the trial ends")
+    _advance_to(clock, signup_by + trial + m)
+    outside = client.send_text(ch.id, recipient, f"{m} after the trial ended")
 
-    expect.status(inside, 200, "TIER-TRIAL", "send 1 s before the end of the trial")
-    expect.check(inside.json().get("success") is True, "TIER-TRIAL", "send 1 s before the end of the trial",
+    expect.status(inside, 200, "TIER-TRIAL", f"send {m} before the end of the trial")
+    expect.check(inside.json().get("success") is True, "TIER-TRIAL", f"send {m} before the end of the trial",
                  "success true", inside.json())
-    expect.status(outside, 402, "TIER-TRIAL-END-BLOCKS", "send 1 s after the end of the trial")
+    expect.status(outside, 402, "TIER-TRIAL-END-BLOCKS", f"send {m} after the end of the trial")

@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 import pytest
 
 from suites import expect
+from suites.boundaries import probe_margin
 from suites.data import ascii_text, user_id
 from suites.support_connect import (_DIALOG, MAX_HOPS, _LINK, allow_redirect, browser, callback_uri,  # noqa: F401
                                     exchange, setup_url, start_flow)
@@ -99,18 +100,19 @@ def _walk_to_dialog(agent, start_url: str) -> str:
 def test_code_is_exchanged_one_second_before_its_lifetime_and_refused_one_after(account, channel_type, world,
                                                                                 browser, clock, fiwano_profile):
     ttl = float(fiwano_profile["exchange_code_ttl_seconds"])
+    m = probe_margin(clock)
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
 
     issued = clock.now()
     first = start_flow(owner, channel_type, on_time, browser)
-    _advance_to(clock, issued + _seconds(ttl - 1))
-    _connected(owner, first, "CONNECT-CODE-TTL", f"a code exchanged {ttl - 1:.0f} s after it was issued")
+    _advance_to(clock, issued + _seconds(ttl - m))
+    _connected(owner, first, "CONNECT-CODE-TTL", f"a code exchanged {ttl - m:.0f} s after it was issued")
 
     second = start_flow(owner, channel_type, late, browser)
     issued_by = clock.now()
-    _advance_to(clock, issued_by + _seconds(ttl + 1))
-    _no_channel_from(owner, second, "CONNECT-CODE-TTL", f"a code exchanged {ttl + 1:.0f} s after it was issued")
+    _advance_to(clock, issued_by + _seconds(ttl + m))
+    _no_channel_from(owner, second, "CONNECT-CODE-TTL", f"a code exchanged {ttl + m:.0f} s after it was issued")
 
 
 @pytest.mark.req("CONNECT-SETUP-URL-EXPIRED", "CONNECT-SETUP-URL-TTL")
@@ -118,20 +120,21 @@ def test_code_is_exchanged_one_second_before_its_lifetime_and_refused_one_after(
 def test_setup_url_opens_one_second_before_its_lifetime_and_not_one_after(account, channel_type, world, browser,
                                                                           clock, fiwano_profile):
     ttl = float(fiwano_profile["setup_url_ttl_seconds"])
+    m = probe_margin(clock)
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
     uri = callback_uri()
     allow_redirect(owner.client, uri)
 
     created, link, _ = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
-    _advance_to(clock, created + _seconds(ttl - 1))
+    _advance_to(clock, created + _seconds(ttl - m))
     _connected(owner, browser.run(link, on_time, uri), "CONNECT-SETUP-URL-EXPIRED",
-               f"a setup URL opened {ttl - 1:.0f} s after its creation")
+               f"a setup URL opened {ttl - m:.0f} s after its creation")
 
     _, link, created_by = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
-    _advance_to(clock, created_by + _seconds(ttl + 1))
+    _advance_to(clock, created_by + _seconds(ttl + m))
     _no_channel_from(owner, browser.run(link, late, uri), "CONNECT-SETUP-URL-EXPIRED",
-                     f"a setup URL opened {ttl + 1:.0f} s after its creation")
+                     f"a setup URL opened {ttl + m:.0f} s after its creation")
 
 
 @pytest.mark.req("CONNECT-SETUP-URL-EXPIRED", "CONNECT-CODE-TTL")
@@ -143,6 +146,7 @@ def test_setup_url_lifetime_holds_when_meta_returns_to_the_callback(account, cha
     shorter lifetime fails), also when its code is exchanged after the URL's lifetime (the code has its own
     5 minutes from the callback); coming back one second after it does not (the setup session is over)."""
     ttl = float(fiwano_profile["setup_url_ttl_seconds"])
+    m = probe_margin(clock)
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
     uri = callback_uri()
@@ -150,20 +154,20 @@ def test_setup_url_lifetime_holds_when_meta_returns_to_the_callback(account, cha
 
     created, link, created_by = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
     dialog = _walk_to_dialog(browser, link)
-    _advance_to(clock, created + _seconds(ttl - 1))
+    _advance_to(clock, created + _seconds(ttl - m))
     decided = simulator.oauth_authorize(on_time.world_id, url=dialog)
     flow = browser.run(decided["redirect_url"], on_time, uri)
-    _advance_to(clock, created_by + _seconds(ttl + 1))  # the code lives its own 5 minutes from the callback
+    _advance_to(clock, created_by + _seconds(ttl + m))  # the code lives its own 5 minutes from the callback
     _connected(owner, flow, ("CONNECT-SETUP-URL-EXPIRED", "CONNECT-CODE-TTL"),
-               f"Meta's dialog returning to the callback {ttl - 1:.0f} s after the setup URL was created, the code "
-               f"exchanged {ttl + 1:.0f} s after it")
+               f"Meta's dialog returning to the callback {ttl - m:.0f} s after the setup URL was created, the code "
+               f"exchanged {ttl + m:.0f} s after it")
 
     _, link, created_by = _new_setup_url(owner, clock, channel_type, uri, "CONNECT-SETUP-URL-EXPIRED")
     dialog = _walk_to_dialog(browser, link)
-    _advance_to(clock, created_by + _seconds(ttl + 1))
+    _advance_to(clock, created_by + _seconds(ttl + m))
     decided = simulator.oauth_authorize(late.world_id, url=dialog)
     _no_channel_from(owner, browser.run(decided["redirect_url"], late, uri), "CONNECT-SETUP-URL-EXPIRED",
-                     f"Meta's dialog returning to the callback {ttl + 1:.0f} s after the setup URL was created")
+                     f"Meta's dialog returning to the callback {ttl + m:.0f} s after the setup URL was created")
 
 
 # ------------------------------------------------------------------------------------------- media files
@@ -175,6 +179,7 @@ def test_media_downloads_one_second_before_its_lifetime_and_is_gone_one_after(ac
                                                                              simulator, sink, fiwano_config,
                                                                              fiwano_profile, clock, rng):
     ttl = float(fiwano_profile["media_ttl_seconds"])
+    m = probe_margin(clock)
     owner = account()
     ch = channel(owner, channel_type)
     endpoint = sink()
@@ -191,12 +196,12 @@ def test_media_downloads_one_second_before_its_lifetime_and_is_gone_one_after(ac
     expect.check(expires is not None and low <= expires <= high, "MEDIA-DL-TTL", "data.media.expires_at",
                  f"{ttl:.0f} s after receipt: {low.isoformat()} .. {high.isoformat()}", repr(media.get("expires_at")))
 
-    _advance_to(clock, received + _seconds(ttl - 1))
+    _advance_to(clock, received + _seconds(ttl - m))
     expect.status(download(owner.client, media["media_id"]), 200, "MEDIA-DL-EXPIRED-410",
-                  f"download {ttl - 1:.0f} s after receipt")
-    _advance_to(clock, received_by + _seconds(ttl + 1))
+                  f"download {ttl - m:.0f} s after receipt")
+    _advance_to(clock, received_by + _seconds(ttl + m))
     expect.status(download(owner.client, media["media_id"]), 410, "MEDIA-DL-EXPIRED-410",
-                  f"download {ttl + 1:.0f} s after receipt")
+                  f"download {ttl + m:.0f} s after receipt")
 
 
 # ------------------------------------------------------------------------------------------- profile cache
@@ -220,6 +225,7 @@ def test_profile_is_cached_one_second_before_its_lifetime_and_fetched_one_after(
                                                                                 simulator, clock, fiwano_profile,
                                                                                 rng):
     ttl = float(fiwano_profile["profile_cache_seconds"])
+    m = probe_margin(clock)
     ch = channel(account(), channel_type)
     user = user_id(channel_type, rng)
     simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, user, "hi")  # a user who wrote
@@ -229,16 +235,16 @@ def test_profile_is_cached_one_second_before_its_lifetime_and_fetched_one_after(
     first = _profile(ch, user, "PROFILE-CACHE", "first profile request")
     fetched_by = clock.now()
     simulator.set_profile(ch.world.world_id, user, ch.asset.asset_id, **_meta_profile(channel_type, rng, 1))
-    _advance_to(clock, fetched + _seconds(ttl - 1))
-    within = _profile(ch, user, "PROFILE-CACHE", f"profile request {ttl - 1:.0f} s after the fetch")
-    _advance_to(clock, fetched_by + _seconds(ttl + 1))
-    after = _profile(ch, user, "PROFILE-CACHE-EXPIRY", f"profile request {ttl + 1:.0f} s after the fetch")
+    _advance_to(clock, fetched + _seconds(ttl - m))
+    within = _profile(ch, user, "PROFILE-CACHE", f"profile request {ttl - m:.0f} s after the fetch")
+    _advance_to(clock, fetched_by + _seconds(ttl + m))
+    after = _profile(ch, user, "PROFILE-CACHE-EXPIRY", f"profile request {ttl + m:.0f} s after the fetch")
 
     expect.check(first.get("cached") is False, "PROFILE-CACHE", "cached of the first request", False, first)
     expect.check(within.get("cached") is True and within.get("profile") == first.get("profile"), "PROFILE-CACHE",
-                 f"answer {ttl - 1:.0f} s after the fetch", "cached true with the profile fetched first", within)
+                 f"answer {ttl - m:.0f} s after the fetch", "cached true with the profile fetched first", within)
     expect.check(after.get("cached") is False and after.get("profile") != first.get("profile"),
-                 "PROFILE-CACHE-EXPIRY", f"answer {ttl + 1:.0f} s after the fetch",
+                 "PROFILE-CACHE-EXPIRY", f"answer {ttl + m:.0f} s after the fetch",
                  "cached false with Meta's current profile", after)
 
 
@@ -258,6 +264,7 @@ def test_a_send_one_second_inside_the_window_of_the_last_message_reaches_meta(ac
     (the customer wrote again since) and one second before the last one's closes, a text reaches Meta. A
     target that checks the window itself must measure it as Meta does."""
     window = float(fiwano_profile["customer_service_window_seconds"])
+    m = probe_margin(clock)
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
@@ -269,8 +276,8 @@ def test_a_send_one_second_inside_the_window_of_the_last_message_reaches_meta(ac
     last = clock.now()
     open_window(simulator, ch, recipient, req)
 
-    for when, label in ((first_by + _seconds(window + 1), "1 s after the first message's window"),
-                        (last + _seconds(window - 1), "1 s before the last message's window closes")):
+    for when, label in ((first_by + _seconds(window + m), f"{m:.0f} s after the first message's window"),
+                        (last + _seconds(window - m), f"{m:.0f} s before the last message's window closes")):
         _advance_to(clock, when)
         text = f"{label} {ascii_text(8, rng)}"
         body = send_body(owner.client.send_text(ch.id, recipient, text), req, f"send {label}")
