@@ -375,6 +375,45 @@ def test_code_cannot_be_exchanged_by_another_account(account, channel_type, worl
                  "none", _all_ids(intruder.client))
 
 
+META_FAULTS = {  # where Meta fails while exchange-code connects the asset, and how
+    "asset-read-500": ("GET", None, {"kind": "http_error", "status": 500, "code": 1, "message": "Unknown error"}),
+    "subscribe-503": ("POST", "subscribed_apps", {"kind": "http_error", "status": 503, "code": 2,
+                                                  "message": "Service temporarily unavailable"}),
+    "subscribe-refused": ("POST", "subscribed_apps", {"kind": "http_error", "status": 400, "code": 200,
+                                                      "message": "Permissions error"}),
+}
+
+
+@pytest.mark.req("ERR-502-UPSTREAM", "ERR-FORMAT")
+@pytest.mark.level("simulated")
+@pytest.mark.parametrize("case", list(META_FAULTS))
+def test_meta_failing_during_exchange_connects_nothing(account, channel_type, world, browser, simulator, case):
+    """exchange-code needs Meta synchronously (reading the asset, subscribing the app to its webhooks). When Meta
+    fails there, nothing is connected and the answer carries a detail: 502 for Meta's 5xx (ERR-502-UPSTREAM);
+    for Meta's permanent refusal a 4xx or 502 (the docs give no status of their own). Found by the mutation
+    audit: no test made Meta fail during an exchange."""
+    owner = account()
+    seeded = world(channel_type)
+    asset = seeded.asset(channel_type)
+    code = _fresh_code(owner, channel_type, seeded, browser)
+    method, path, fault = META_FAULTS[case]
+    target = path or str(getattr(asset, CHANNEL_IDS[channel_type][1]))
+    simulator.add_faults(seeded.world_id, [{"match": {"method": method, "path_contains": target}, "action": fault,
+                                            "times": None}])
+
+    response = exchange(owner.client, code)
+
+    what = f"exchange-code while Meta fails ({case})"
+    if fault["status"] >= 500:
+        expect.status(response, 502, "ERR-502-UPSTREAM", what)
+    else:
+        expect.check(400 <= response.status_code < 500 or response.status_code == 502, "ERR-502-UPSTREAM", what,
+                     "a 4xx or 502", expect.describe(response))
+    expect.error_detail(response, ("ERR-502-UPSTREAM", "ERR-FORMAT"), f"{what}: error body", string=False)
+    expect.check(_active_ids(owner.client) == [], "ERR-502-UPSTREAM", f"{what}: the account's active channels",
+                 "none", _active_ids(owner.client))
+
+
 @pytest.mark.req("CAP-META-ACCOUNT-UNIQUE", "CAP-ALREADY-CONNECTED-400")
 @pytest.mark.level("simulated")
 def test_meta_account_taken_while_a_code_is_pending_is_not_connected_twice(account, channel_type, world, browser,
