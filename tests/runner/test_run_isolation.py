@@ -4,7 +4,8 @@
   ``reports`` on PYTHONPATH and in the working directory change nothing;
 * a run with ``-k`` is PARTIAL, never CONFORMANT, and says why;
 * the counts agree between the terminal, results.json, junit.xml and report.html;
-* SIGTERM to ``run`` (embedded pair, two xdist workers) leaves no process of the kit after 5 s.
+* SIGTERM or SIGINT to ``run`` (embedded pair, two xdist workers) and SIGTERM to ``load --web`` leave no
+  process of the kit after 5 s.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def _cmdlines(processes: list[psutil.Process]) -> list[str]:
     return out
 
 
-def test_sigterm_to_run_stops_pytest_its_workers_and_the_embedded_servers_within_5_s(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_run_stops_pytest_its_workers_and_the_embedded_servers_within_5_s(tmp_path, signum):
     def servers_up(processes):
         lines = _cmdlines(processes)
         return sum(" reference " in f" {line} " for line in lines) >= 2 and \
@@ -130,7 +132,7 @@ def test_sigterm_to_run_stops_pytest_its_workers_and_the_embedded_servers_within
         [sys.executable, "-m", "fiwano_conformance", "run", "--results", str(tmp_path / "r"), "-n", "2", "-q"],
         tmp_path, servers_up)
     assert len(processes) >= 7  # run, pytest, 2 workers, 2 x (simulator + reference)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)  # SIGTERM: a CI cancelling the job; SIGINT: Ctrl-C
     started = time.monotonic()
     process.wait(timeout=10)
     deadline = started + 5.0
