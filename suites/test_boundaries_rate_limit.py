@@ -86,7 +86,7 @@ def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, 
 
     probes: dict[float, int] = {}
     at = t1_end + timedelta(seconds=2)
-    m = probe_margin(clock, steps=3)  # 1 s unless the target answers slowly (then the last probe keeps away)
+    m = probe_margin(clock)  # 1 s unless the target answers slowly (then the last probe keeps away)
     while at <= t0 + timedelta(seconds=window - m):
         _advance_to(clock, at)
         probes[round((at - t0).total_seconds(), 1)] = owner.client.request("GET", "/channels").status_code

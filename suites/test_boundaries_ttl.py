@@ -100,7 +100,7 @@ def _walk_to_dialog(agent, start_url: str) -> str:
 def test_code_is_exchanged_one_second_before_its_lifetime_and_refused_one_after(account, channel_type, world,
                                                                                 browser, clock, fiwano_profile):
     ttl = float(fiwano_profile["exchange_code_ttl_seconds"])
-    m = probe_margin(clock)
+    m = probe_margin(clock, steps=8)  # a browser flow: several requests
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
 
@@ -120,7 +120,7 @@ def test_code_is_exchanged_one_second_before_its_lifetime_and_refused_one_after(
 def test_setup_url_opens_one_second_before_its_lifetime_and_not_one_after(account, channel_type, world, browser,
                                                                           clock, fiwano_profile):
     ttl = float(fiwano_profile["setup_url_ttl_seconds"])
-    m = probe_margin(clock)
+    m = probe_margin(clock, steps=8)  # a browser flow: several requests
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
     uri = callback_uri()
@@ -146,7 +146,7 @@ def test_setup_url_lifetime_holds_when_meta_returns_to_the_callback(account, cha
     shorter lifetime fails), also when its code is exchanged after the URL's lifetime (the code has its own
     5 minutes from the callback); coming back one second after it does not (the setup session is over)."""
     ttl = float(fiwano_profile["setup_url_ttl_seconds"])
-    m = probe_margin(clock)
+    m = probe_margin(clock, steps=8)  # a browser flow: several requests
     owner = account()
     on_time, late = world(channel_type), world(channel_type)
     uri = callback_uri()
