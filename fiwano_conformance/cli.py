@@ -72,7 +72,32 @@ def _load(module_name: str):
         raise
 
 
+KIT_PACKAGES = ("suites", "reports", "contract", "simulator", "reference", "loadtests")
+
+
+def prefer_the_kits_packages() -> None:
+    """Put the kit's own root first on sys.path when a package of the user's (PYTHONPATH, a .pth file)
+    would shadow one of the kit's generic top-level names (a project with its own ``reports`` package).
+
+    The installed distribution keeps those names for now; this makes the command itself use its own
+    packages whatever is on the path (``run`` does the same for its pytest child)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for name in KIT_PACKAGES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        origin = Path(spec.origin).resolve() if spec is not None and spec.origin else None
+        if (root / name).is_dir() and (origin is None or root not in origin.parents):
+            sys.path.insert(0, str(root))
+            return
+
+
 def main(argv: list[str] | None = None) -> int:
+    prefer_the_kits_packages()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if getattr(args, "_missing", False):

@@ -53,3 +53,26 @@ def test_replay_keeps_the_kit_ca_directory():
     command = replay_command(make_test("suites/test_relay.py::t", "fail"),
                              {"target": "http://t", "sink_ca_dir": "/home/u/.cache/fiwano/ca"})
     assert "--fiwano-sink-ca-dir=/home/u/.cache/fiwano/ca" in command
+
+
+def test_a_users_reports_package_on_the_path_does_not_break_report_render(tmp_path):
+    """The installed kit keeps generic top-level names; the command puts its own first when shadowed."""
+    import os
+    import subprocess
+    import sys
+
+    from reports import provenance
+    from reports.outputs import write_results_json
+
+    user = tmp_path / "user"
+    (user / "reports").mkdir(parents=True)
+    (user / "reports" / "__init__.py").write_text('raise ImportError("the user\'s own reports package")\n')
+    results = tmp_path / "res"
+    results.mkdir()
+    write_results_json(_results([make_test("suites/test_send.py::t", "pass", reqs=(REQ,))],
+                                versions=provenance.versions(None), seeds=provenance.seeds({}, None)), results)
+    completed = subprocess.run([sys.executable, "-m", "fiwano_conformance", "report", "render", str(results)],
+                               cwd=user, env={**os.environ, "PYTHONPATH": str(user)}, capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert 'id="verdict">CONFORMANT' in (results / "report.html").read_text()
