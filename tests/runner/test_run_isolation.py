@@ -157,7 +157,12 @@ def test_sigterm_to_load_web_stops_locust_and_the_embedded_pair_within_5_s(tmp_p
     process, processes = _start_and_wait_for(
         [sys.executable, "-m", "fiwano_conformance", "load", "--web", "--out", str(tmp_path / "load"),
          f"--locust-arg=--web-port={port}", "--locust-arg=--web-host=127.0.0.1"], tmp_path, locust_and_pair_up)
-    time.sleep(1.0)  # let Locust start its web UI
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # Locust's web UI accepts connections: the run is fully up
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     started = time.monotonic()
     process.wait(timeout=10)
