@@ -46,6 +46,7 @@ from reference.templates import TemplateService
 from reference.repos.deliveries import DeliveryRepository
 from reference.repos.messages import MessageRepository
 from reference.sending import SendService
+from reference.readings import EXTRA_FIELD, OTHER_SECRET_HEX_CHARS, Readings, ReadingsMiddleware
 from reference.settings import ReferenceSettings
 
 log = logging.getLogger("reference")
@@ -108,6 +109,7 @@ class Components:
     profiles: ProfileService
     templates: TemplateService
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
+    readings: Readings = field(default_factory=Readings)
 
     @staticmethod
     def subscription_view(account) -> dict[str, Any]:
@@ -207,7 +209,11 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
         run=refresh, next_due_at=lambda: channels.next_refresh_at(refresh_before),
         on_crash=lambda item: None, release_stuck=lambda: None))
     rate = profile["rate_limit"]
+    readings = Readings(settings.readings, extra_fields=settings.extra_fields)
+    _follow_readings(readings, profile, relay=relay, sending=sending, media=media_service,
+                     channel_service=channel_service)
     return Components(
+        readings=readings,
         settings=settings, profile=profile, clock=clock, db=db, accounts=accounts, api_keys=api_keys,
         channels=channels, messages=messages, deliveries=deliveries, meta=meta,
         meta_verifier=MetaSignatureVerifier(settings.meta_app_secret),
@@ -218,6 +224,23 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
         redirects=RedirectRepository(db, clock), setup=SetupRepository(db, clock), oauth=oauth, notifier=notifier,
         profiles=ProfileService(db=db, meta=meta, clock=clock, cache_seconds=profile["profile_cache_seconds"]),
         templates=TemplateService(db=db, meta=meta, clock=clock, profile=profile))
+
+
+def _follow_readings(readings: Readings, profile: dict[str, Any], *, relay: RelayService, sending: SendService,
+                     media: MediaService, channel_service: ChannelService) -> None:
+    """Switch the components to the documented alternative readings the settings chose (reference/readings.py)."""
+    if readings.follows("MEDIA-MAX-SIZE", "binary-10485760"):
+        media.max_bytes = int(profile["media_max_bytes_upper"])
+    if readings.follows("RELAY-MEDIA-KIND", "file-kind"):
+        media.file_kind = "file"
+    if readings.follows("SEND-RETRY-EXHAUSTED-OUTCOME", "notice-only"):
+        sending.failed_webhook_on_exhaustion = False
+    if readings.follows("WEBHOOK-EVENTS-PER-CHANNEL", "rejected"):
+        channel_service.ignore_invalid_events = False
+    if readings.follows("WEBHOOK-SECRET-FORMAT", "other-length"):
+        channel_service.secret_hex_chars = OTHER_SECRET_HEX_CHARS
+    if readings.extra_fields:
+        relay.extra_envelope_fields = {EXTRA_FIELD: "v1+additive"}
 
 
 def create_app(settings: ReferenceSettings, *, clock: Clock | None = None,
@@ -242,6 +265,8 @@ def create_app(settings: ReferenceSettings, *, clock: Clock | None = None,
                   docs_url="/docs" if settings.test_mode else None, redoc_url=None,
                   openapi_url="/openapi.json" if settings.test_mode else None)
     app.state.components = comps
+    if comps.readings.rewrites_rest:
+        app.add_middleware(ReadingsMiddleware, readings=comps.readings)
     api_common.install_error_handlers(app)
     app.include_router(api_connect.api)
     app.include_router(api_v1.router)

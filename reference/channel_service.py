@@ -64,6 +64,25 @@ def validate_events(channel_type: str, events: list[str]) -> list[str]:
     return unique
 
 
+def sort_events(channel_type: str, events: list[str]) -> tuple[list[str], list[str]]:
+    """(the valid events without repeats, the names not valid for the channel type), in the given order.
+
+    The liberal reading of WEBHOOK-EVENTS-PER-CHANNEL: a client's "all channels" list (the docs' own quickstart
+    sends message.failed for any channel) is accepted and the names the type lacks are ignored.
+    """
+    kept: list[str] = []
+    ignored: list[str] = []
+    for event in events:
+        try:
+            valid = validate_events(channel_type, [event])
+        except ChannelError:
+            if event not in ignored:
+                ignored.append(event)
+            continue
+        kept.extend(e for e in valid if e not in kept)
+    return kept, ignored
+
+
 def validate_secret(secret: str) -> str:
     if not (SECRET_MIN <= len(secret) <= SECRET_MAX) or not secret.isascii() or not secret.isprintable() \
             or any(c.isspace() for c in secret):
@@ -83,6 +102,8 @@ class ChannelService:
         self.allow_hosts = allow_webhook_hosts
         self.token_lifetime = float(token_lifetime_seconds)
         self.secret_hex_chars = secret_hex_chars
+        #: WEBHOOK-EVENTS-PER-CHANNEL: ignore events the channel type lacks (False: refuse the request, 422)
+        self.ignore_invalid_events = True
 
     def view(self, channel: Channel) -> dict[str, Any]:
         account = self.accounts.get(channel.account_id)
@@ -95,10 +116,17 @@ class ChannelService:
         except UnsafeURL as exc:
             raise ChannelError(422, str(exc)) from None
 
+    def events_to_store(self, channel_type: str, events: list[str]) -> tuple[list[str], list[str]]:
+        """(events to store, events ignored); raises ChannelError (422) when invalid events are refused."""
+        if not self.ignore_invalid_events:
+            return validate_events(channel_type, events), []
+        return sort_events(channel_type, events)
+
     def configure_webhook(self, channel: Channel, fields: dict[str, Any]) -> tuple[Channel, str | None]:
         """Apply webhook_url / webhook_secret / webhook_events (only the keys present in ``fields``).
 
         Returns the updated channel and the secret to show once (set or generated in this call), if any.
+        Events the channel type lacks are ignored (or refused, see events_to_store).
         """
         url = channel.webhook_url
         secret = channel.webhook_secret
@@ -107,7 +135,7 @@ class ChannelService:
         if "webhook_url" in fields:
             url = None if fields["webhook_url"] in (None, "") else self.check_webhook_url(fields["webhook_url"])
         if "webhook_events" in fields and fields["webhook_events"] is not None:
-            events = validate_events(channel.channel_type, list(fields["webhook_events"]))
+            events, _ignored = self.events_to_store(channel.channel_type, list(fields["webhook_events"]))
         if fields.get("webhook_secret") is not None:
             secret = validate_secret(fields["webhook_secret"])
             shown = secret

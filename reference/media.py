@@ -83,6 +83,9 @@ def safe_filename(name: str | None) -> str | None:
 
 
 class MediaService:
+    #: RELAY-MEDIA-KIND: the kind of an Instagram/Facebook "file" attachment, None = "document" (reference/readings.py)
+    file_kind: str | None = None
+
     def __init__(self, *, repo: MediaRepository, meta: MetaClient, clock: Clock, public_url: str,
                  ttl_seconds: float, max_bytes: int) -> None:
         self.repo = repo
@@ -118,7 +121,7 @@ class MediaService:
             filename = raw.get("filename") if mtype == "document" else None
         else:
             mtype = item.type
-            kind = PAGE_KINDS.get(mtype, mtype)
+            kind = PAGE_KINDS.get(mtype, mtype) if not (mtype == "file" and self.file_kind) else self.file_kind
             url = raw.get("url")
             content, content_type, error = (None, None, "Meta gave no attachment URL")
             if isinstance(url, str) and url:

@@ -110,6 +110,9 @@ class RelaySender:
 
 
 class RelayService:
+    #: fields added to every envelope beside the five documented ones (an additive version; reference/readings.py)
+    extra_envelope_fields: dict[str, Any] = {}
+
     def __init__(self, *, deliveries: DeliveryRepository, channels: ChannelRepository, accounts: AccountRepository,
                  sender: RelaySender, clock: Clock, backoff_seconds: list[float], max_retries: int,
                  deadline_seconds: float, wake: Callable[[], None] = lambda: None,
@@ -143,6 +146,8 @@ class RelayService:
         held = account is None or not self.accounts.effective(account).is_active
         payload = envelope(event, channel.id, channel.channel_type,
                            timestamp if timestamp is not None else self.clock.now(), data)
+        if self.extra_envelope_fields:
+            payload = {**payload, **self.extra_envelope_fields}
         delivery = self.deliveries.create(account_id=channel.account_id, channel_id=channel.id, message_id=message_id,
                                           event=event, body=serialize(payload), held=held,
                                           deadline_seconds=self.deadline_seconds)

@@ -65,6 +65,9 @@ def meta_message_id(channel: Channel, data: Any) -> str | None:
 
 
 class SendService:
+    #: SEND-RETRY-EXHAUSTED-OUTCOME: a message.failed webhook when retries run out (False: only the e-mail)
+    failed_webhook_on_exhaustion = True
+
     def __init__(self, *, meta: MetaClient, messages: MessageRepository, channels: ChannelRepository,
                  relay: RelayService, clock: Clock, max_retries: int, deadline_seconds: float,
                  backoff_seconds: list[float] | None = None, wake: Callable[[], None] = lambda: None,
@@ -173,7 +176,8 @@ class SendService:
             error = f"Gave up after {attempt_no} attempts: {result.error_message}"
             self.messages.mark_failed(message.id, attempt_no, error, result.error_code)
             self._notify(message, "send_failed", f"Message {message.id} could not be sent: {error}")
-            self._emit_failed(channel, message, error, result.error_code)
+            if self.failed_webhook_on_exhaustion:  # SEND-RETRY-EXHAUSTED-OUTCOME: failed-webhook (notice-only: e-mail)
+                self._emit_failed(channel, message, error, result.error_code)
             return
         if retries_done == self.warn_after:
             self._notify(message, "send_retry_warning",

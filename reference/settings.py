@@ -24,6 +24,10 @@ class ReferenceSettings(BaseSettings):
     webhook_ca_file: str | None = None
     allow_webhook_hosts: Annotated[list[str], NoDecode] = []
     profile: str = "default"
+    #: Documented alternative readings of ambiguous rules (reference/readings.py), "ID=VALUE,ID=VALUE".
+    readings: Annotated[dict[str, str], NoDecode] = {}
+    #: Add fields the v1 docs do not name to answers and webhooks (an additive later version, for the self-test).
+    extra_fields: bool = False
 
     @field_validator("allow_webhook_hosts", mode="before")
     @classmethod
@@ -37,6 +41,13 @@ class ReferenceSettings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @field_validator("readings", mode="before")
+    @classmethod
+    def _readings(cls, value: object) -> object:
+        from reference.readings import parse_setting
+
+        return parse_setting(value)
 
     @field_validator("meta_graph_url", "public_url")
     @classmethod

@@ -30,6 +30,7 @@ from reports.redact import redact, redact_mapping
 
 CHANNEL_PROPERTY = "fiwano_channel"
 TEST_ID_PROPERTY = "fiwano_test"
+READING_PROPERTY = "fiwano_reading"  # "REQ-ID=reading", recorded by suites/readings.py
 MISSING_PREREQUISITE = "missing-prerequisite:"
 EVIDENCE_PREFIX = "fiwano evidence:"
 
@@ -268,6 +269,9 @@ class Collector:
                 nodeid=str(props.get(TEST_ID_PROPERTY) or report.nodeid), status=PASS, requirements=str(props.get("fiwano_req", "")).split(),
                 level=props.get("fiwano_level"), channel=props.get(CHANNEL_PROPERTY))
         test.duration = round(test.duration + (report.duration or 0.0), 4)
+        for name, value in report.user_properties or []:
+            if name == READING_PROPERTY and str(value) not in test.readings:
+                test.readings.append(str(value))
         decided = phase_status(report)
         if decided is None:
             return

@@ -69,6 +69,7 @@ class TestResult:
     longrepr: str = ""  # the full failure text (redacted)
     evidence: dict[str, str] = field(default_factory=dict)  # side -> text (redacted)
     known_failure: str | None = None  # the reason given by the known-failures entry that matched
+    readings: list[str] = field(default_factory=list)  # "REQ-ID=reading" the target showed (suites/readings.py)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -190,6 +191,18 @@ def rollup(tests: list[TestResult], catalogue: dict[str, dict[str, Any]]) -> lis
     return out
 
 
+def readings_shown(tests: list[TestResult]) -> dict[str, dict[str, int]]:
+    """Per entry of the ambiguity register: which readings the target showed, in how many tests."""
+    shown: dict[str, dict[str, int]] = {}
+    for test in tests:
+        for value in dict.fromkeys(test.readings):
+            rid, _, reading = value.partition("=")
+            if rid and reading:
+                per = shown.setdefault(rid, {})
+                per[reading] = per.get(reading, 0) + 1
+    return {rid: dict(sorted(per.items())) for rid, per in sorted(shown.items())}
+
+
 def counts(statuses: Iterable[str]) -> dict[str, int]:
     out = {status: 0 for status in STATUSES}
     for status in statuses:
@@ -284,6 +297,8 @@ class RunResults:
     selection: dict[str, Any] = field(default_factory=dict)
     problem: dict[str, Any] | None = None  # see configuration_problem
     schema_version: int = SCHEMA_VERSION
+    # the ambiguity register as this run saw it: requirement id -> reading -> how many tests showed it
+    readings: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, tests: list[TestResult], catalogue: dict[str, dict[str, Any]],
@@ -294,7 +309,8 @@ class RunResults:
         judged = selection_verdict(verdict(tests, requirements), meta.get("selection") or {})
         return cls(tests=tests, requirements=requirements, verdict=judged,
                    counts=counts(t.status for t in tests), scores=level_scores(requirements),
-                   stale_known_failures=stale, problem=configuration_problem(tests), **meta)
+                   stale_known_failures=stale, problem=configuration_problem(tests),
+                   readings=readings_shown(tests), **meta)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

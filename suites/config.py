@@ -24,6 +24,7 @@ Every setting can be given four ways; the first one found wins:
 | explore | --fiwano-explore | FIWANO_EXPLORE | false (Hypothesis draws a fixed, derandomized set of examples) |
 | delivery_timeout | --fiwano-delivery-timeout | FIWANO_DELIVERY_TIMEOUT | 10 (seconds to wait for an expected webhook) |
 | quiet_seconds | --fiwano-quiet-seconds | FIWANO_QUIET_SECONDS | 1 (how long "nothing arrives" is watched) |
+| readings | --fiwano-reading ID=VALUE (repeat) | FIWANO_READINGS (ID=VALUE,...) | none: every reading the docs permit is accepted (suites/readings.py); YAML: a mapping ID: VALUE |
 
 Secrets (API keys, userinfo in URLs) never appear in ``repr``/``str`` of the object or in
 :meth:`SuiteConfig.redacted`.
@@ -64,7 +65,10 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "explore": ("fiwano_explore", ("FIWANO_EXPLORE",)),
     "delivery_timeout": ("fiwano_delivery_timeout", ("FIWANO_DELIVERY_TIMEOUT",)),
     "quiet_seconds": ("fiwano_quiet_seconds", ("FIWANO_QUIET_SECONDS",)),
+    "readings": ("fiwano_readings", ("FIWANO_READINGS",)),
 }
+# settings whose option is spelled differently from its field (repeatable options are singular)
+OPTION_FLAGS = {"api_keys": "--fiwano-api-key", "readings": "--fiwano-reading"}
 CONFIG_FILE_OPTION = "fiwano_config"
 CONFIG_FILE_ENV = "FIWANO_CONFIG"
 
@@ -197,6 +201,7 @@ class SuiteConfig(BaseModel):
     explore: bool = False
     delivery_timeout: float = Field(default=10.0, gt=0)
     quiet_seconds: float = Field(default=1.0, ge=0)
+    readings: dict[str, str] = Field(default_factory=dict)
     config_file: Path | None = None
     sources: dict[str, str] = Field(default_factory=dict, exclude=True, repr=False)
 
@@ -240,6 +245,34 @@ class SuiteConfig(BaseModel):
                 register_secret(key)
         return {state: tuple(keys) for state, keys in by_state.items()}
 
+    @field_validator("readings", mode="before")
+    @classmethod
+    def _readings(cls, value: Any) -> Any:
+        """Pinned readings: ``ID=VALUE`` strings (option, env) or a mapping (YAML); ids and readings checked."""
+        if value in (None, "", [], ()):
+            return {}
+        if isinstance(value, str):
+            value = _split_list(value)
+        if isinstance(value, (list, tuple)):
+            pairs = {}
+            for item in value:
+                rid, sep, reading = str(item).partition("=")
+                if not sep or not rid.strip() or not reading.strip():
+                    raise ValueError(f"expected ID=VALUE (e.g. ERR-VALIDATION-STATUS=bad-request-400), got {item!r}")
+                pairs[rid.strip()] = reading.strip()
+            value = pairs
+        if not isinstance(value, Mapping):
+            raise ValueError("expected ID=VALUE pairs or a mapping of requirement id to reading")
+        from suites.readings import register
+
+        known = register()
+        for rid, reading in value.items():
+            if rid not in known:
+                raise ValueError(f"{rid!r} has no readings; the ambiguity register lists {', '.join(sorted(known))}")
+            if reading not in known[rid]:
+                raise ValueError(f"{rid} has no reading {reading!r}; it has {', '.join(known[rid])}")
+        return {str(k): str(v) for k, v in value.items()}
+
     # ----------------------------------------------------------------------------- loading
 
     @classmethod
@@ -257,7 +290,7 @@ class SuiteConfig(BaseModel):
         for name, (dest, env_names) in FIELDS.items():
             option_value = options.get(dest)
             if option_value not in (None, [], ()):
-                flag = "--fiwano-api-key" if name == "api_keys" else f"--{dest.replace('_', '-')}"
+                flag = OPTION_FLAGS.get(name, f"--{dest.replace('_', '-')}")
                 values[name], sources[name] = option_value, f"option {flag}"
                 continue
             env_name = next((n for n in env_names if env.get(n)), None)

@@ -2,3 +2,4 @@
 
 from suites.fixtures import *  # noqa: F401,F403  (fixtures are found by name; __all__ lists them)
 from suites.clock import *  # noqa: F401,F403,E402
+from suites.readings import _fiwano_readings_scope  # noqa: F401,E402  (autouse: readings of each test)

@@ -80,6 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              "the fixed, derandomized set CI uses (env FIWANO_EXPLORE)")
     add("--fiwano-delivery-timeout", dest="fiwano_delivery_timeout", type=float, metavar="SECONDS",
         help="bounded wait for an expected webhook delivery (env FIWANO_DELIVERY_TIMEOUT; default 10)")
+    add("--fiwano-reading", dest="fiwano_readings", action="append", metavar="ID=VALUE",
+        help="pin the reading of an ambiguous rule, repeatable (env FIWANO_READINGS=ID=VALUE,...); by default "
+             "every reading the docs permit is accepted (docs/requirements.md)")
     add("--fiwano-quiet-seconds", dest="fiwano_quiet_seconds", type=float, metavar="SECONDS",
         help="how long a negative check watches that nothing arrives (env FIWANO_QUIET_SECONDS; default 1)")
     add("--fiwano-skip-doctor", dest="fiwano_skip_doctor", action="store_true", default=False,

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 import httpx
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.evidence import Evidence
 from suites.fixtures import Account, Channel
 from suites.plugin import LEVEL_ORDER
@@ -51,13 +51,7 @@ def callback_uri(rng: Any = None, path: str = "/fiwano/callback") -> str:
 
 def parse_time(value: Any) -> datetime | None:
     """An ISO-8601 REST timestamp as an aware datetime (naive values are read as UTC, as the docs' examples)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return readings.parse_timestamp(value)
 
 
 # ------------------------------------------------------------------------------------------- REST steps
@@ -192,7 +186,7 @@ def connect(account: Account, channel_type: str, world: Any, browser: Browser, c
     flow = start_flow(account, channel_type, world, browser, redirect_uri=redirect_uri)
     expect.check(flow.code, "CONNECT-CALLBACK-CODE", "redirect after the user approved in Meta's dialog",
                  "the redirect_uri with ?code=...", flow.describe())
-    response = expect.status(exchange(account.client, flow.code, **webhook), 200, "CONNECT-EXCHANGE-OK",
+    response = readings.exchanged(exchange(account.client, flow.code, **webhook), "CONNECT-EXCHANGE-OK",
                              "exchange-code with a fresh code")
     body = expect.json_object(response, "CONNECT-EXCHANGE-OK", "exchange-code body")
     channel_id = body.get("channel_id")

@@ -154,13 +154,10 @@ def sha256_matches(declared: Any, content: bytes) -> bool:
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+    """An ISO-8601 time as an aware datetime; without an offset it is UTC (suites/readings.py, the one parser)."""
+    from suites.readings import parse_timestamp
+
+    return parse_timestamp(value)
 
 
 # ------------------------------------------------------------------------------------------- time

@@ -163,8 +163,11 @@ def wait_for_events(endpoint: Any, events: set[str], timeout: float, what: str) 
 
 
 def record_reading(record_property: Any, requirement: str, reading: str) -> None:
-    """Report which reading of an ambiguous rule the target follows (docs/requirements.md)."""
-    record_property("fiwano_reading", f"{requirement}={reading}")
+    """Report which reading of an ambiguous rule the target follows, failing only a pinned other one
+    (suites/readings.py; ``record_property`` is kept for the callers' signature)."""
+    from suites.readings import accepts
+
+    accepts(requirement, reading)
 
 
 def profile_step(fiwano_profile: dict[str, Any]) -> float:

@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.data import EVENTS_BY_CHANNEL, secret, unicode_text, user_id
 from suites.support_connect import (allow_redirect, browser, callback_uri, exchange, oauth_channel,  # noqa: F401
                                     parse_time, setup_url, start_flow, target_now)
@@ -87,8 +87,7 @@ def test_setup_url_needs_a_known_channel_type_and_redirect(account, body):
 
     response = owner.client.request("POST", "/channels/setup-url", json=payload)
 
-    expect.check(response.status_code in (400, 422), "CONNECT-SETUP-CHANNEL-TYPE", f"setup-url with {payload}",
-                 "a validation error (400/422)", expect.describe(response))
+    readings.validation_refused(response, "CONNECT-SETUP-CHANNEL-TYPE", f"setup-url with {payload}")
     expect.error_detail(response, "CONNECT-SETUP-CHANNEL-TYPE", "validation error body", string=False)
     expect.check("setup_url" not in response.text, "CONNECT-SETUP-CHANNEL-TYPE", "refused setup-url body",
                  "no setup_url", response.text)
@@ -152,16 +151,19 @@ def test_approved_flow_gives_a_code_and_a_channel(account, channel_type, world, 
     expect.check(flow.landed is not None and flow.code, "CONNECT-CALLBACK-CODE", "where the browser ends",
                  f"{uri}?code=...", flow.describe())
     expect.check(flow.error is None, "CONNECT-CALLBACK-CODE", "error parameter", "absent", flow.params)
-    response = expect.status(exchange(owner.client, flow.code), 200, "CONNECT-EXCHANGE-OK", "exchange-code")
+    response = readings.exchanged(exchange(owner.client, flow.code), "CONNECT-EXCHANGE-OK", "exchange-code")
     body = expect.json_object(response, "CONNECT-EXCHANGE-OK", "exchange-code body")
     expect.conforms(response, "CONNECT-EXCHANGE-OK")
     id_field, asset_field = CHANNEL_IDS[channel_type]
     expected = {"channel_type": channel_type, id_field: getattr(asset, asset_field)}
     seen = {k: body.get(k) for k in expected}
     expect.check(seen == expected, "CONNECT-EXCHANGE-OK", "exchange-code identifiers", expected, seen)
-    missing = [k for k in ("channel_id", "name", "webhook_url", "webhook_secret", "webhook_events") if k not in body]
-    expect.check(not missing, "CONNECT-EXCHANGE-OK", "exchange-code fields", "channel_id, name, webhook_url, "
-                 "webhook_secret, webhook_events", f"missing {missing}")
+    missing = [k for k in ("channel_id", "name", "webhook_events") if k not in body]
+    expect.check(not missing, "CONNECT-EXCHANGE-OK", "exchange-code fields", "channel_id, name, webhook_events",
+                 f"missing {missing}")
+    unset = {k: body.get(k, "<absent>") for k in ("webhook_url", "webhook_secret")}
+    expect.check(all(readings.absent_or_null(body, k) for k in unset), "CONNECT-EXCHANGE-OK",
+                 "webhook_url and webhook_secret of an exchange without them", "null or left out", unset)
     stored = owner.client.get_channel(body["channel_id"])
     expect.status(stored, 200, "CONNECT-EXCHANGE-OK", "GET the new channel")
     expect.check(stored.json().get("is_active") is True and _active_ids(owner.client) == [body["channel_id"]],
@@ -198,8 +200,8 @@ def test_code_alone_connects_with_no_events(account, channel_type, world, browse
                                             fiwano_config, rng):
     owner = account()
     seeded = world(channel_type)
-    code = expect.json_object(expect.status(exchange(owner.client, _fresh_code(owner, channel_type, seeded, browser)),
-                                            200, "CONNECT-EXCHANGE-CODE-ONLY", "exchange-code with only code"),
+    code = expect.json_object(readings.exchanged(exchange(owner.client, _fresh_code(owner, channel_type, seeded, browser)),
+                                                "CONNECT-EXCHANGE-CODE-ONLY", "exchange-code with only code"),
                               "CONNECT-EXCHANGE-CODE-ONLY", "exchange-code body")
     channel_id = code["channel_id"]
     stored = owner.client.get_channel(channel_id).json()
@@ -277,7 +279,7 @@ def test_code_is_single_use(account, channel_type, world, browser, simulator):
     owner = account()
     seeded = world(channel_type)
     code = _fresh_code(owner, channel_type, seeded, browser)
-    first = expect.status(exchange(owner.client, code), 200, "CONNECT-CODE-SINGLE-USE", "first exchange").json()
+    first = readings.exchanged(exchange(owner.client, code), "CONNECT-CODE-SINGLE-USE", "first exchange").json()
     owner.client.delete_channel(first["channel_id"])
     calls = len(simulator.journal(seeded.world_id))
 
@@ -311,10 +313,10 @@ def test_parallel_exchanges_of_one_code_give_one_success(account, channel_type, 
         for c in clients:
             c.close()
 
-    ok = [a for a in answers if a.status_code == 200]
+    ok = [a for a in answers if a.status_code in (200, 201)]
     refused = [a for a in answers if 400 <= a.status_code < 500]
     expect.check(len(ok) == 1 and len(refused) == 9, "CONNECT-CODE-CONCURRENT", "10 parallel exchanges of one code",
-                 "exactly one 200 and nine 4xx", sorted(a.status_code for a in answers))
+                 "exactly one success (200/201) and nine 4xx", sorted(a.status_code for a in answers))
     listing = owner.client.own_channels(owner.client.list_channels().json())
     expect.check(len(listing) == 1, "CONNECT-CODE-CONCURRENT", "channels after the parallel exchanges", "one",
                  listing)
@@ -330,7 +332,7 @@ def test_code_expires_after_its_lifetime(account, channel_type, world, browser, 
     first = _fresh_code(owner, channel_type, on_time, browser)
     clock.advance(ttl - 20, worlds=(on_time, late))
     kept = exchange(owner.client, first)
-    expect.status(kept, 200, "CONNECT-CODE-TTL", f"exchange {ttl - 20} s after the code was issued")
+    readings.exchanged(kept, "CONNECT-CODE-TTL", f"exchange {ttl - 20} s after the code was issued")
     owner.client.delete_channel(kept.json()["channel_id"])
 
     second = _fresh_code(owner, channel_type, late, browser)
@@ -426,10 +428,10 @@ def test_meta_account_taken_while_a_code_is_pending_is_not_connected_twice(accou
     taken = start_flow(holder, channel_type, seeded, browser)
     held = exchange(holder.client, taken.code) if taken.code else None
 
-    if held is None or held.status_code != 200:  # the target reserved the Meta account for the pending code
+    if held is None or held.status_code not in (200, 201):  # the target reserved the Meta account for the pending code
         late = exchange(newcomer.client, pending)
-        expect.status(late, 200, "CAP-META-ACCOUNT-UNIQUE", "exchange of the pending code when the other flow "
-                      "was refused")
+        readings.exchanged(late, "CAP-META-ACCOUNT-UNIQUE", "exchange of the pending code when the other flow "
+                           "was refused")
         expect.check(_active_ids(holder.client) == [], "CAP-META-ACCOUNT-UNIQUE", "the refused account's active "
                      "channels", "none", _active_ids(holder.client))
         newcomer.client.delete_channel(late.json().get("channel_id", "none"))
@@ -473,7 +475,7 @@ def test_query_of_the_redirect_uri_survives_with_the_code(account, channel_type,
                  "CONNECT-CALLBACK-CODE", "redirect to a redirect_uri that has its own query",
                  f"{uri}&code=... (the customer's query kept, code added)", flow.describe())
     created = exchange(owner.client, flow.code)
-    expect.status(created, 200, "CONNECT-CALLBACK-CODE", "exchange of the code")
+    readings.exchanged(created, "CONNECT-CALLBACK-CODE", "exchange of the code")
     owner.client.delete_channel(created.json()["channel_id"])
 
 

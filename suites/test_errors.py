@@ -9,18 +9,17 @@ ambiguous rules (requirements.yaml) are reported as the ``fiwano_reading`` user 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 import contract
-from suites import expect
+from suites import expect, readings
 from suites import support_templates as tpl
 from suites.data import ascii_text, user_id
 from suites.support_connect import target_now
-from suites.support_sending import meta_sends, open_window, record_reading
+from suites.support_sending import meta_sends, open_window
 
-ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(?P<tz>Z|[+-]\d{2}:\d{2})?$")
 INTERNALS = [re.compile(p, re.IGNORECASE) for p in (
     r"Traceback \(most recent call last\)", r'File "[^"]+", line \d+', r"\.py\b", r"site-packages", r"sqlite",
     r"\bSELECT\b.+\bFROM\b", r"\bINSERT INTO\b", r"/(home|usr|tmp|var|opt)/", r"[A-Z]:\\\\", r"psycopg|SQLAlchemy",
@@ -78,60 +77,49 @@ def test_answers_are_json(account, rng):
         content_type = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
         expect.check(content_type == "application/json", "API-JSON", f"Content-Type of {what}", "application/json",
                      f"{response.headers.get('content-type')!r} ({expect.describe(response)})")
-        expect.json_object(response, "API-JSON", f"body of {what}")
+        if what.startswith("redirect list"):  # an object or a bare array (REDIRECT-LIST readings)
+            readings.list_items(response, "redirects", "API-JSON", f"body of {what}")
+        else:
+            expect.json_object(response, "API-JSON", f"body of {what}")
 
 
 @pytest.mark.req("API-CREATE-STATUS")
 @pytest.mark.level("api")
-def test_creating_a_redirect_answers_success(account, cleanups, rng, record_property):
+def test_creating_a_redirect_answers_success(account, cleanups, rng):
     owner = account()
     uri = f"https://app-{ascii_text(8, rng)}.example.com/callback"
 
     response = owner.client.request("POST", "/redirects", json={"uri_pattern": uri})
 
-    expect.check(response.status_code in (200, 201), "API-CREATE-STATUS", "POST /redirects", "200 or 201",
-                 expect.describe(response))
+    readings.created(response, "API-CREATE-STATUS", "POST /redirects")
     body = expect.json_object(response, "API-CREATE-STATUS", "created redirect")
     if body.get("id"):
         cleanups.append(lambda: owner.client.request("DELETE", f"/redirects/{body['id']}"))
-    record_reading(record_property, "API-CREATE-STATUS", "created-201" if response.status_code == 201 else "ok-200")
     listed = owner.client.request("GET", "/redirects").text
     expect.check(uri in listed, "API-CREATE-STATUS", "GET /redirects after the creation", f"lists {uri}", listed[:300])
 
 
 @pytest.mark.req("API-CREATE-STATUS")
 @pytest.mark.level("simulated")
-def test_creating_a_template_answers_success(account, channel, rng, record_property):
+def test_creating_a_template_answers_success(account, channel, rng):
     owner = account(tier="pro", subscription_status="active", source="paddle")
     ch = channel(owner, "whatsapp")
     name = tpl.unique_name(rng, "kit_create")
 
     response = tpl.create(owner.client, ch.id, tpl.template_request(name))
 
-    expect.check(response.status_code in (200, 201), "API-CREATE-STATUS", "POST /channels/{id}/templates",
-                 "200 or 201", expect.describe(response))
+    readings.created(response, "API-CREATE-STATUS", "POST /channels/{id}/templates")
     body = expect.json_object(response, "API-CREATE-STATUS", "created template")
     expect.check(body.get("id") not in (None, "") and body.get("name") == name, "API-CREATE-STATUS",
                  "created template", f"the template {name!r} with its id", body)
-    record_reading(record_property, "API-CREATE-STATUS", "created-201" if response.status_code == 201 else "ok-200")
     names = [t.get("name") for t in tpl.listed(owner.client, ch.id, "API-CREATE-STATUS", sync="false")]
     expect.check(name in names, "API-CREATE-STATUS", "GET /channels/{id}/templates?sync=false after the creation",
                  f"lists {name}", names)
 
 
-def _parse_utc(value, req, what) -> tuple[datetime, str]:
-    match = ISO_UTC.match(value) if isinstance(value, str) else None
-    expect.check(match, req, what, "an ISO-8601 timestamp (YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+00:00])", repr(value))
-    tz = match.group("tz")
-    expect.check(tz in (None, "Z", "+00:00", "-00:00"), req, what, "UTC (no offset, Z or +00:00)", repr(value))
-    stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    reading = "naive-utc" if tz is None else "explicit-offset"
-    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)), reading
-
-
 @pytest.mark.req("API-TIMESTAMP-FORMAT")
 @pytest.mark.level("simulated")
-def test_rest_timestamps_are_iso8601_utc(account, channel, request, fiwano_profile, rng, record_property):
+def test_rest_timestamps_are_iso8601_utc(account, channel, request, fiwano_profile, rng):
     owner = account()
     ch = channel(owner, "whatsapp")
     now = target_now(request)  # the harness clock at the controlled level, else the target's (this machine's) time
@@ -146,13 +134,11 @@ def test_rest_timestamps_are_iso8601_utc(account, channel, request, fiwano_profi
     stamps = {"connected_at": body.get("connected_at"), "token_expires_at": body.get("token_expires_at"),
               "subscription.expires_at": (body.get("subscription") or {}).get("expires_at"),
               "setup-url expires_at": setup.get("expires_at")}
-    parsed, readings = {}, set()
+    parsed = {}
     for name, value in stamps.items():
         if value is None and name != "setup-url expires_at":
             continue
-        parsed[name], reading = _parse_utc(value, "API-TIMESTAMP-FORMAT", name)
-        readings.add(reading)
-    record_reading(record_property, "API-TIMESTAMP-FORMAT", "+".join(sorted(readings)))
+        parsed[name] = readings.timestamp(value, "API-TIMESTAMP-FORMAT", name)
     slack = timedelta(minutes=5)
     if "connected_at" in parsed:
         expect.check(abs(parsed["connected_at"] - now) <= slack, "API-TIMESTAMP-FORMAT", "connected_at of a channel "
@@ -166,7 +152,7 @@ def test_rest_timestamps_are_iso8601_utc(account, channel, request, fiwano_profi
 
 @pytest.mark.req("ERR-VALIDATION-STATUS")
 @pytest.mark.level("api")
-def test_invalid_requests_are_4xx(account, record_property):
+def test_invalid_requests_are_4xx(account):
     owner = account()
     cases = {
         "send, malformed JSON": ("POST", "/messages/send", {"content": b'{"channel_id": "x", '}),
@@ -190,10 +176,8 @@ def test_invalid_requests_are_4xx(account, record_property):
                      "ERR-VALIDATION-STATUS", what, "a 4xx validation error (never 2xx or 5xx)",
                      expect.describe(response))
         expect.error_detail(response, "ERR-VALIDATION-STATUS", f"{what} body", string=False)
-    seen = set(statuses.values())
-    record_reading(record_property, "ERR-VALIDATION-STATUS", {frozenset({422}): "unprocessable-422",
-                                                              frozenset({400}): "bad-request-400"}.get(
-        frozenset(seen), "mixed:" + ",".join(map(str, sorted(seen)))))
+        if response.status_code in (400, 422):
+            readings.validation_refused(response, "ERR-VALIDATION-STATUS", what)
 
 
 @pytest.mark.req("ERR-402-PAYMENT")

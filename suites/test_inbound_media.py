@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.support_media import (INBOUND_MEDIA, configure_relay, download, media_object,
                                   parse_time, receive_media, sha256_matches)
 
@@ -27,10 +27,16 @@ def relay_ready(account, channel, channel_type, sink, rng, owner=None):
     return owner, ch, endpoint
 
 
-def max_size(fiwano_profile) -> int:
-    reading = (fiwano_profile.get("readings") or {}).get("MEDIA-MAX-SIZE", "decimal-10000000")
-    key = "media_max_bytes_upper" if reading == "binary-10485760" else "media_max_bytes"
-    return fiwano_profile[key]
+def size_band(fiwano_profile) -> tuple[int, int]:
+    """(largest size every reading of MEDIA-MAX-SIZE keeps, largest size any reading keeps): "10 MB" is
+    10 000 000 or 10 485 760 bytes, so the tests probe outside that band unless the run pins a reading."""
+    lower, upper = fiwano_profile["media_max_bytes"], fiwano_profile["media_max_bytes_upper"]
+    pinned = readings.pinned("MEDIA-MAX-SIZE")
+    if pinned == "decimal-10000000":
+        return lower, lower
+    if pinned == "binary-10485760":
+        return upper, upper
+    return lower, upper
 
 
 @pytest.mark.req("MEDIA-DL-OK", "MEDIA-DL-BYTES", "TIER-PRO-INBOUND-MEDIA")
@@ -205,7 +211,7 @@ def test_failed_download_from_meta_is_410(account, channel, channel_type, simula
 @pytest.mark.level("simulated")
 def test_file_over_the_size_limit_is_not_stored(account, channel, channel_type, simulator, sink, fiwano_config,
                                                  fiwano_profile, rng):
-    limit = max_size(fiwano_profile)
+    _, limit = size_band(fiwano_profile)
     owner, ch, endpoint = relay_ready(account, channel, channel_type, sink, rng)
     media_type, mime = INBOUND_MEDIA[channel_type][0]
     _, data = receive_media(simulator, ch, endpoint, rng, fiwano_config.delivery_timeout, media_type=media_type,
@@ -222,7 +228,7 @@ def test_file_over_the_size_limit_is_not_stored(account, channel, channel_type, 
 @pytest.mark.req("MEDIA-MAX-SIZE", "MEDIA-DL-BYTES")
 @pytest.mark.level("simulated")
 def test_file_at_the_size_limit_is_kept(account, channel, simulator, sink, fiwano_config, fiwano_profile, rng):
-    limit = max_size(fiwano_profile)
+    limit, _ = size_band(fiwano_profile)
     owner, ch, endpoint = relay_ready(account, channel, "facebook", sink, rng)
     _, data = receive_media(simulator, ch, endpoint, rng, fiwano_config.delivery_timeout, media_type="image",
                             mime_type="image/jpeg", size=limit, req="MEDIA-MAX-SIZE")
@@ -233,4 +239,31 @@ def test_file_at_the_size_limit_is_kept(account, channel, simulator, sink, fiwan
     expect.status(response, 200, "MEDIA-MAX-SIZE", f"download of a file of exactly {limit} bytes")
     expect.check(len(response.content) == limit == media.get("file_size"), "MEDIA-DL-BYTES",
                  "downloaded length and data.media.file_size", limit,
+                 {"downloaded": len(response.content), "file_size": media.get("file_size")})
+
+
+@pytest.mark.req("MEDIA-MAX-SIZE", "MEDIA-DL-BYTES")
+@pytest.mark.level("controlled")
+def test_file_inside_the_ambiguous_band_shows_the_reading(account, channel, simulator, sink, fiwano_config,
+                                                          fiwano_profile, rng):
+    """One byte over 10 000 000: kept under the binary reading, refused under the decimal one. Either is
+    accepted (and reported); whichever the target shows, it must show it consistently."""
+    lower = fiwano_profile["media_max_bytes"]
+    owner, ch, endpoint = relay_ready(account, channel, "whatsapp", sink, rng)
+    _, data = receive_media(simulator, ch, endpoint, rng, fiwano_config.delivery_timeout, media_type="document",
+                            mime_type="application/pdf", size=lower + 1, req="MEDIA-MAX-SIZE")
+    media = media_object(data, "MEDIA-MAX-SIZE")
+    response = download(owner.client, media["media_id"])
+
+    if media.get("download_url") is None:
+        readings.accepts("MEDIA-MAX-SIZE", "decimal-10000000", what=f"a {lower + 1}-byte file",
+                         seen="download_url null")
+        expect.check(isinstance(media.get("error"), str) and media["error"], "MEDIA-MAX-SIZE",
+                     f"data.media of a refused {lower + 1}-byte file", "a non-empty error", media)
+        expect.status(response, 410, "MEDIA-MAX-SIZE", f"download of a refused {lower + 1}-byte file")
+        return
+    readings.accepts("MEDIA-MAX-SIZE", "binary-10485760", what=f"a {lower + 1}-byte file", seen="kept")
+    expect.status(response, 200, "MEDIA-MAX-SIZE", f"download of a kept {lower + 1}-byte file")
+    expect.check(len(response.content) == lower + 1 == media.get("file_size"), "MEDIA-DL-BYTES",
+                 "downloaded length and data.media.file_size", lower + 1,
                  {"downloaded": len(response.content), "file_size": media.get("file_size")})

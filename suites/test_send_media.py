@@ -1,4 +1,4 @@
-"""send-media: a valid request reaches Meta as a link; every invalid one is answered 422 and nothing
+"""send-media: a valid request reaches Meta as a link; every invalid one is answered 422 (or 400) and nothing
 reaches Meta (the simulator's journal shows no send call).
 
 Spec: fiwano-api.md "POST /api/v1/messages/send-media" (HTTPS URL max 2048, no credentials, no private
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.data import ascii_text, user_id
 from suites.support_media import (OUTBOUND_MEDIA, describe_calls, make_fetchable, media_body, meta_sends,
                                   open_window, public_url, send_media, sent_media, url_of_length)
@@ -69,14 +69,17 @@ PRESIGNED = [
 
 
 def refused(owner, ch, recipient: str, bodies: list[dict], req) -> None:
-    """Every body is answered 422 (fiwano-api.md send-media: "422 Validation failed")."""
+    """Every body is answered as a validation error: 422 (fiwano-api.md send-media: "422 Validation failed")
+    or 400 (the general status table), both readings of ERR-VALIDATION-STATUS."""
     wrong = []
     for body in bodies:
         response = send_media(owner.client, body)
-        if response.status_code != 422 or not _has_detail(response):
+        if response.status_code not in (400, 422) or not _has_detail(response):
             wrong.append(f"{body.get('media_url', body.get('media_type'))!r}: {expect.describe(response)[:200]}")
+        else:
+            readings.validation_refused(response, req, "send-media with an invalid value")
     expect.check(not wrong, req, f"send-media with {len(bodies)} invalid value(s)",
-                 'HTTP 422 with {"detail": ...} for each',
+                 'HTTP 422 (or 400) with {"detail": ...} for each',
                  "\n  " + "\n  ".join(wrong))
 
 
@@ -189,9 +192,7 @@ def test_instagram_document_does_not_silently_succeed(account, channel, simulato
     expect.check(reading is not None, "MEDIA-SEND-IG-DOCUMENT", "send-media document on Instagram",
                  "400/422 before Meta (refused-4xx) or 200 success false (meta-failed)",
                  f"{expect.describe(response)}; Meta calls {describe_calls(sends)}")
-    demanded = (fiwano_profile.get("readings") or {}).get("MEDIA-SEND-IG-DOCUMENT")
-    expect.check(demanded in (None, reading), "MEDIA-SEND-IG-DOCUMENT", "reading followed",
-                 f"the profile's reading {demanded!r}", reading)
+    readings.accepts("MEDIA-SEND-IG-DOCUMENT", reading, what="send-media document on Instagram")
 
 
 @pytest.mark.req("MEDIA-SEND-URL-SIGNED-OK", "MEDIA-SEND-BY-LINK")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites import support_templates as tpl
 from suites.data import secret, user_id
 from suites.support_templates import LANGUAGE, body_component, unique_name
@@ -89,7 +89,7 @@ def test_send_template_requires_its_fields(wa, simulator, rng, missing):
 
     response = tpl.send_template(wa.client, body)
 
-    expect.status(response, (400, 422), "TPL-SEND-REQUIRED-FIELDS", f"send-template without {missing}")
+    readings.validation_refused(response, "TPL-SEND-REQUIRED-FIELDS", f"send-template without {missing}")
     expect.error_detail(response, "TPL-SEND-REQUIRED-FIELDS", "error body", string=False)
     south = tpl.message_sends(simulator, wa.world.world_id, since)
     expect.check(not south, "TPL-SEND-REQUIRED-FIELDS", "sends to Meta", "none", tpl.describe_calls(south))
@@ -118,10 +118,7 @@ def test_only_approved_templates_are_sent(wa, simulator, fiwano_profile, record_
     expect.check(reading is not None, "TPL-SEND-APPROVED-ONLY", f"send-template of a {status} template",
                  '400 {"detail"} (client-error) or 200 {"success": false, "status": "failed", "error"} (failed-result)',
                  expect.describe(response))
-    record_property("fiwano_reading", f"TPL-SEND-APPROVED-ONLY={reading}")
-    demanded = (fiwano_profile.get("readings") or {}).get("TPL-SEND-APPROVED-ONLY")
-    expect.check(demanded in (None, reading), "TPL-SEND-APPROVED-ONLY", "reading followed",
-                 f"the profile's reading {demanded!r}", reading)
+    readings.accepts("TPL-SEND-APPROVED-ONLY", reading, what=f"send-template of a {status} template")
 
 
 @pytest.mark.req("TPL-SEND-POSITIONAL", "TPL-SEND-OK")

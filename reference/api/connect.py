@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from reference.api.common import ApiError, Caller, components, parse_body, require_api_key
-from reference.channel_service import ChannelError, validate_events, validate_secret
+from reference.api.v1 import say_ignored_events
+from reference.channel_service import ChannelError, validate_secret
 from reference.clock import iso
 from reference.oauth import OAuthError, add_query, new_code
 from reference.redirects import RedirectError, matches, validate_pattern, validate_uri
@@ -90,7 +91,7 @@ async def setup_url(request: Request, caller: CallerDep) -> dict[str, Any]:
 
 
 @api.post("/channels/exchange-code")
-async def exchange_code(request: Request, caller: CallerDep) -> dict[str, Any]:
+async def exchange_code(request: Request, response: Response, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
     body = await parse_body(request, ExchangeRequest)
     asset = comps.setup.peek_code(body.code, caller.account.id)
@@ -100,8 +101,9 @@ async def exchange_code(request: Request, caller: CallerDep) -> dict[str, Any]:
     try:  # validate the webhook settings before the code is used up
         if fields.get("webhook_url"):
             comps.channel_service.check_webhook_url(fields["webhook_url"])
+        ignored: list[str] = []
         if fields.get("webhook_events") is not None:
-            validate_events(asset["channel_type"], fields["webhook_events"])
+            ignored = comps.channel_service.events_to_store(asset["channel_type"], fields["webhook_events"])[1]
         if fields.get("webhook_secret") is not None:
             validate_secret(fields["webhook_secret"])
     except ChannelError as exc:
@@ -118,6 +120,7 @@ async def exchange_code(request: Request, caller: CallerDep) -> dict[str, Any]:
         channel, shown = comps.channel_service.configure_webhook(channel, webhook)
     except ChannelError as exc:
         raise ApiError(exc.status_code, exc.detail) from None
+    say_ignored_events(response, ignored)
     view = comps.channel_service.view(channel)
     answer: dict[str, Any] = {"channel_id": channel.id, "channel_type": channel.channel_type, "name": channel.name}
     for key in ("phone_number_id", "phone_number", "waba_id", "ig_account_id", "ig_username", "page_id"):

@@ -186,7 +186,10 @@ async def send_template(request: Request, caller: CallerDep) -> dict[str, Any]:
     if template is None:
         raise ApiError(400, f"Template {body.template_name!r} ({body.language}) not found on this channel")
     if template.status != "APPROVED":
-        raise ApiError(400, f"Template {body.template_name!r} is {template.status}; only APPROVED templates can be sent")
+        refusal = f"Template {body.template_name!r} is {template.status}; only APPROVED templates can be sent"
+        if comps.readings.follows("TPL-SEND-APPROVED-ONLY", "failed-result"):
+            return {"success": False, "status": "failed", "error": refusal}
+        raise ApiError(400, refusal)
     variables = body.variables.model_dump(exclude_none=True) if body.variables else None
     return await comps.sending.send(account_id=caller.account.id, channel=channel, recipient=body.recipient,
                                     kind="template", text=None,

@@ -58,6 +58,16 @@ class SendMedia(BaseModel):
         return value
 
 
+IGNORED_EVENTS_HEADER = "X-Fiwano-Ignored-Webhook-Events"
+
+
+def say_ignored_events(response: Response, ignored: list[str]) -> None:
+    """Tell the client which webhook_events were ignored (not valid for the channel type), beside the body:
+    the body keeps exactly the documented shape, whose webhook_events already shows what was stored."""
+    if ignored:
+        response.headers[IGNORED_EVENTS_HEADER] = ", ".join(ignored)
+
+
 def _raise(exc: ChannelError) -> None:
     raise ApiError(exc.status_code, exc.detail) from None
 
@@ -92,7 +102,7 @@ async def get_channel(channel_id: str, request: Request, caller: CallerDep) -> d
 
 
 @router.patch("/channels/{channel_id}")
-async def patch_channel(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+async def patch_channel(channel_id: str, request: Request, response: Response, caller: CallerDep) -> dict[str, Any]:
     channel = owned_channel(request, caller, channel_id)
     body = await parse_body(request, ChannelPatch)
     service = components(request).channel_service
@@ -103,6 +113,8 @@ async def patch_channel(channel_id: str, request: Request, caller: CallerDep) ->
     view = service.view(updated)
     if shown is not None:
         view["webhook_secret"] = shown
+    if body.webhook_events:
+        say_ignored_events(response, service.events_to_store(channel.channel_type, body.webhook_events)[1])
     return view
 
 

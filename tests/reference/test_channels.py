@@ -111,13 +111,16 @@ def test_patch_custom_secret_is_returned_and_used(ctx):
     ("whatsapp", ["message.bogus"], "message.bogus"),
     ("whatsapp", ["MESSAGE.RECEIVED"], "MESSAGE.RECEIVED"),
 ])
-def test_invalid_events_rejected_with_names(ctx, channel_type, events, invalid):
+def test_invalid_events_ignored_and_named(ctx, channel_type, events, invalid):
+    """The liberal reading of WEBHOOK-EVENTS-PER-CHANNEL: valid events stored, the others ignored and named."""
     account = ctx.account()
     channel = ctx.connect(account, channel_type)
     response = ctx.api("PATCH", f"/channels/{channel['id']}", account, json={"webhook_events": events})
-    assert response.status_code == 422
-    assert invalid in response.json()["detail"]
-    assert ctx.api("GET", f"/channels/{channel['id']}", account).json()["webhook_events"] == []
+    assert response.status_code == 200
+    kept = [e for e in events if e != invalid]
+    assert response.json()["webhook_events"] == kept
+    assert response.headers["X-Fiwano-Ignored-Webhook-Events"] == invalid
+    assert ctx.api("GET", f"/channels/{channel['id']}", account).json()["webhook_events"] == kept
 
 
 @pytest.mark.parametrize("url", [

@@ -76,7 +76,7 @@ def test_code_bound_to_account_and_bad_webhook_keeps_code(ctx):
     assert ctx.api("POST", "/channels/exchange-code", b, json={"code": code}).status_code == 400
     bad = ctx.api("POST", "/channels/exchange-code", a, json={"code": code, "webhook_url": "http://x.com"})
     assert bad.status_code == 422
-    bad = ctx.api("POST", "/channels/exchange-code", a, json={"code": code, "webhook_events": ["message.sent"]})
+    bad = ctx.api("POST", "/channels/exchange-code", a, json={"code": code, "webhook_secret": "short"})
     assert bad.status_code == 422
     assert ctx.api("POST", "/channels/exchange-code", a, json={"code": code}).status_code == 200
     assert ctx.api("GET", "/channels", b).json()["total"] == 0
