@@ -34,12 +34,13 @@ def _webhook_schema(name: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------- channels, events
 
 CHANNEL_TYPES: tuple[str, ...] = _values(_schema("ChannelType")["enum"])
-EVENT_NAMES: tuple[str, ...] = _values(_schema("EventName")["enum"])
+# the event types of v1: an open set in the contract (later versions add types), so listed as x-fiwano-v1-values
+EVENT_NAMES: tuple[str, ...] = _values(_schema("EventName").get("enum") or _schema("EventName")["x-fiwano-v1-values"])
 
 
 def _events_by_channel() -> dict[str, tuple[str, ...]]:
     """The events a channel of each type accepts: every EventName, narrowed by the Channel schema's
-    ``if channel_type in [...] then webhook_events.items.enum [...]`` clauses."""
+    ``if channel_type in [...] then webhook_events.items.enum [...]`` (or ``items.not.enum``) clauses."""
     narrowed: dict[str, tuple[str, ...]] = {}
     for clause in _schema("Channel").get("allOf", []):
         types = ((clause.get("if") or {}).get("properties") or {}).get("channel_type", {})
@@ -47,6 +48,9 @@ def _events_by_channel() -> dict[str, tuple[str, ...]]:
         if "enum" in items:
             for channel_type in types.get("enum") or [types.get("const")]:
                 narrowed[channel_type] = _values(items["enum"])
+        elif "enum" in (items.get("not") or {}):  # "never these" (the set stays open to later event types)
+            for channel_type in types.get("enum") or [types.get("const")]:
+                narrowed[channel_type] = tuple(e for e in EVENT_NAMES if e not in items["not"]["enum"])
     return {c: tuple(e for e in EVENT_NAMES if e in narrowed.get(c, EVENT_NAMES)) for c in CHANNEL_TYPES}
 
 

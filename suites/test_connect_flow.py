@@ -226,6 +226,41 @@ def test_code_alone_connects_with_no_events(account, channel_type, world, browse
     owner.client.delete_channel(channel_id)
 
 
+QUICKSTART_EVENTS = ["message.received", "message.delivered", "message.failed"]  # the docs' exchange-code example
+
+
+@pytest.mark.req("WEBHOOK-EVENTS-PER-CHANNEL", "CONNECT-EXCHANGE-EVENTS")
+@pytest.mark.level("simulated")
+def test_quickstart_events_on_any_channel_are_ignored_or_refused(account, channel_type, world, browser):
+    """The docs' quickstart sends message.failed to exchange-code for any channel: on Instagram/Facebook it is
+    either ignored (the connect succeeds, the valid events are stored) or the request is refused; never stored."""
+    owner = account()
+    seeded = world(channel_type)
+    response = exchange(owner.client, _fresh_code(owner, channel_type, seeded, browser),
+                        webhook_events=QUICKSTART_EVENTS)
+    valid = [e for e in QUICKSTART_EVENTS if e in EVENTS_BY_CHANNEL[channel_type]]
+    if response.status_code < 300:
+        readings.exchanged(response, "CONNECT-EXCHANGE-EVENTS", "exchange-code with the quickstart's events")
+        channel_id = expect.json_object(response, "CONNECT-EXCHANGE-EVENTS", "exchange-code body")["channel_id"]
+        stored = owner.client.get_channel(channel_id).json().get("webhook_events")
+        expect.check(sorted(stored or []) == sorted(valid), "WEBHOOK-EVENTS-PER-CHANNEL",
+                     f"stored events of a {channel_type} channel connected with {QUICKSTART_EVENTS}",
+                     f"the valid ones, {valid}", stored)
+        if valid != QUICKSTART_EVENTS:
+            readings.accepts("WEBHOOK-EVENTS-PER-CHANNEL", "ignored", what="exchange-code with message.failed",
+                             seen=response.status_code)
+        owner.client.delete_channel(channel_id)
+        return
+    expect.check(valid != QUICKSTART_EVENTS and 400 <= response.status_code < 500, "CONNECT-EXCHANGE-EVENTS",
+                 f"exchange-code with {QUICKSTART_EVENTS} on a {channel_type} channel",
+                 "success (every event is valid here)" if valid == QUICKSTART_EVENTS else "success or a 4xx refusal",
+                 expect.describe(response))
+    readings.accepts("WEBHOOK-EVENTS-PER-CHANNEL", "rejected", what="exchange-code with message.failed",
+                     seen=response.status_code)
+    expect.check(_active_ids(owner.client) == [], "WEBHOOK-EVENTS-PER-CHANNEL", "channels after the refusal",
+                 "none connected", _active_ids(owner.client))
+
+
 @pytest.mark.req("CONNECT-EXCHANGE-SECRET-AUTOGEN", "CONNECT-EXCHANGE-EVENTS")
 @pytest.mark.level("simulated")
 def test_exchange_with_url_generates_a_secret_that_signs(account, channel_type, oauth_channel, sink, simulator,
