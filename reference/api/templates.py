@@ -93,6 +93,8 @@ async def list_templates(channel_id: str, request: Request, caller: CallerDep) -
     if sync_param not in ("true", "false", "1", "0"):
         raise ApiError(422, "sync must be true or false")
     status = request.query_params.get("status")
+    if status is not None and status.lower() == "all":  # the docs' default value, sent explicitly: no filter
+        status = None
     if status is not None and status.upper() not in STATUS_FILTERS:
         raise ApiError(422, f"status must be one of {', '.join(STATUS_FILTERS)}")
     channel = template_channel(request, caller, channel_id)

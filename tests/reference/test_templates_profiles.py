@@ -41,6 +41,7 @@ def test_template_lifecycle_and_send(ctx):
     assert [t["status"] for t in listed["templates"]] == ["APPROVED"]
     assert ctx.api("GET", base + "?status=PENDING&sync=false", account).json()["total"] == 0
     assert ctx.api("GET", base + "?status=BOGUS", account).status_code == 422
+    assert ctx.api("GET", base + "?status=all&sync=false", account).json()["total"] == 1  # the docs' default
     assert ctx.api("GET", f"{base}/{template['id']}", account).json()["components"][0]["type"] == "BODY"
     sent = ctx.api("POST", "/messages/send-template", account, json={
         "channel_id": channel["id"], "template_name": "order_confirmation", "language": "en_US",

@@ -33,6 +33,7 @@ def _pairs(mapping: dict[str, str]) -> str:
     return ",".join(f"{rid}={reading}" for rid, reading in mapping.items())
 
 
+@pytest.mark.timeout(900)  # a whole suite run: ~2-3 min on a quiet box, far more on a loaded one
 def test_suites_pass_with_every_alternative_reading(tmp_path):
     results = tmp_path / "results"
     env = {**os.environ, "FIWANO_REF_READINGS": _pairs(ALTERNATIVES), "FIWANO_REF_EXTRA_FIELDS": "true",
