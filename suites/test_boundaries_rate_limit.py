@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.boundaries import probe_margin
 from suites.data import user_id
 
@@ -202,8 +202,9 @@ def test_every_operation_of_the_contract_is_throttled_without_effect(account, ch
     expect.check(channel_now == channel_before, "RATE-LIMIT-NO-SIDE-EFFECT", "the channel after throttled DELETE and PATCH", "unchanged", channel_now)
     expect.status(owner.client.request("GET", f"/channels/{wa.id}/templates/{template_id}"), 200,
                   "RATE-LIMIT-NO-SIDE-EFFECT", "the template after a throttled DELETE")
-    patterns = [r.get("id") for r in owner.client.request("GET", "/redirects", api_key=owner.api_key).json()
-                .get("redirects", [])]
+    listed = readings.list_items(owner.client.request("GET", "/redirects", api_key=owner.api_key), "redirects",
+                                 "RATE-LIMIT-NO-SIDE-EFFECT", "GET /redirects with the first key")
+    patterns = [r.get("id") for r in listed if isinstance(r, dict)]
     calls = [f"{e.method} {e.path}" for e in simulator.journal(wa.world.world_id, since_seq=since)
              if e.method in ("POST", "DELETE")]
     expect.check(not calls, "RATE-LIMIT-NO-SIDE-EFFECT", "calls to Meta from throttled requests", "none", calls)

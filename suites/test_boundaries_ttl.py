@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.boundaries import probe_margin
 from suites.data import ascii_text, user_id
 from suites.support_connect import (_DIALOG, MAX_HOPS, _LINK, allow_redirect, browser, callback_uri,  # noqa: F401
@@ -61,7 +61,7 @@ def _no_channel_from(owner, flow, req: str, what: str) -> None:
 def _connected(owner, flow, req, what: str) -> None:
     expect.check(flow.code, req, what, "the redirect_uri with ?code=...", flow.describe())
     created = exchange(owner.client, flow.code)
-    expect.status(created, 200, req, f"exchange of the code of {what}")
+    readings.exchanged(created, req, f"exchange of the code of {what}")
     owner.client.delete_channel(created.json().get("channel_id", "none"))
 
 

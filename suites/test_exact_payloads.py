@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites import support_templates as tpl
 from suites.data import user_id
 from suites.enumerations import CHANNEL_TYPES, TEMPLATE_STATUSES
@@ -146,8 +146,7 @@ def test_every_redirect_of_the_key_is_listed(account, clock, fiwano_profile, rng
 
 def _redirects(client) -> list[tuple[str, str]]:
     response = expect.status(client.request("GET", "/redirects"), 200, "REDIRECT-LIST", "GET /redirects")
-    items = expect.json_object(response, "REDIRECT-LIST", "GET /redirects").get("redirects")
-    expect.check(isinstance(items, list), "REDIRECT-LIST", "GET /redirects", '{"redirects": [...]}', response.text)
+    items = readings.list_items(response, "redirects", "REDIRECT-LIST", "GET /redirects")
     return [(str(i.get("id")), i.get("uri_pattern")) for i in items if isinstance(i, dict)]
 
 
