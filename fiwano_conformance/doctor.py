@@ -32,6 +32,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +41,7 @@ import httpx
 
 BUDGET_SECONDS = 15.0
 HTTP_TIMEOUT_SECONDS = 4.0
+KEY_CHECKS_AT_ONCE = 8
 EXIT_OK, EXIT_PROBLEM = 0, 2
 
 # `run` / `doctor` option -> pytest plugin option dest
@@ -165,8 +167,11 @@ class Doctor:
                       f"{_snippet(response)}, a Fiwano answers 401 with a JSON body: is --target the API's base "
                       f"URL and port{hint}?")
 
-    def _get(self, url: str, what: str, option: str, base: str, **kwargs: Any) -> httpx.Response:
+    def _get(self, url: str, what: str, option: str, base: str, client: httpx.Client | None = None,
+             **kwargs: Any) -> httpx.Response:
         try:
+            if client is not None:
+                return client.get(url, timeout=self._timeout(), **kwargs)
             return httpx.get(url, timeout=self._timeout(), follow_redirects=False, **kwargs)
         except httpx.ConnectError as exc:
             parts = urlsplit(url)
@@ -230,9 +235,16 @@ class Doctor:
                               "give --fiwano-api-key KEY (repeat; two accounts per xdist worker) or FIWANO_API_KEYS")
             self._ok("keys", "none given: the harness mints an account and key per test")
             return
-        for index, key in enumerate(keys, start=1):
-            response = self._get(f"{cfg.target}/api/v1/channels", "target", "--target", cfg.target,
-                                 headers={"X-API-Key": key})
+        # One pooled client and a few keys at a time: a shared target is often given dozens of keys (a share per
+        # xdist worker and per account state), and one fresh connection per key, one after another, overran
+        # the budget with 40 keys on a busy box.
+        with httpx.Client(timeout=self._timeout(), follow_redirects=False) as client, \
+                ThreadPoolExecutor(max_workers=KEY_CHECKS_AT_ONCE) as pool:
+            def probe(key: str) -> httpx.Response:
+                return self._get(f"{cfg.target}/api/v1/channels", "target", "--target", cfg.target,
+                                 headers={"X-API-Key": key}, client=client)
+            answers = list(pool.map(probe, keys))
+        for index, (key, response) in enumerate(zip(keys, answers), start=1):
             shown = _shown_key(key)
             if response.status_code in (401, 403):
                 raise Problem(f"API key #{index} ({shown}) is rejected by the target: {response.status_code} "
