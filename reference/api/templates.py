@@ -185,10 +185,12 @@ async def send_template(request: Request, caller: CallerDep) -> dict[str, Any]:
         except TemplateError as exc:
             _raise(exc)
         template = comps.templates.find(channel.id, body.template_name, body.language)
+    refusal = None
     if template is None:
-        raise ApiError(400, f"Template {body.template_name!r} ({body.language}) not found on this channel")
-    if template.status != "APPROVED":
+        refusal = f"Template {body.template_name!r} ({body.language}) not found on this channel"
+    elif template.status != "APPROVED":
         refusal = f"Template {body.template_name!r} is {template.status}; only APPROVED templates can be sent"
+    if refusal is not None:  # TPL-SEND-APPROVED-ONLY: a client error, or (by setting) a failed send
         if comps.readings.follows("TPL-SEND-APPROVED-ONLY", "failed-result"):
             return {"success": False, "status": "failed", "error": refusal}
         raise ApiError(400, refusal)
