@@ -3,7 +3,9 @@
 It builds a plain ``locust -f loadtests/locustfile.py ...`` command and runs it in a child process (Locust
 monkey-patches the standard library with gevent, which must not leak into this process), so whatever this
 command does can also be done with Locust directly (docs/loadtests.md). Without ``--target`` it starts the
-embedded pair (simulator + reference in test mode) with the kit CA the load run's webhook sink uses.
+embedded pair (simulator + reference in test mode) with the kit CA the load run's webhook sink uses: the
+one kit CA of every command (fiwano_conformance/kit_ca.py; ``--sink-ca-dir`` or ``FIWANO_SINK_CA_DIR`` to
+use another directory), so a target of one's own is configured to trust it once.
 
 Exit codes: 0 every gate passed; 1 a gate failed; 2 the run could not be made or judged (setup error, Locust
 crashed, no verdict).
@@ -46,8 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sink-port", type=int, default=0)
     parser.add_argument("--sink-url", default=os.environ.get("FIWANO_SINK_URL"),
                         help="URL the target must use to reach the webhook sink")
-    parser.add_argument("--sink-ca-dir", type=Path, default=os.environ.get("FIWANO_SINK_CA_DIR"),
-                        help="kit CA directory (kit-ca.pem) the target trusts (default <out>/ca)")
+    parser.add_argument("--sink-ca-dir", type=Path, default=None,
+                        help="kit CA directory (kit-ca.pem) the target trusts (default: the one every run reuses, "
+                             "FIWANO_SINK_CA_DIR or `fiwano-conformance ca path`)")
     parser.add_argument("--save-keys", type=Path, help="write the minted keyring (live keys, mode 0600) here")
     parser.add_argument("--run-id", help="run id used in message tokens (default: time-based)")
     parser.add_argument("--web", action="store_true", help="open Locust's web UI instead of running headless")
@@ -81,6 +84,14 @@ def locust_command(args: argparse.Namespace, target: str, simulator: str | None,
     return command + list(args.locust_arg)
 
 
+def sink_ca_dir(args: argparse.Namespace) -> Path:
+    """The kit CA directory of this run: ``--sink-ca-dir``, else the one kit CA every command uses
+    (``FIWANO_SINK_CA_DIR`` or the user's cache, fiwano_conformance/kit_ca.py), so a target trusts it once."""
+    from fiwano_conformance.kit_ca import default_ca_dir
+
+    return Path(args.sink_ca_dir).expanduser() if args.sink_ca_dir else default_ca_dir()
+
+
 def run(args: argparse.Namespace) -> int:
     from loadtests.loadprofile import load_load_profile
     from loadtests.sink import kit_ca
@@ -92,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out or Path("load-results") / f"{Path(args.profile).stem}-{time.strftime('%Y%m%dT%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
-    ca_dir = Path(args.sink_ca_dir or out / "ca")
+    ca_dir = sink_ca_dir(args)
     kit_ca(ca_dir)  # create it now, so that the embedded target can be told to trust it
     try:
         with children.signals_raise():  # SIGTERM/SIGINT: stop Locust, its workers and the pair, then exit 2

@@ -45,7 +45,8 @@ def _options(parser, **_kw) -> None:
     group.add_argument("--fiwano-sink-url", env_var="FIWANO_SINK_URL", default="",
                        help="URL the target must use to reach the sink (default https://<host>:<port>)")
     group.add_argument("--fiwano-sink-ca-dir", env_var="FIWANO_SINK_CA_DIR", default="",
-                       help="directory of the kit CA (kit-ca.pem) the target trusts (default <out>/ca)")
+                       help="directory of the kit CA (kit-ca.pem) the target trusts "
+                            "(default: the kit CA every run reuses, `fiwano-conformance ca path`)")
     group.add_argument("--fiwano-save-keys", env_var="FIWANO_LOAD_SAVE_KEYS", default="",
                        help="write the minted keyring (live API keys, mode 0600) to this file")
     group.add_argument("--fiwano-run-id", env_var="FIWANO_LOAD_RUN_ID", default="", help="run id (default: time-based)")

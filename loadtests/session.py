@@ -26,6 +26,8 @@ from loadtests.provision import load_keyring, mint_keyring, repoint_webhooks
 from loadtests.ratelimit import KeyAdmission, judge_key
 from loadtests.sink import Sink
 
+from fiwano_conformance.kit_ca import default_ca_dir
+
 log = logging.getLogger("fiwano.load")
 
 
@@ -103,7 +105,7 @@ class Session:
         self.run_id = o.run_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         o.out.mkdir(parents=True, exist_ok=True)
         if self.profile.keys.source == "harness" or o.simulator:
-            self.sink = Sink(o.sink_ca_dir or (o.out / "ca"), host=o.sink_host, port=o.sink_port,
+            self.sink = Sink(o.sink_ca_dir or default_ca_dir(), host=o.sink_host, port=o.sink_port,
                              public_url=o.sink_url).start()
             log.info("webhook sink at %s (CA %s)", self.sink.url, self.sink.ca_file)
         if self.profile.keys.source == "harness":
