@@ -15,7 +15,9 @@ answers rather than 429s; without a harness the single key is paced to stay unde
 about 900 requests, so ~10 minutes at 100/min; give the run a key of its own, or run this module
 separately, so that it does not eat the budget of the other tests' key).
 
-Run: ``python -m pytest suites/test_contract_fuzz.py`` (embedded pair) or with ``--fiwano-target URL``.
+Run, from any directory: ``pytest --pyargs suites.test_contract_fuzz`` (embedded pair) or with
+``--fiwano-target URL``; ``fiwano-conformance run suites/test_contract_fuzz.py`` does the same with the kit's
+isolated settings and a report.
 """
 
 from __future__ import annotations
