@@ -26,6 +26,17 @@ NAMED = [{"type": "BODY", "text": "Hi {{customer_name}}, order {{order_number}} 
           "example": {"body_text_named_params": [{"param_name": "customer_name", "example": "Pablo"},
                                                  {"param_name": "order_number", "example": "ORD-123"}]}}]
 PLAIN = [body_component("Your order has shipped. Thank you!", example=None)]
+# One button of each type that takes a value at send time, in an order where a URL-only sender shows.
+BUTTON_KINDS = [
+    body_component("Your code is ready.", example=None),
+    {"type": "BUTTONS", "buttons": [
+        {"type": "QUICK_REPLY", "text": "Stop promotions"},
+        {"type": "URL", "text": "Redeem", "url": "https://example.com/p/{{1}}", "example": ["https://example.com/p/a1"]},
+        {"type": "COPY_CODE", "example": "SUMMER25"}]},
+]
+# What Meta expects per button type (meta-facts.md "send-template"; Meta's Cloud API template components):
+# sub_type and the one parameter's type and value key.
+BUTTON_PARAMETERS = {0: ("quick_reply", "payload"), 1: ("url", "text"), 2: ("copy_code", "coupon_code")}
 
 
 @pytest.fixture
@@ -162,6 +173,49 @@ def test_positional_variables_reach_meta_in_order(wa, simulator, sink, fiwano_co
     expect.check(data.get("message_id") == answer["message_id"] and data.get("status") == "delivered", "TPL-SEND-OK",
                  "message.delivered of the template message", f"data.message_id {answer['message_id']!r}",
                  delivery.json())
+
+
+@pytest.mark.req("TPL-SEND-POSITIONAL", "TPL-SEND-OK")
+@pytest.mark.level("simulated")
+def test_button_variables_reach_meta_as_their_button_type(wa, simulator, rng):
+    """Each button variable reaches Meta as the component of its button's type (quick_reply/payload,
+    url/text, copy_code/coupon_code), whatever its index: found by the mutation audit (a sender that sent
+    every button value as a URL parameter passed, as the only button under test was a URL one)."""
+    name = unique_name(rng)
+    tpl.new_template(wa.client, wa, simulator, name, components=BUTTON_KINDS)
+    values = {0: "stop-promo-7", 1: "a1b2c3", 2: "SAVE25NOW"}
+    since = tpl.last_seq(simulator, wa.world.world_id)
+
+    response = tpl.send_template(wa.client, request_body(wa, name, user_id("whatsapp", rng), {
+        "buttons": [{"index": index, "value": value} for index, value in values.items()]}))
+
+    sent_ok(response, "TPL-SEND-OK", "send a template with quick-reply, URL and copy-code button variables")
+    buttons = component(one_send(simulator, wa, since, "TPL-SEND-POSITIONAL"), "button")
+    seen = {str(b.get("index")): (str(b.get("sub_type", "")).lower(),
+                                  [(p.get("type"), p.get(p.get("type"))) for p in b.get("parameters") or []])
+            for b in buttons}
+    wanted = {str(index): (sub, [(kind, values[index])]) for index, (sub, kind) in BUTTON_PARAMETERS.items()}
+    expect.check(len(buttons) == 3 and seen == wanted, "TPL-SEND-POSITIONAL",
+                 "button components at Meta: index -> (sub_type, [(parameter type, value)])", wanted, buttons)
+
+
+@pytest.mark.req("TPL-LIFECYCLE", "TPL-SEND-APPROVED-ONLY", "TPL-SEND-OK")
+@pytest.mark.level("simulated")
+def test_a_template_meta_approved_since_creation_is_sent(wa, simulator, rng):
+    """Meta approves a template the target created (and tells it, as Meta does, by its status webhook); a
+    send right after, with no list call between, is sent: the status Meta decided is what counts, learnt
+    from the webhook or by asking Meta. Found by the mutation audit (a target that refused any template it
+    last saw PENDING passed, as every test listed the templates before sending)."""
+    name = unique_name(rng)
+    tpl.new_template(wa.client, wa, simulator, name, status="PENDING", components=PLAIN)
+    tpl.review(simulator, wa, name, "APPROVED")
+    since = tpl.last_seq(simulator, wa.world.world_id)
+
+    response = tpl.send_template(wa.client, request_body(wa, name, user_id("whatsapp", rng)))
+
+    sent_ok(response, ("TPL-LIFECYCLE", "TPL-SEND-OK"), "send-template of a template Meta approved after creation")
+    template = one_send(simulator, wa, since, "TPL-SEND-APPROVED-ONLY").get("template") or {}
+    expect.check(template.get("name") == name, "TPL-SEND-APPROVED-ONLY", "the template at Meta", name, template)
 
 
 @pytest.mark.req("TPL-SEND-NAMED", "TPL-SEND-OK")
