@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from suites import expect
+from suites import expect, readings
 from suites.data import user_id
 
 FIELDS = {"instagram": ("username", "name", "profile_pic", "follower_count", "is_verified_user"),
@@ -152,6 +152,37 @@ def test_profile_with_an_expired_token_is_400(account, channel, channel_type, si
     expect.check(not fetches(simulator, ch, user), "PROFILE-EXPIRED-TOKEN-400",
                  "profile fetches with the expired token",
                  "none", [e.path for e in fetches(simulator, ch, user)])
+
+
+@pytest.mark.req("PROFILE-EXPIRED-TOKEN-400")
+@pytest.mark.level("controlled")
+def test_profile_one_second_either_side_of_the_token_expiry(account, channel, channel_type, simulator, clock, rng):
+    """The expiry instant T is the channel's token_expires_at: at T - 1 s the token still works (200 with
+    Meta's profile), at T + 1 s the lookup is a 400 without a call to Meta. Found by the mutation audit (a
+    target that took the token as expired only AT the exact instant passed: the other test looks an hour
+    later, when the failed refresh has made the channel inactive anyway). T itself is left to the target."""
+    ch = channel_of(account, channel, channel_type)
+    early, fields = seeded_user(simulator, ch, rng, 0)
+    late, _ = seeded_user(simulator, ch, rng, 1)
+    simulator.add_faults(ch.world.world_id, [{"match": {"path_contains": "oauth/access_token"},
+                                              "action": {"kind": "http_error", "status": 500, "code": 1},
+                                              "times": None}])
+    expiry = readings.parse_timestamp(ch.client.get_channel(ch.id).json().get("token_expires_at"))
+    expect.check(expiry is not None, "PROFILE-EXPIRED-TOKEN-400", "token_expires_at of the channel", "a timestamp",
+                 expiry)
+
+    clock.advance((expiry - clock.now()).total_seconds() - 1, worlds=(ch.world,))
+    before = fetch(ch, early)
+    clock.advance(2, worlds=(ch.world,))
+    after = fetch(ch, late)
+
+    body = answer(before, "PROFILE-EXPIRED-TOKEN-400", "profile 1 s before the token expires")
+    expect.check(profile_of(body, channel_type) == fields, "PROFILE-EXPIRED-TOKEN-400",
+                 "profile 1 s before the token expires", fields, body)
+    expect.status(after, 400, "PROFILE-EXPIRED-TOKEN-400", "profile 1 s after the token expired")
+    expect.error_detail(after, "PROFILE-EXPIRED-TOKEN-400", "400 body", string=False)
+    expect.check(not fetches(simulator, ch, late), "PROFILE-EXPIRED-TOKEN-400",
+                 "profile fetches with the expired token", "none", [e.path for e in fetches(simulator, ch, late)])
 
 
 @pytest.mark.req("PROFILE-EXPIRED-TOKEN-400")
