@@ -42,10 +42,30 @@ def pyarg(nodeid: str) -> str | None:
     return None
 
 
+# replay.sh finds the kit where it is installed at replay time (a bundle may be replayed on another machine) and
+# isolates pytest with the same root, ini and path as `fiwano-conformance run` (fiwano_conformance/run_cmd.py)
+KIT_ROOT_VAR, KIT_INI_VAR = "$FIWANO_KIT_ROOT", "$FIWANO_KIT_INI"
+_KIT_LOOKUP = (
+    "FIWANO_KIT_ROOT=\"$(python -P -c 'from fiwano_conformance import run_cmd; print(run_cmd.KIT_ROOT)')\"\n"
+    "FIWANO_KIT_INI=\"$FIWANO_KIT_ROOT/fiwano_conformance/run-pytest.ini\"\n"
+    "# the kit's own packages first, no pytest options from the environment (as `run` does)\n"
+    "PYTHONPATH=\"$FIWANO_KIT_ROOT${PYTHONPATH:+:$PYTHONPATH}\"; export PYTHONPATH\n"
+    "unset PYTEST_ADDOPTS\n")
+_KIT_VARIABLE = re.compile(r"(\$FIWANO_KIT_(?:ROOT|INI))")  # expanded by sh in replay.sh
+
+
 def replay_command(test: TestResult, configuration: dict[str, Any], rootdir: str = "") -> list[str]:
-    """The pytest command that re-runs ``test`` alone with the run's settings (secrets excluded)."""
-    command = ["python", "-m", "pytest", "-p", "reports.collector", "-p", "no:cacheprovider",
-               "--fiwano-results", "replay-results"]
+    """The pytest command that re-runs ``test`` alone with the run's settings (secrets excluded).
+
+    Isolated like ``fiwano-conformance run``: the kit's own ini (``-c``; the pytest.ini, pyproject.toml,
+    conftest.py of a project the results directory sits in are never read), the kit's root as rootdir and
+    conftest boundary, ``-P`` (the bundle's directory is not on ``sys.path``). The ``$FIWANO_KIT_*`` words are
+    set by replay.sh from the installed kit."""
+    in_suites = pyarg(test.nodeid) is not None  # a test of the installed suites package
+    root = KIT_ROOT_VAR if in_suites else (rootdir or ".")
+    confcut = f"{KIT_ROOT_VAR}/suites" if in_suites else root
+    command = ["python", "-P", "-m", "pytest", "-c", KIT_INI_VAR, f"--rootdir={root}", f"--confcutdir={confcut}",
+               "-p", "reports.collector", "-p", "no:cacheprovider", "--fiwano-results", "replay-results"]
     for name in _PASSED_SETTINGS:
         value = configuration.get(name)
         if value in (None, "", [], ()) or "<redacted>" in str(value):
@@ -53,10 +73,20 @@ def replay_command(test: TestResult, configuration: dict[str, Any], rootdir: str
         if isinstance(value, (list, tuple)):
             value = ",".join(map(str, value))
         command.append(f"--fiwano-{name.replace('_', '-')}={value}")
-    module = pyarg(test.nodeid)
-    if module is not None:
-        return command + ["--pyargs", module]
-    return command + ["--rootdir", rootdir or ".", str(Path(rootdir or ".") / test.nodeid)]
+    if in_suites:
+        # by path in the installed kit, not --pyargs: with no path argument pytest would load the conftest.py
+        # files of the working directory (the bundle's) and of every directory above it
+        return command + [f"{KIT_ROOT_VAR}/{test.nodeid}"]
+    return command + [str(Path(rootdir or ".") / test.nodeid)]
+
+
+def shell_words(command: list[str]) -> str:
+    """``command`` quoted for sh; the ``$FIWANO_KIT_*`` variables left for the shell to expand."""
+    def word(part: str) -> str:
+        pieces = _KIT_VARIABLE.split(part)
+        return "".join(f'"{piece}"' if _KIT_VARIABLE.fullmatch(piece) else shlex.quote(piece)
+                       for piece in pieces if piece) or "''"
+    return " ".join(word(part) for part in command)
 
 
 def journal_script(south: str) -> list[dict[str, Any]]:
@@ -112,7 +142,7 @@ def write_bundle(test: TestResult, results: RunResults, directory: Path) -> Path
         f"# Replays {test.nodeid} ({test.status}: {' '.join(test.message[:200].split())})\n"
         "# Secrets are not in this bundle: export FIWANO_API_KEYS (api level without a harness) if the run had them.\n"
         "# The replay's results go to replay-results/ next to this script.\n"
-        "set -e\ncd \"$(dirname \"$0\")\"\n" + " ".join(shlex.quote(c) for c in command) + " \"$@\"\n",
+        "set -e\ncd \"$(dirname \"$0\")\"\n" + _KIT_LOOKUP + shell_words(command) + " \"$@\"\n",
         encoding="utf-8")
     (directory / "replay.sh").chmod(0o755)
     curls = north_curls(test.evidence.get("north", ""))
