@@ -49,3 +49,24 @@ def rewrite_error_body(status: int, body_of: Callable[[Any], dict[str, Any]]) ->
         app.exception_handlers[StarletteHTTPException] = http_error
 
     reference.api.common.install_error_handlers = install_error_handlers
+
+
+def limiter_seeing_the_path(limiter_of: Callable[[type, Callable[[], str]], type]) -> None:
+    """Replace the reference's rate limiter with ``limiter_of(SlidingWindowRateLimiter, current_path)``.
+
+    The limiter is only given the key; a defect that depends on the route (a limit per route, a route left
+    out) needs the request's path, remembered here from the components lookup every handler makes first.
+    """
+    import reference.api.common as common
+    import reference.app
+    from reference.ratelimit import SlidingWindowRateLimiter
+
+    path_of: dict[str, str] = {}
+    components = common.components
+
+    def remembering(request: Any) -> Any:
+        path_of["current"] = request.url.path
+        return components(request)
+
+    common.components = remembering
+    reference.app.SlidingWindowRateLimiter = limiter_of(SlidingWindowRateLimiter, lambda: path_of.get("current", ""))

@@ -6,20 +6,11 @@ REQUIREMENTS = ("RATE-LIMIT-PER-KEY",)
 
 
 def apply() -> None:
-    import reference.api.common as common
-    import reference.app
-    from reference.ratelimit import SlidingWindowRateLimiter
+    from tests.mutants.defects._shared import limiter_seeing_the_path
+    def per_route(base, current_path):
+        class PerRoute(base):
+            def hit(self, key):
+                return super().hit(f"{key} {current_path()}")
+        return PerRoute
 
-    path_of: dict[str, str] = {}
-    components = common.components
-
-    def remembering(request):
-        path_of["current"] = request.url.path
-        return components(request)
-
-    class PerRoute(SlidingWindowRateLimiter):
-        def hit(self, key):
-            return super().hit(f"{key} {path_of.get('current', '')}")
-
-    common.components = remembering
-    reference.app.SlidingWindowRateLimiter = PerRoute
+    limiter_seeing_the_path(per_route)

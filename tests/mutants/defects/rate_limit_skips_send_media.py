@@ -6,22 +6,15 @@ REQUIREMENTS = ("RATE-LIMIT-429",)
 
 
 def apply() -> None:
-    import reference.api.common as common
-    import reference.app
-    from reference.ratelimit import RateDecision, SlidingWindowRateLimiter
+    from tests.mutants.defects._shared import limiter_seeing_the_path
+    from reference.ratelimit import RateDecision
 
-    path_of: dict[str, str] = {}
-    components = common.components
+    def exempt_send_media(base, current_path):
+        class Exempt(base):
+            def hit(self, key):
+                if current_path().endswith("/messages/send-media"):
+                    return RateDecision(True, self.limit, self.limit, 0)
+                return super().hit(key)
+        return Exempt
 
-    def remembering(request):
-        path_of["current"] = request.url.path
-        return components(request)
-
-    class Exempt(SlidingWindowRateLimiter):
-        def hit(self, key):
-            if path_of.get("current", "").endswith("/messages/send-media"):
-                return RateDecision(True, self.limit, self.limit, 0)
-            return super().hit(key)
-
-    common.components = remembering
-    reference.app.SlidingWindowRateLimiter = Exempt
+    limiter_seeing_the_path(exempt_send_media)
