@@ -121,7 +121,7 @@ async def run(args) -> None:
                         raise RuntimeError(f"send answered {status}: {body[:200]!r}")
 
             async def lists(n: int) -> None:
-                for i in range(n):
+                for _ in range(n):
                     status, _, body = await call("GET", "/api/v1/channels", b"", {"X-API-Key": next_key()})
                     if status != 200:
                         raise RuntimeError(f"list answered {status}: {body[:200]!r}")

@@ -64,7 +64,7 @@ def main() -> int:
         print(f"# reference answers {probe.status_code}: {probe.text[:200]}")
         expected = args.expected_max_rps
         for c in [int(x) for x in args.connections.split(",")]:
-            for rep in range(args.repeat):
+            for _ in range(args.repeat):
                 # each key may take 100 requests in any 60 s; give each at most ~60 in this run
                 n_keys = max(50, math.ceil(expected * 1.5 * args.duration / 60))
                 keys = mint_keys(pair.ref_url, channel.account_id, n_keys)

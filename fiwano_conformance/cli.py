@@ -59,7 +59,7 @@ def kit_version() -> str:
         from contract import REQUIREMENTS_FILE, _read_yaml
 
         return f"{kit} (contract requirements v{_read_yaml(REQUIREMENTS_FILE).get('version')})"
-    except Exception:  # the version must print even from a broken installation
+    except Exception:  # noqa: BLE001 - the version must print even from a broken installation
         return kit
 
 

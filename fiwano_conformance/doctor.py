@@ -244,7 +244,7 @@ class Doctor:
                 return self._get(f"{cfg.target}/api/v1/channels", "target", "--target", cfg.target,
                                  headers={"X-API-Key": key}, client=client)
             answers = list(pool.map(probe, keys))
-        for index, (key, response) in enumerate(zip(keys, answers), start=1):
+        for index, (key, response) in enumerate(zip(keys, answers, strict=True), start=1):
             shown = _shown_key(key)
             if response.status_code in (401, 403):
                 raise Problem(f"API key #{index} ({shown}) is rejected by the target: {response.status_code} "
@@ -422,7 +422,7 @@ _META_OBJECT = {"whatsapp": "whatsapp_business_account", "instagram": "instagram
 def _quietly(action: Callable[[], Any]) -> None:
     try:
         action()
-    except Exception:  # cleanup of the doctor's own probe data: best effort
+    except Exception:  # noqa: BLE001 - cleanup of the doctor's own probe data: best effort
         pass
 
 

@@ -86,7 +86,7 @@ class Session:
     def prepare(self) -> None:
         try:
             self._prepare()
-        except Exception as exc:  # reported as a run error with exit code 2, see the module docstring
+        except Exception as exc:  # noqa: BLE001 - reported as a run error with exit code 2, see the module docstring
             self.error = f"setup failed: {type(exc).__name__}: {exc}"
             log.error("%s\n%s", self.error, traceback.format_exc())
 
@@ -220,7 +220,7 @@ class Session:
         self.close_steps()
         try:
             verdict = self._judge()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a failed judgement is reported as the run's error verdict
             log.error("judging the run failed:\n%s", traceback.format_exc())
             verdict = {"run_id": self.run_id, "target": self.options.target, "result": "error",
                        "error": f"judging failed: {type(exc).__name__}: {exc}", "gates": [],

@@ -60,7 +60,7 @@ def kit_ca(ca_dir: Path) -> trustme.CA:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"   # keep-alive: the target may reuse its connections
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+    def do_POST(self) -> None:  # http.server naming
         arrived = time.time()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -74,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.sink._add(self.path, {k.lower(): v for k, v in self.headers.items()}, body, arrived,
                               time.time(), status)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - silence per-request logging
+    def log_message(self, format: str, *args) -> None:  # silence per-request logging
         return
 
 

@@ -35,7 +35,7 @@ def _detail(op: Op, status: int, response) -> Detail:
         return Detail.NONE
     try:
         body = response.json()
-    except Exception:
+    except Exception:  # noqa: BLE001 - any unparsable body means no detail
         return Detail.NONE
     if not isinstance(body, dict):
         return Detail.NONE

@@ -353,7 +353,7 @@ class Database:
                         self._conn.execute("RELEASE fiwano_group")
                         outcomes.append((future, value, None))
         except BaseException as exc:  # noqa: BLE001 - the COMMIT (or BEGIN) failed: nothing of the group holds
-            for work, future in queue:
+            for _work, future in queue:
                 if not future.done():
                     future.set_exception(exc)
             return

@@ -97,7 +97,7 @@ class Dispatcher:
         except asyncio.CancelledError:
             queue.on_crash(item)
             raise
-        except Exception:  # noqa: BLE001 - one bad item must not stop the scheduler
+        except Exception:  # one bad item must not stop the scheduler
             log.exception("work item of queue %s crashed", queue.name)
             queue.on_crash(item)
         finally:
@@ -127,7 +127,7 @@ class Dispatcher:
                     await asyncio.sleep(0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("dispatcher loop error")
                 await asyncio.sleep(self.max_sleep)
 

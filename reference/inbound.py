@@ -305,7 +305,7 @@ class InboundService:
         data = dict(message.data or self.base_data(item))
         try:
             data.update(await self.media_handler(channel, message, item))
-        except Exception:  # noqa: BLE001 - the message is still relayed, with the error
+        except Exception:  # the message is still relayed, with the error
             log.exception("media handling failed for %s", message.id)
             data.update({"type": self.media_type(item), "media": None})
         with self.messages.db.transaction():

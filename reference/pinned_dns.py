@@ -75,7 +75,7 @@ def pinned_transport(ssl_context: typing.Any, allow_hosts: frozenset[str]) -> ht
     """
     transport = httpx.AsyncHTTPTransport(verify=ssl_context, trust_env=False,
                                          limits=httpx.Limits(max_keepalive_connections=0))
-    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001 - see the docstring
+    transport._pool = httpcore.AsyncConnectionPool(  # see the docstring
         ssl_context=ssl_context, max_keepalive_connections=0,
         network_backend=PinnedResolutionBackend(allow_hosts))
     return transport

@@ -113,7 +113,7 @@ def versions(profile: str | None) -> dict[str, Any]:
         requirements_version = None
     try:
         openapi_version = contract.load_openapi().get("info", {}).get("version")
-    except Exception:  # a broken contract must not stop the report
+    except Exception:  # noqa: BLE001 - a broken contract must not stop the report
         openapi_version = None
     name = profile or "default"
     candidate = Path(name)

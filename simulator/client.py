@@ -181,7 +181,7 @@ class SimulatorClient:
         text_length_unit, webhook_retry_delays)."""
         channels = list(channels)
         name_list = list(names) if names is not None else [None] * len(channels)
-        assets = [{"channel": c, **({"name": n} if n else {})} for c, n in zip(channels, name_list)]
+        assets = [{"channel": c, **({"name": n} if n else {})} for c, n in zip(channels, name_list, strict=True)]
         for index, earlier in (share_with or {}).items():  # {asset index: earlier asset index}
             assets[index]["share_with"] = earlier
         body: dict[str, Any] = {"label": label, "assets": assets}

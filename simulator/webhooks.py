@@ -69,7 +69,7 @@ async def deliver(url: str | None, payload: Any, secret: str, timeout: float,
         result["body"] = response.text[:10_000]
     except httpx.HTTPError as exc:
         result["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    except Exception as exc:  # an invalid URL and the like must not break the caller
+    except Exception as exc:  # noqa: BLE001 - an invalid URL and the like must not break the caller
         result["error"] = f"{type(exc).__name__}: {exc}"
     return result
 

@@ -82,7 +82,7 @@ class Evidence:
         request = request if request is not None else response.request
         try:
             req_body = request.content
-        except Exception:  # a streamed request
+        except Exception:  # noqa: BLE001 - a streamed request
             req_body = b"<stream>"
         exchange = Exchange(
             side=side, method=request.method, url=str(request.url),
@@ -120,7 +120,7 @@ class Evidence:
         for label, reader in sources:
             try:
                 body = reader()
-            except Exception as exc:  # evidence must never hide the real failure
+            except Exception as exc:  # noqa: BLE001 - evidence must never hide the real failure
                 body = f"(could not read: {exc!r})"
             parts.append(f"[{label}]\n{body}")
         return "\n".join(parts)

@@ -103,7 +103,7 @@ def _simulator_session(fiwano_target: Target, claimed_level: str) -> Any:
     client = SimulatorClient(fiwano_target.simulator_url)
     try:
         client.health()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of the health check is one missing prerequisite
         missing_prerequisite(f"the simulator at {fiwano_target.simulator_url} does not answer its health check: {exc!r}")
     return client
 
@@ -125,7 +125,7 @@ def _harness_health(fiwano_target: Target) -> str | None:
         if data.get("test_mode") is not True:
             return f"{fiwano_target.harness_url}/harness/health does not report test_mode true: {data!r}"
         return None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure of the health check is reported as the reason
         return f"{fiwano_target.harness_url}/harness/health failed: {exc}"
     finally:
         client.close()
@@ -150,7 +150,7 @@ def cleanups(evidence: Evidence) -> Iterator[list[Callable[[], Any]]]:
     for action in reversed(todo):
         try:
             action()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - one failed cleanup must not skip the others; noted in the evidence
             evidence.note(f"cleanup {getattr(action, '__name__', action)!r} failed: {exc!r}")
 
 

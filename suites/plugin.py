@@ -112,7 +112,7 @@ def _load_hypothesis_profile(config: pytest.Config) -> None:
 
     try:
         explore = bool(fiwano_run(config).config.explore)
-    except Exception:  # a broken configuration is reported when the suites start
+    except Exception:  # noqa: BLE001 - a broken configuration is reported when the suites start
         explore = False
     settings.register_profile("fiwano", derandomize=True, database=None, deadline=None)
     settings.register_profile("fiwano-explore", derandomize=False, database=None, deadline=None)
@@ -415,7 +415,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         if evidence is not None:
             try:
                 sections = evidence.sections()
-            except Exception as exc:  # evidence must never hide the real failure
+            except Exception as exc:  # noqa: BLE001 - evidence must never hide the real failure
                 sections = [("fiwano evidence", f"could not collect evidence: {exc!r}")]
             for title, text in sections:
                 report.sections.append((title, text))
@@ -424,7 +424,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         if redact(text) != text:
             try:
                 _redact_in_place(report.longrepr)
-            except Exception:
+            except Exception:  # noqa: BLE001 - redaction in place is best effort; the plain-text fallback below follows
                 pass
             if redact(str(report.longrepr)) != str(report.longrepr):
                 report.longrepr = redact(str(report.longrepr))  # last resort: plain text

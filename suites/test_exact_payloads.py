@@ -93,7 +93,7 @@ def test_each_message_of_a_meta_batch_is_relayed_with_its_own_sender(account, ch
     expect.check(sorted(by_id) == sorted(s[2] for s in senders) and len(payloads) == 2, "RELAY-RECEIVED-MESSAGE-ID",
                  "data.message_id of the relays of the batch", sorted(s[2] for s in senders), sorted(map(str, by_id)))
     from_req = {"whatsapp": "RELAY-FROM-WA", "instagram": "RELAY-FROM-IG", "facebook": "RELAY-FROM-FB"}[channel_type]
-    for (sender, name, mid, text), request in zip(senders, relayed[1:]):
+    for (sender, name, mid, text), request in zip(senders, relayed[1:], strict=False):
         payload = by_id[mid]
         envelope = {k: payload.get(k) for k in ("event", "channel_id", "channel_type")}
         expect.check(envelope == {"event": "message.received", "channel_id": ch.id, "channel_type": channel_type},

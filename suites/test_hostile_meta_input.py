@@ -48,7 +48,7 @@ def _good_messages_relayed_once(endpoint, result, fiwano_config, req: str) -> No
         except (ValueError, AttributeError):
             continue
         by_id.setdefault(data.get("message_id"), []).append(data)
-    for message_id, text in zip(result.good_message_ids, result.good_texts):
+    for message_id, text in zip(result.good_message_ids, result.good_texts, strict=True):
         found = by_id.get(message_id, [])
         expect.check(len(found) == 1, req, f"message.received for good message {message_id} ({result.kind} batch)",
                      "exactly one delivery", f"{len(found)} of {len(arrived)} deliveries: "

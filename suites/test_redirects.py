@@ -88,7 +88,7 @@ def test_uri_pattern_is_required(account, body):
     f"http://app.{DOMAIN}/callback", "javascript:alert(document.domain)//", "data:text/html,<script>1</script>",
     f"ftp://app.{DOMAIN}/callback", "myapp://callback", f"//app.{DOMAIN}/callback", "/callback",
     f"app.{DOMAIN}/callback", "https://", "https:///callback", f"wss://app.{DOMAIN}/callback",
-    f"file:///etc/passwd", f"http://*.{DOMAIN}/callback",
+    "file:///etc/passwd", f"http://*.{DOMAIN}/callback",
 ], ids=["http", "javascript", "data", "ftp", "custom", "scheme-relative", "relative", "no-scheme", "no-host",
         "empty-host", "wss", "file", "http-wildcard"])
 def test_non_https_pattern_is_refused(account, pattern):

@@ -55,7 +55,7 @@ def events_of(requests, req: str) -> list[tuple[str, dict]]:
 def check_legal_order(events: list[tuple[str, dict]], req: str) -> None:
     """Per message, statuses reach the customer in their order (sent, delivered, read) and never go back."""
     last: dict[str, tuple[int, str]] = {}
-    for event, data in events:
+    for _event, data in events:
         status = data.get("status")
         if status not in RANK:
             continue
@@ -99,7 +99,7 @@ def test_status_events_carry_the_send_uuid(account, channel, channel_type, simul
     else:
         expect.check(names == expected, "RELAY-DELIVERED-READ" if channel_type != "whatsapp" else "RELAY-SENT-WA",
                      f"events of {', '.join(reported)} on {channel_type}", expected, names)
-    for (event, data), request in zip(events, arrived):
+    for (event, data), request in zip(events, arrived, strict=False):
         status = event.split(".", 1)[1]
         wanted = {"message_id": uuid, "status": status, "recipient": recipient}
         seen = {k: data.get(k) for k in wanted}

@@ -86,12 +86,12 @@ def test_template_calls_on_unknown_or_foreign_channels_are_404(account, channel,
 
     for label, channel_id in (("unknown", unknown), ("another account's", theirs.id)):
         calls = {
-            "list": lambda: tpl.listing(mine.client, channel_id),
-            "create": lambda: tpl.create(mine.client, channel_id, template_request(unique_name(rng))),
-            "get": lambda: tpl.get(mine.client, channel_id, str(made["id"])),
-            "update": lambda: tpl.update(mine.client, channel_id, str(made["id"]), {"components": [body_component()]}),
-            "delete": lambda: tpl.delete(mine.client, channel_id, str(made["id"])),
-            "send-template": lambda: tpl.send_template(mine.client, {
+            "list": lambda channel_id=channel_id: tpl.listing(mine.client, channel_id),
+            "create": lambda channel_id=channel_id: tpl.create(mine.client, channel_id, template_request(unique_name(rng))),
+            "get": lambda channel_id=channel_id: tpl.get(mine.client, channel_id, str(made["id"])),
+            "update": lambda channel_id=channel_id: tpl.update(mine.client, channel_id, str(made["id"]), {"components": [body_component()]}),
+            "delete": lambda channel_id=channel_id: tpl.delete(mine.client, channel_id, str(made["id"])),
+            "send-template": lambda channel_id=channel_id: tpl.send_template(mine.client, {
                 "channel_id": channel_id, "template_name": made["name"], "language": LANGUAGE,
                 "recipient": "15550001111"}),
         }

@@ -174,7 +174,7 @@ async def setup_callback(request: Request) -> Response:
         asset = await comps.oauth.discover(session.channel_type, token)
     except OAuthError as exc:
         return _fail(session, str(exc))
-    except Exception:  # noqa: BLE001 - an unexpected answer from Meta must not become a 500
+    except Exception:  # an unexpected answer from Meta must not become a 500
         log.exception("OAuth completion failed for session %s", session.id)
         return _fail(session, "Unexpected answer from Meta")
     taken = [c for c in comps.channels.find_by_asset(asset["channel_type"], asset["asset_id"])

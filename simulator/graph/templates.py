@@ -84,7 +84,7 @@ def _validate_components(components: Any, category: str) -> list[dict[str, Any]]
     if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
         raise invalid("Param components must be an array of component objects")
     kinds = [str(c.get("type", "")).upper() for c in components]
-    for kind, comp in zip(kinds, components):
+    for kind, comp in zip(kinds, components, strict=True):
         if kind not in ("HEADER", "BODY", "FOOTER", "BUTTONS"):
             raise invalid(f"Invalid component type {comp.get('type')!r}")
         text = comp.get("text")

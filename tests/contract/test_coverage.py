@@ -167,8 +167,8 @@ def test_command_coverage_json(capsys):
 def test_command_prefix_filter_and_untested(fake_suites, capsys):
     # against fake suites that test no SEND- rule, so the outcome does not depend on the real suites' progress
     requirements_cmd.run(_args(ids=["SEND-"], untested=True, suites=fake_suites))
-    lines = [l for l in capsys.readouterr().out.splitlines() if l and not l.startswith(" ")]
-    assert lines and all(l.startswith("SEND-") and ("pending" in l or "NO TEST" in l) for l in lines)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line and not line.startswith(" ")]
+    assert lines and all(line.startswith("SEND-") and ("pending" in line or "NO TEST" in line) for line in lines)
 
 
 def test_command_coverage_fails_on_problems(fake_suites, capsys, monkeypatch):

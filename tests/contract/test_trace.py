@@ -84,7 +84,7 @@ def test_the_copy_matches_the_shared_research():
         pytest.skip(f"no shared research at {SHARED_RESEARCH} (set FIWANO_RESEARCH to compare)")
     shared = section_7(SHARED_RESEARCH.read_text(encoding="utf-8"))
     copy = section_7(CASES_FILE.read_text(encoding="utf-8"))
-    assert [l.rstrip() for l in shared] == [l.rstrip() for l in copy], (
+    assert [line.rstrip() for line in shared] == [line.rstrip() for line in copy], (
         "section 7 of the research changed: re-trace the cases in contract/trace/reliability-security.yaml, then "
         "refresh contract/source/reliability-security-cases.md")
 

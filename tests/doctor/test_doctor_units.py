@@ -35,7 +35,7 @@ def _fiwano_stub(handle_key):
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):  # http.server's name
             key = self.headers.get("X-API-Key")
             status, body = (401, {"detail": "Missing API key"}) if key is None else handle_key(key)
             data = json.dumps(body).encode()

@@ -38,7 +38,7 @@ def test_a_slow_answer_skips_slots_instead_of_bursting():
     sent = run(Pacer(1.0, clock=clock), clock, [0.1, 3.5, 0.1, 0.1])
     # request 2 left at 1.0 and came back at 4.5: it goes at once, the next waits for the 5.0 slot
     assert [round(t - 100.0, 6) for t in sent] == [0.0, 1.0, 4.5, 5.0]
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
     window_counts = [sum(1 for t in sent if start <= t < start + 2.0) for start in sent]
     assert max(window_counts) <= 2.0 / 1.0 + 1
     assert min(gaps) > 0
@@ -47,4 +47,4 @@ def test_a_slow_answer_skips_slots_instead_of_bursting():
 def test_phases_spread_over_one_interval():
     phases = [phase_for(i, 0.6, 3) for i in range(6)]
     assert phases == [0.0, 0.2, 0.4, 0.0, 0.2, 0.4] or all(abs(a - b) < 1e-9 for a, b in
-                                                            zip(phases, [0.0, 0.2, 0.4, 0.0, 0.2, 0.4]))
+                                                            zip(phases, [0.0, 0.2, 0.4, 0.0, 0.2, 0.4], strict=True))

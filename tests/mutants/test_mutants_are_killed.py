@@ -73,7 +73,7 @@ def _run_catalogue(names: list[str]) -> dict:
     warnings.warn(MutationScore(
         f"Mutation score: {data['killed']}/{data['total']} killed ({data['score']:.0%}) in {elapsed:.0f} s on "
         f"{jobs} job(s); {counts['survived']} survived, {counts['error']} error, {counts['smoke_broken']} smoke "
-        f"broken{(' (' + ', '.join(broken) + ')') if broken else ''}. Reports: {out}/mutants.html"))
+        f"broken{(' (' + ', '.join(broken) + ')') if broken else ''}. Reports: {out}/mutants.html"), stacklevel=2)
     return {r.mutant.name: r for r in results}
 
 

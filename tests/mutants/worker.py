@@ -56,35 +56,35 @@ def _die_with_parent(sig: int = signal.SIGTERM) -> None:
 def preload() -> None:
     """Import what both children need, so a fork starts them warm. Never builds an app or starts a thread."""
     import pytest  # noqa: F401
-    import _pytest.junitxml  # noqa: F401
+    import _pytest.junitxml
     import _pytest.python  # noqa: F401
     from importlib.metadata import entry_points
 
     for entry in entry_points(group="pytest11"):  # the plugins pytest will load anyway
         try:
             entry.load()
-        except Exception:  # a broken plugin is pytest's business in the child, not the worker's
+        except Exception:  # noqa: BLE001 - a broken plugin is pytest's business in the child, not the worker's
             pass
     import httpx  # noqa: F401
 
-    import suites.clients  # noqa: F401
-    import suites.config  # noqa: F401
-    import suites.fixtures  # noqa: F401
+    import suites.clients
+    import suites.config
+    import suites.fixtures
     import suites.plugin  # noqa: F401
     from contract import load_requirements
 
     load_requirements()
-    import fiwano_conformance.cli  # noqa: F401
-    import fiwano_conformance.serve_cmd  # noqa: F401
+    import fiwano_conformance.cli
+    import fiwano_conformance.serve_cmd
     import fiwano_conformance.serving  # noqa: F401
-    import simulator.app  # noqa: F401
+    import simulator.app
     import simulator.settings  # noqa: F401
     import tests.mutants.catalogue  # noqa: F401
 
     # The reference's third-party stack stays loaded, but the reference itself is forgotten again: each
     # mutated child imports it afresh, exactly as ``python -m tests.mutants.launch`` would, so a mutant that
     # patches a module before ``reference.app`` imports a name from it behaves the same here.
-    import reference.app  # noqa: F401
+    import reference.app
     import reference.settings  # noqa: F401
 
     for name in [n for n in sys.modules if n == "reference" or n.startswith("reference.")]:
@@ -218,7 +218,7 @@ def load_patched_module(module: str, path: str, source: str) -> None:
     sys.modules[module] = mod
     if package is not None:
         setattr(package, leaf, mod)
-    exec(compile(source, path, "exec"), mod.__dict__)  # noqa: S102 - the audit's mutated module, by design
+    exec(compile(source, path, "exec"), mod.__dict__)  # the audit's mutated module, by design
 
 
 def follow_contexts(cov, directory: Path) -> None:

@@ -151,8 +151,8 @@ def test_sigterm_to_load_web_stops_locust_and_the_embedded_pair_within_5_s(tmp_p
 
     def locust_and_pair_up(processes):
         lines = _cmdlines(processes)
-        return any("locust" in line for line in lines) and any(" reference " in f" {l} " for l in lines) and \
-            any(" simulator " in f" {l} " for l in lines)
+        return any("locust" in line for line in lines) and any(" reference " in f" {line} " for line in lines) and \
+            any(" simulator " in f" {line} " for line in lines)
 
     process, processes = _start_and_wait_for(
         [sys.executable, "-m", "fiwano_conformance", "load", "--web", "--out", str(tmp_path / "load"),

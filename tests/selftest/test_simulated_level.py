@@ -84,7 +84,7 @@ def key_options(db: Path) -> list[str]:
     first = create_accounts(db, states[0])  # creates the database before the parallel writers
     with ThreadPoolExecutor(max_workers=4) as pool:
         keys = [first, *pool.map(lambda state: create_accounts(db, state), states[1:])]
-    return [f"--fiwano-api-key={state}={key}" for state, mine in zip(states, keys) for key in mine]
+    return [f"--fiwano-api-key={state}={key}" for state, mine in zip(states, keys, strict=True) for key in mine]
 
 
 def run_suites(args: list[str], results: Path) -> tuple[subprocess.CompletedProcess, dict]:

@@ -65,7 +65,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 raw = self.rfile.read(length)
                 with receiver.event:
@@ -78,7 +78,7 @@ class Receiver:
                 self.end_headers()
                 self.wfile.write(b"EVENT_RECEIVED")
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 query = parse_qs(urlparse(self.path).query)
                 ok = query.get("hub.mode") == ["subscribe"] and query.get("hub.verify_token") == [VERIFY_TOKEN]
                 body = query.get("hub.challenge", [""])[0].encode() if ok else b"forbidden"

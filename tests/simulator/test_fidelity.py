@@ -7,10 +7,10 @@ import pytest
 
 from .conftest import APP_SECRET
 
-import pywa  # noqa: E402,F401  (a dependency of the kit: these tests must run, never skip)
-from pywa import WhatsApp  # noqa: E402
-from pywa import errors as pywa_errors  # noqa: E402
-from pywa.utils import webhook_updates_validator  # noqa: E402
+import pywa  # noqa: F401  (a dependency of the kit: these tests must run, never skip)
+from pywa import WhatsApp
+from pywa import errors as pywa_errors
+from pywa.utils import webhook_updates_validator
 
 
 def _client(live, asset, token=None) -> WhatsApp:

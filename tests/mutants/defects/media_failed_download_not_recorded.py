@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 REQUIREMENTS = ("MEDIA-DL-FAILED-410",)
 

@@ -11,7 +11,7 @@ def apply() -> None:
 
     class KeepsStatus(TemplateService):
         async def update(self, channel, template, components, category):
-            updated = await super().update(channel, template, components, category)
+            await super().update(channel, template, components, category)
             self.db.execute("UPDATE templates SET status = ? WHERE id = ?", (template.status, template.id))
             return self.get_local(channel.id, template.id)
 
