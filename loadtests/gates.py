@@ -106,6 +106,11 @@ def evaluate(profile: LoadProfile, summary: Summary, per_key: dict[int, KeyAdmis
         gates.append(_at_most("invalid webhook signatures", east.invalid_signatures, t.max_invalid_signatures))
         gates.append(_at_most("misrouted deliveries", east.misrouted, 0))
         gates.append(_at_most("illegal status orders", east.illegal_status_orders, t.max_illegal_status_orders))
+        latency = east.relay_latency_ms or {}
+        summary_text = ", ".join(f"{k} {latency[k]}" for k in ("p50", "p90", "p99", "max") if latency.get(k) is not None)
+        gates.append(_at_most("relay p99 latency (ms)", latency.get("p99"), t.relay_p99_ms,
+                              (f"{latency.get('count', 0)} inbound messages, emit -> sink: {summary_text}"
+                               if latency.get("count") else "no inbound message of the run was relayed")))
         if east.statuses_emitted:
             gates.append(_at_most("status webhooks lost", east.statuses_lost + east.statuses_refused,
                                   t.max_statuses_lost, "accepted but not relayed, or refused by the target"))

@@ -123,6 +123,8 @@ class Thresholds(_Strict):
     """The gates. Counts are totals over all keys; a None threshold is not gated (only reported)."""
 
     p95_ms: float | None = 500.0
+    relay_p99_ms: float | None = Field(None, description="p99 of the relay latency of the run's inbound messages "
+                                                         "(emit by the simulator -> first arrival at the sink)")
     max_failure_ratio: float = Field(0.01, ge=0, le=1)
     max_wrongly_admitted: int = Field(0, ge=0)
     max_wrongly_rejected: int = Field(0, ge=0)

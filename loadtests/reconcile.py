@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from loadtests.analysis import percentile
 from loadtests.ledger import Detail, Row
 
 # In texts and captions: "fiwano-load RUN kK sS"; in media URLs: ".../fiwano-load/RUN/kK/sS.jpg".
@@ -116,6 +117,9 @@ class EastReport:
     statuses_refused: int = 0           # ... answered non-2xx by the target
     statuses_lost: int = 0              # accepted WhatsApp/Instagram statuses missing at the sink (by count per
                                         # channel and status: the sink sees Fiwano ids, the simulator Meta ids)
+    # relay latency of the run's inbound messages (window openers of the setup excluded): from the start of the
+    # emit call (Meta's webhook leaving the simulator) to the first copy's arrival at the sink, in ms
+    relay_latency_ms: dict[str, float | int | None] = field(default_factory=dict)
     examples: dict[str, list] = field(default_factory=lambda: defaultdict(list))
 
     def as_dict(self) -> dict:
@@ -163,6 +167,7 @@ def reconcile_east(emitted: Iterable[dict], sink_records: Iterable[Any], secrets
     copies: dict[tuple, list] = defaultdict(list)         # (kind, channel, message id[, status]) -> records
     statuses: dict[str, list[str]] = defaultdict(list)
     received: set[tuple[str, str]] = set()
+    first_arrival: dict[tuple[str, str], float] = {}
     for record in sorted(sink_records, key=lambda r: (_get(r, "arrived", 0), _get(r, "seq", 0))):
         report.deliveries += 1
         path = _get(record, "path", "")
@@ -188,6 +193,7 @@ def reconcile_east(emitted: Iterable[dict], sink_records: Iterable[Any], secrets
         if event == "message.received":
             copies[("received", channel, message_id)].append(record)
             received.add((channel, message_id))
+            first_arrival.setdefault((channel, message_id), float(_get(record, "arrived", 0) or 0))
         elif event.startswith("message."):
             report.status_events += 1
             status = data.get("status") or event.split(".", 1)[1]
@@ -213,6 +219,7 @@ def reconcile_east(emitted: Iterable[dict], sink_records: Iterable[Any], secrets
     _reconcile_statuses(report, [r for r in emitted if r.get("kind") == "status"], copies)
     emitted = [r for r in emitted if r.get("kind") != "status"]
     expected: set[tuple[str, str]] = set()
+    latencies: list[float] = []
     for row in emitted:
         if row.get("emit_error"):
             report.emit_errors += 1
@@ -229,12 +236,25 @@ def reconcile_east(emitted: Iterable[dict], sink_records: Iterable[Any], secrets
         expected.add(wanted)
         if wanted in received:
             report.inbound_relayed += 1
+            if row.get("sent") is not None and not row.get("setup"):
+                latencies.append(max(0.0, (first_arrival[wanted] - float(row["sent"])) * 1000))
         else:
             report.inbound_lost += 1
             report.examples["inbound_lost"].append({"channel_id": wanted[0], "message_id": wanted[1]})
+    report.relay_latency_ms = relay_latency_summary(latencies)
     report.unknown_inbound = len(received - expected - {(r.get("channel_id"), r.get("message_id"))
                                                         for r in emitted})
     return report
+
+
+def relay_latency_summary(latencies_ms: list[float]) -> dict[str, float | int | None]:
+    """Count and nearest-rank percentiles (ms, 0.1 ms) of relay latencies."""
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    return {"count": len(latencies_ms), "p50": rounded(percentile(latencies_ms, 0.50)),
+            "p90": rounded(percentile(latencies_ms, 0.90)), "p99": rounded(percentile(latencies_ms, 0.99)),
+            "max": rounded(max(latencies_ms)) if latencies_ms else None}
 
 
 def _reconcile_statuses(report: EastReport, rows: list[dict], copies: dict[tuple, list]) -> None:

@@ -114,6 +114,8 @@ class Session:
             self.keyring, self.setup_inbound = mint_keyring(
                 self.profile, self.run_id, o.target, (o.harness or o.target).rstrip("/"), o.simulator,
                 self.sink.url if self.sink else None)
+            for row in self.setup_inbound:  # window openers: reconciled, but not in the run's relay latency
+                row["setup"] = True
         else:
             self.keyring = load_keyring(Path(self.profile.keys.file), self.profile, self.run_id, o.target)
             self.keyring.keys = self.keyring.keys[:self.profile.keys.count]

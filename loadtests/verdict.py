@@ -70,6 +70,10 @@ def render_text(verdict: dict) -> str:
                      f"bad signatures {e['invalid_signatures']}; statuses emitted {e['statuses_emitted']}, "
                      f"relayed events {e['status_events']}, lost {e['statuses_lost']}, refused "
                      f"{e['statuses_refused']}, illegal orders {e['illegal_status_orders']}")
+        latency = e.get("relay_latency_ms") or {}
+        if latency.get("count"):
+            lines.append(f"relay latency (emit -> sink, {latency['count']} inbound messages): p50 {latency['p50']} ms, "
+                         f"p90 {latency['p90']} ms, p99 {latency['p99']} ms, max {latency['max']} ms")
     if verdict.get("ramp"):
         best = verdict["ramp"].get("highest_sustained")
         lines.append("ramp: highest sustained " + (f"{best['offered_rps']} req/s ({best['keys']} keys)"

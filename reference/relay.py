@@ -1,7 +1,7 @@
 """Relay of events to the customer's webhook_url: persisted first, then delivered by the dispatcher.
 
 ``RelaySender`` does one HTTP attempt (HTTPS, verified TLS trusting ``webhook_ca_file`` too, 5 s budget, no
-redirects). ``RelayService`` creates deliveries and runs attempts with the retry schedule from the profile.
+redirects, a kept-alive connection to the endpoint when one is open: reference/webhook_http.py). ``RelayService`` creates deliveries and runs attempts with the retry schedule from the profile.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import httpx
 from reference.clock import Clock
 from reference.crypto import WebhookSigner
 from reference.notifications import Notifier
-from reference.pinned_dns import pinned_transport
 from reference.events import envelope, serialize
+from reference.fasthttp import FastHTTPError
 from reference.repos.accounts import AccountRepository
 from reference.repos.channels import Channel, ChannelRepository
 from reference.repos.deliveries import Delivery, DeliveryRepository
 from reference.urls import UnsafeURL, check_https_url, resolve_is_public
+from reference.webhook_http import WebhookClient
 
 log = logging.getLogger("reference.relay")
 
@@ -59,17 +60,21 @@ class RelaySender:
         self.timeout = float(timeout_seconds)
         self.allow_hosts = allow_hosts
         self.signer = signer or WebhookSigner()
-        verify: Any = build_ssl_context(ca_file) if transport is None else True
-        if transport is None:  # connect only to the address checked as public (reference.pinned_dns)
-            transport = pinned_transport(verify, allow_hosts)
-        # A fresh connection per delivery: a kept-alive connection the receiver has meanwhile closed would
-        # make a healthy endpoint look like a failed delivery.
-        self._client = httpx.AsyncClient(verify=verify, transport=transport, follow_redirects=False,
-                                         timeout=httpx.Timeout(self.timeout), trust_env=False,
-                                         limits=httpx.Limits(max_keepalive_connections=0))
+        # Real sockets: kept-alive connections per endpoint, opened only to the address checked as public
+        # (reference/webhook_http.py). An injected transport (the unit tests' recording sink) goes through httpx.
+        self._pool: WebhookClient | None = None
+        self._client: httpx.AsyncClient | None = None
+        if transport is None:
+            self._pool = WebhookClient(build_ssl_context(ca_file), allow_hosts)
+        else:
+            self._client = httpx.AsyncClient(transport=transport, follow_redirects=False,
+                                             timeout=httpx.Timeout(self.timeout), trust_env=False)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        if self._pool is not None:
+            await self._pool.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     def headers(self, body: bytes, secret: str | None, event: str, delivery_id: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
@@ -95,18 +100,26 @@ class RelaySender:
         refused = await self._target_allowed(url)
         if refused:
             return SendOutcome(False, None, refused)
+        headers = self.headers(body, secret, event, delivery_id)
         try:
-            response = await asyncio.wait_for(
-                self._client.post(url, content=body, headers=self.headers(body, secret, event, delivery_id)),
-                timeout=self.timeout)
-        except (asyncio.TimeoutError, httpx.TimeoutException):
+            async with asyncio.timeout(self.timeout):  # the whole answer: connection, TLS, request, response
+                if self._pool is not None:
+                    status = await self._pool.post(url, body, headers)
+                else:
+                    assert self._client is not None
+                    status = (await self._client.post(url, content=body, headers=headers)).status_code
+        except (TimeoutError, httpx.TimeoutException):
             return SendOutcome(False, None, f"no answer within {self.timeout:g} s")
+        except FastHTTPError as exc:
+            if exc.is_timeout:
+                return SendOutcome(False, None, f"no answer within {self.timeout:g} s")
+            return SendOutcome(False, None, str(exc)[:300])
         except httpx.HTTPError as exc:
             return SendOutcome(False, None, f"{type(exc).__name__}: {exc}"[:300])
         except ssl.SSLError as exc:
             return SendOutcome(False, None, f"TLS error: {exc}"[:300])
-        ok = 200 <= response.status_code < 300
-        return SendOutcome(ok, response.status_code, None if ok else f"HTTP {response.status_code}")
+        ok = 200 <= status < 300
+        return SendOutcome(ok, status, None if ok else f"HTTP {status}")
 
 
 class RelayService:

@@ -113,3 +113,27 @@ def test_gates_name_existing_requirements():
     assert all(rid in known for ids in REQUIREMENTS.values() for rid in ids)
     gate = by_name(evaluate(profile(), summary(), keys(), SouthReport(), EastReport()))["wrongly admitted requests"]
     assert gate.as_dict()["requirements"] == ["RATE-LIMIT-429"]
+
+
+def test_relay_latency_gate_is_the_p99_at_its_threshold():
+    latency = {"count": 100, "p50": 12.0, "p90": 30.0, "p99": 50.0, "max": 80.0}
+    at = by_name(evaluate(profile(thresholds={"relay_p99_ms": 50}), summary(), keys(), SouthReport(),
+                          EastReport(relay_latency_ms=latency)))["relay p99 latency (ms)"]
+    assert (at.status, at.value, at.threshold) == ("pass", 50.0, 50)
+    assert "100 inbound messages" in at.note and "p50 12.0, p90 30.0, p99 50.0, max 80.0" in at.note
+    over = by_name(evaluate(profile(thresholds={"relay_p99_ms": 49.9}), summary(), keys(), SouthReport(),
+                            EastReport(relay_latency_ms=latency)))["relay p99 latency (ms)"]
+    assert over.status == "fail"
+    unset = by_name(evaluate(profile(), summary(), keys(), SouthReport(),
+                             EastReport(relay_latency_ms=latency)))["relay p99 latency (ms)"]
+    assert unset.status == "skipped"  # no threshold: reported only
+    nothing = by_name(evaluate(profile(thresholds={"relay_p99_ms": 50}), summary(), keys(), SouthReport(),
+                               EastReport(relay_latency_ms={"count": 0})))["relay p99 latency (ms)"]
+    assert (nothing.status, nothing.note) == ("skipped", "no inbound message of the run was relayed")
+
+
+def test_the_shipped_profiles_with_inbound_gate_relay_latency():
+    from loadtests.loadprofile import load_load_profile
+
+    for name in ("ci", "steady", "soak", "burst"):
+        assert load_load_profile(name).thresholds.relay_p99_ms is not None, name

@@ -161,3 +161,23 @@ def test_signature_helper():
     assert signature_valid(body, "k", header)
     assert not signature_valid(body, "k", None)
     assert not signature_valid(body, "k", header.replace("sha256=", "md5="))
+
+
+def test_relay_latency_from_emit_start_to_the_first_copy_setup_excluded():
+    # m1: 40 ms, m2: first copy after 250 ms (a retry later does not count), m3: a window opener (setup),
+    # m4: relayed to the sink but without an emit time, m5: never relayed
+    rows = [emitted("c1", "m1", sent=10.0), emitted("c1", "m2", sent=20.0),
+            emitted("c1", "m3", sent=30.0, setup=True), emitted("c1", "m4"), emitted("c1", "m5", sent=50.0)]
+    records = [signed("s1", received("c1", "m1"), "/hooks/c1", seq=0, arrived=10.04),
+               signed("s1", received("c1", "m2"), "/hooks/c1", seq=1, arrived=20.25, status=500),
+               signed("s1", received("c1", "m2"), "/hooks/c1", seq=2, arrived=50.0),
+               signed("s1", received("c1", "m3"), "/hooks/c1", seq=3, arrived=39.0),
+               signed("s1", received("c1", "m4"), "/hooks/c1", seq=4, arrived=40.0)]
+    report = reconcile_east(rows, records, SECRETS, 5.0)
+    assert report.inbound_relayed == 4 and report.inbound_lost == 1
+    assert report.relay_latency_ms == {"count": 2, "p50": 40.0, "p90": 250.0, "p99": 250.0, "max": 250.0}
+
+
+def test_relay_latency_of_a_run_without_inbound_is_empty():
+    assert reconcile_east([], [], SECRETS, 5.0).relay_latency_ms == {"count": 0, "p50": None, "p90": None,
+                                                                     "p99": None, "max": None}

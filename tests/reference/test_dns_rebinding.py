@@ -72,21 +72,31 @@ def test_row5_dns_rebinding_never_reaches_loopback(monkeypatch, listener):
 
 
 def test_row5_checked_public_address_is_the_one_connected(monkeypatch):
-    """The connection goes to the address the check saw (here: public, unreachable port -> connect error)."""
-    from reference import pinned_dns
+    """The connection goes to the address the check saw (here: public; the connect is recorded, then refused),
+    with the host name kept for TLS (SNI and certificate verification)."""
+    import ssl
+
+    from reference.fasthttp import FastHTTPError
+    from reference.webhook_http import WebhookClient
 
     _rebinding_resolver(monkeypatch, [PUBLIC])
-    connected: list[str] = []
+    connected: list[tuple[str, int, str]] = []
 
-    class Recording:
-        async def connect_tcp(self, host, port, **kwargs):
-            connected.append(host)
-            raise pinned_dns.httpcore.ConnectError("recorded")
+    async def run():
+        loop = asyncio.get_running_loop()
 
-        async def sleep(self, seconds):
-            return None
+        async def recording(factory, host, port, **kwargs):
+            connected.append((host, port, kwargs.get("server_hostname")))
+            raise ConnectionRefusedError("recorded")
 
-    backend = pinned_dns.PinnedResolutionBackend(frozenset(), inner=Recording())
-    with pytest.raises(pinned_dns.httpcore.ConnectError):
-        asyncio.run(backend.connect_tcp("rebind.example", 443))
-    assert connected == [PUBLIC]
+        monkeypatch.setattr(loop, "create_connection", recording)
+        client = WebhookClient(ssl.create_default_context(), frozenset())
+        try:
+            with pytest.raises(FastHTTPError, match="ConnectError: recorded"):
+                await client.post("https://rebind.example/hook", b"{}", {})
+        finally:
+            await client.aclose()
+
+    asyncio.run(run())
+    assert connected == [(PUBLIC, 443, "rebind.example")]
+
