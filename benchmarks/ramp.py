@@ -42,13 +42,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
-    from loadtests.sink import kit_ca
+    from fiwano_conformance.shared.kit_ca import ca_file, ensure_ca
 
     print_machine()
     out = (args.out or Path(tempfile.mkdtemp(prefix="fiwano-bench-ramp-"))).resolve()
     out.mkdir(parents=True, exist_ok=True)
     ca_dir = out / "ca"
-    kit_ca(ca_dir)
+    ensure_ca(ca_dir)
     command = [PYTHON, "-m", "fiwano_conformance", "load", "--profile", args.profile, "--out", str(out),
                "--sink-ca-dir", str(ca_dir)]
     if args.duration:
@@ -59,7 +59,7 @@ def main() -> int:
         command += ["--workers", str(args.workers)]
     pair = None
     if not args.embedded:
-        pair = start_pinned_pair(out / "pair", args.ref_cpu, args.sim_cpu, webhook_ca_file=ca_dir / "kit-ca.pem")
+        pair = start_pinned_pair(out / "pair", args.ref_cpu, args.sim_cpu, webhook_ca_file=ca_file(ca_dir))
         command += ["--target", pair.ref_url, "--simulator", pair.sim_url]
     if args.locust_cpu is not None:
         command = ["taskset", "-c", args.locust_cpu, *command]

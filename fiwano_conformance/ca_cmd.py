@@ -3,7 +3,7 @@
 ``ca create [DIR]`` makes the CA once (idempotent: an existing one is kept) and prints the certificate
 file, so a script can hand it to the target: ``--webhook-ca-file "$(fiwano-conformance ca create)"``.
 ``ca path [DIR]`` prints where it is (or would be) without creating it. Without DIR both use the default
-directory that every run reuses (fiwano_conformance/kit_ca.py).
+directory that every run reuses (fiwano_conformance/shared/kit_ca.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from fiwano_conformance import kit_ca
+from fiwano_conformance.shared import kit_ca
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -304,7 +304,7 @@ class Doctor:
     # -- 7. sink
     def check_sink(self) -> None:
         cfg = self.config
-        from fiwano_conformance.kit_ca import ca_file
+        from fiwano_conformance.shared.kit_ca import ca_file
 
         trust = ca_file(cfg.sink_ca_dir)
         if cfg.embedded:

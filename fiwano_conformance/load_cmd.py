@@ -4,7 +4,7 @@ It builds a plain ``locust -f loadtests/locustfile.py ...`` command and runs it 
 monkey-patches the standard library with gevent, which must not leak into this process), so whatever this
 command does can also be done with Locust directly (docs/loadtests.md). Without ``--target`` it starts the
 embedded pair (simulator + reference in test mode) with the kit CA the load run's webhook sink uses: the
-one kit CA of every command (fiwano_conformance/kit_ca.py; ``--sink-ca-dir`` or ``FIWANO_SINK_CA_DIR`` to
+one kit CA of every command (fiwano_conformance/shared/kit_ca.py; ``--sink-ca-dir`` or ``FIWANO_SINK_CA_DIR`` to
 use another directory), so a target of one's own is configured to trust it once.
 
 Exit codes: 0 every gate passed; 1 a gate failed; 2 the run could not be made or judged (setup error, Locust
@@ -86,15 +86,15 @@ def locust_command(args: argparse.Namespace, target: str, simulator: str | None,
 
 def sink_ca_dir(args: argparse.Namespace) -> Path:
     """The kit CA directory of this run: ``--sink-ca-dir``, else the one kit CA every command uses
-    (``FIWANO_SINK_CA_DIR`` or the user's cache, fiwano_conformance/kit_ca.py), so a target trusts it once."""
-    from fiwano_conformance.kit_ca import default_ca_dir
+    (``FIWANO_SINK_CA_DIR`` or the user's cache, fiwano_conformance/shared/kit_ca.py), so a target trusts it once."""
+    from fiwano_conformance.shared.kit_ca import default_ca_dir
 
     return Path(args.sink_ca_dir).expanduser() if args.sink_ca_dir else default_ca_dir()
 
 
 def run(args: argparse.Namespace) -> int:
     from loadtests.loadprofile import load_load_profile
-    from loadtests.sink import kit_ca
+    from fiwano_conformance.shared.kit_ca import ensure_ca
 
     try:
         profile = load_load_profile(args.profile)
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("load-results") / f"{Path(args.profile).stem}-{time.strftime('%Y%m%dT%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     ca_dir = sink_ca_dir(args)
-    kit_ca(ca_dir)  # create it now, so that the embedded target can be told to trust it
+    ensure_ca(ca_dir)  # create it now, so that the embedded target can be told to trust it
     try:
         with children.signals_raise():  # SIGTERM/SIGINT: stop Locust, its workers and the pair, then exit 2
             return _run_with(args, profile, out, ca_dir)
@@ -120,12 +120,13 @@ def _run_with(args: argparse.Namespace, profile, out: Path, ca_dir: Path) -> int
         print("fiwano-conformance load: --pair-profile only applies to the embedded pair; ignored", file=sys.stderr)
     if not target:
         from fiwano_conformance.embedded import start_pair
+        from fiwano_conformance.shared.kit_ca import ca_file
 
         # reconciliation reads every send from the simulator's journal: a 5-minute steady run at 1,000 keys
         # makes ~355,000 of them, beyond the journal's default cap of 100,000 entries
         os.environ.setdefault("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "1000000")
         try:
-            pair = start_pair(out / "pair", webhook_ca_file=ca_dir / "kit-ca.pem",
+            pair = start_pair(out / "pair", webhook_ca_file=ca_file(ca_dir),
                               profile=str(args.pair_profile or profile.contract_profile))
         except children.Interrupted:
             children.stop_tree(children.tree_of_self())

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fiwano_conformance import children
+from fiwano_conformance.shared.results import ERROR, FAIL, NOT_CLAIMED, PASS, SKIP, XFAIL
 
 ACCEPTS_EXTRA_ARGS = True  # anything not known here goes to pytest, e.g. -k, -x, -n 2
 
@@ -214,18 +215,18 @@ def counts_line(data: dict, elapsed: float) -> str:
     """The kit's counts, as results.json, junit.xml and report.html have them."""
     c = data["counts"]
     total = sum(c.values())
-    return (f"Tests: {c['pass']} passed, {c['fail']} failed, {c['error']} errors, {c['not-claimed']} not-claimed, "
-            f"{c['xfail']} xfail, {c['skip']} skipped ({total} in all, {elapsed:.1f} s)")
+    return (f"Tests: {c[PASS]} passed, {c[FAIL]} failed, {c[ERROR]} errors, {c[NOT_CLAIMED]} not-claimed, "
+            f"{c[XFAIL]} xfail, {c[SKIP]} skipped ({total} in all, {elapsed:.1f} s)")
 
 
 def requirements_line(data: dict) -> str:
     """How many of the catalogue's requirements the run judged (per catalogue level) and how many it did not
     claim: the reach of a run, e.g. of a target without a harness."""
     requirements = data.get("requirements", [])
-    judged = [r for r in requirements if r.get("status") in ("pass", "fail", "error", "xfail")]
+    judged = [r for r in requirements if r.get("status") in (PASS, FAIL, ERROR, XFAIL)]
     per_level = ", ".join(f"{s['level']} {s['judged']}" for s in data.get("scores", []))
-    passed = sum(r.get("status") == "pass" for r in judged)
-    not_claimed = sum(r.get("status") == "not-claimed" for r in requirements)
+    passed = sum(r.get("status") == PASS for r in judged)
+    not_claimed = sum(r.get("status") == NOT_CLAIMED for r in requirements)
     return (f"Requirements: {len(judged)} of {len(requirements)} judged ({per_level}), {passed} passing; "
             f"{not_claimed} not-claimed")
 

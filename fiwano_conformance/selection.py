@@ -21,6 +21,8 @@ from typing import Any, Iterable
 
 import pytest
 
+from fiwano_conformance.shared.results import REQ_PROPERTY
+
 REQ_OPTION, AREA_OPTION, TESTS_OPTION = "fiwano_select_req", "fiwano_select_area", "fiwano_select_tests"
 
 
@@ -94,7 +96,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                         if line.strip()}
     keep, drop = [], []
     for item in items:
-        ids = set(str(dict(item.user_properties).get("fiwano_req", "")).split())
+        ids = set(str(dict(item.user_properties).get(REQ_PROPERTY, "")).split())
         ok = (wanted_reqs is None or bool(ids & wanted_reqs)) and \
              (wanted_tests is None or stable_test_id(item) in wanted_tests)
         (keep if ok else drop).append(item)

@@ -26,7 +26,7 @@ from loadtests.provision import load_keyring, mint_keyring, repoint_webhooks
 from loadtests.ratelimit import KeyAdmission, judge_key
 from loadtests.sink import Sink
 
-from fiwano_conformance.kit_ca import default_ca_dir
+from fiwano_conformance.shared.kit_ca import default_ca_dir
 
 log = logging.getLogger("fiwano.load")
 

@@ -18,11 +18,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import trustme
 
-CA_CERT_NAME = "kit-ca.pem"
-CA_KEY_NAME = "kit-ca.key"
-
+from fiwano_conformance.shared.kit_ca import ca_file, ensure_ca
 
 @dataclass(frozen=True)
 class SinkRecord:
@@ -47,14 +44,6 @@ class SinkRecord:
         body = data["body"].encode("utf-8") if "body" in data else base64.b64decode(data["body_b64"])
         return cls(seq=data["seq"], path=data["path"], headers=data["headers"], body=body,
                    arrived=data["arrived"], answered=data["answered"], status=data["status"])
-
-
-def kit_ca(ca_dir: Path) -> trustme.CA:
-    """The kit CA in ``ca_dir``: loaded if present (so a target started earlier keeps trusting it), else made
-    (the one implementation, shared with the suites: fiwano_conformance/kit_ca.py)."""
-    from fiwano_conformance.kit_ca import ensure_ca
-
-    return ensure_ca(ca_dir)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -87,8 +76,8 @@ class Sink:
     """Start with :meth:`start`; ``url`` is what the target must be given; :meth:`records` after the run."""
 
     def __init__(self, ca_dir: Path, host: str = "127.0.0.1", port: int = 0, public_url: str | None = None):
-        self._ca = kit_ca(ca_dir)
-        self.ca_file = Path(ca_dir) / CA_CERT_NAME
+        self._ca = ensure_ca(ca_dir)  # the kit's one CA (fiwano_conformance/shared/kit_ca.py)
+        self.ca_file = ca_file(ca_dir)
         self._host, self._port, self._public_url = host, port, public_url
         self._lock = threading.Lock()
         self._records: list[SinkRecord] = []

@@ -24,15 +24,13 @@ from typing import Any
 import pytest
 import yaml
 
-from reports.model import (ERROR, FAIL, NOT_CLAIMED, NOT_CLAIMED_PREFIX, PASS, SKIP, XFAIL, KnownFailure,
-                           RunResults, TestResult, parse_known_failures)
-from reports.redact import redact, redact_mapping
+from fiwano_conformance.shared.results import ERROR, FAIL, NOT_CLAIMED, NOT_CLAIMED_PREFIX, PASS, SKIP, XFAIL
+from reports.model import KnownFailure, RunResults, TestResult, parse_known_failures
+from fiwano_conformance.shared.redact import redact, redact_mapping
 
-CHANNEL_PROPERTY = "fiwano_channel"
-TEST_ID_PROPERTY = "fiwano_test"
-READING_PROPERTY = "fiwano_reading"  # "REQ-ID=reading", recorded by suites/readings.py
-MISSING_PREREQUISITE = "missing-prerequisite:"
-EVIDENCE_PREFIX = "fiwano evidence:"
+from fiwano_conformance.shared.results import CHANNEL_PROPERTY, LEVEL_PROPERTY, READING_PROPERTY, REQ_PROPERTY, TEST_ID_PROPERTY
+from fiwano_conformance.shared.results import EVIDENCE_SECTION_PREFIX as EVIDENCE_PREFIX
+from fiwano_conformance.shared.results import MISSING_PREREQUISITE_PREFIX as MISSING_PREREQUISITE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -266,8 +264,8 @@ class Collector:
         test = self.tests.get(key)
         if test is None:
             test = self.tests[key] = TestResult(
-                nodeid=str(props.get(TEST_ID_PROPERTY) or report.nodeid), status=PASS, requirements=str(props.get("fiwano_req", "")).split(),
-                level=props.get("fiwano_level"), channel=props.get(CHANNEL_PROPERTY))
+                nodeid=str(props.get(TEST_ID_PROPERTY) or report.nodeid), status=PASS, requirements=str(props.get(REQ_PROPERTY, "")).split(),
+                level=props.get(LEVEL_PROPERTY), channel=props.get(CHANNEL_PROPERTY))
         test.duration = round(test.duration + (report.duration or 0.0), 4)
         for name, value in report.user_properties or []:
             if name == READING_PROPERTY and str(value) not in test.readings:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.model import ERROR, FAIL, PASS, XFAIL, RunResults
+from fiwano_conformance.shared.results import ERROR, FAIL, PASS, XFAIL
+from reports.model import RunResults
 
 GOOD, BAD = {PASS, XFAIL}, {FAIL, ERROR}
 

@@ -19,9 +19,9 @@ from typing import Any
 import jinja2
 
 from reports import docs
-from reports.model import (CHANNELS, CONFORMANT, ERROR, FAIL, NOT_CLAIMED, NOT_CONFORMANT, PASS, SKIP, XFAIL,
-                           RunResults)
-from reports.redact import redact
+from fiwano_conformance.shared.results import ERROR, FAIL, NOT_CLAIMED, PASS, SKIP, XFAIL
+from reports.model import CHANNELS, CONFORMANT, NOT_CONFORMANT, RunResults
+from fiwano_conformance.shared.redact import redact
 from reports.repro import bundle_name
 
 TEMPLATE = "report.html.j2"

@@ -13,8 +13,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterable
 
+from fiwano_conformance.shared.results import (CHANNEL_PROPERTY, ERROR, FAIL, KNOWN_FAILURE_PROPERTY, LEVEL_PROPERTY,
+                                                NOT_CLAIMED, REQ_PROPERTY, SKIP, STATUS_PROPERTY, TEST_ID_PROPERTY, XFAIL)
 from reports.model import RunResults
-from reports.redact import redact
+from fiwano_conformance.shared.redact import redact
 
 
 def _nodeid(case: ET.Element) -> tuple[str, str]:
@@ -60,11 +62,11 @@ def enrich_junit(path: Path, results: RunResults, secrets: Iterable[str] = ()) -
         test = next((t for t in by_name.get(name, []) if _matches(t.nodeid, classname, name)), None)
         if test is None:
             continue
-        _set_property(case, "fiwano_status", test.status)
+        _set_property(case, STATUS_PROPERTY, test.status)
         if test.requirements:
-            _set_property(case, "fiwano_req", " ".join(test.requirements))
+            _set_property(case, REQ_PROPERTY, " ".join(test.requirements))
         if test.known_failure:
-            _set_property(case, "fiwano_known_failure", test.known_failure)
+            _set_property(case, KNOWN_FAILURE_PROPERTY, test.known_failure)
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is not None:
         for name, value in (("fiwano_verdict", results.verdict), ("fiwano_kit_version", str(results.versions.get("kit"))),
@@ -76,7 +78,7 @@ def enrich_junit(path: Path, results: RunResults, secrets: Iterable[str] = ()) -
 # ------------------------------------------------------------------------------- the kit's own junit.xml
 
 # kit status -> the JUnit element that says it (None: a pass)
-JUNIT_OUTCOME = {"fail": "failure", "error": "error", "not-claimed": "skipped", "skip": "skipped", "xfail": "skipped"}
+JUNIT_OUTCOME = {FAIL: "failure", ERROR: "error", NOT_CLAIMED: "skipped", SKIP: "skipped", XFAIL: "skipped"}
 
 
 def _classname_and_name(nodeid: str) -> tuple[str, str, str]:
@@ -95,7 +97,7 @@ def junit_tree(results: RunResults, secrets: Iterable[str] = ()) -> ET.ElementTr
     root = ET.Element("testsuites", name="fiwano-conformance")
     suite = ET.SubElement(root, "testsuite", name="fiwano-conformance", tests=str(len(results.tests)),
                           failures=str(counts.get("fail", 0)), errors=str(counts.get("error", 0)),
-                          skipped=str(sum(counts.get(s, 0) for s in ("not-claimed", "skip", "xfail"))),
+                          skipped=str(sum(counts.get(s, 0) for s in (NOT_CLAIMED, SKIP, XFAIL))),
                           time=f"{results.duration:.3f}", timestamp=results.started_at or "")
     props = ET.SubElement(suite, "properties")
     for name, value in (("fiwano_verdict", results.verdict), ("fiwano_kit_version", str(results.versions.get("kit"))),
@@ -107,9 +109,9 @@ def junit_tree(results: RunResults, secrets: Iterable[str] = ()) -> ET.ElementTr
         case = ET.SubElement(suite, "testcase", classname=classname, name=name, file=path,
                              time=f"{test.duration:.3f}")
         case_props = ET.SubElement(case, "properties")
-        for prop, value in (("fiwano_test", test.nodeid), ("fiwano_status", test.status),
-                            ("fiwano_req", " ".join(test.requirements)), ("fiwano_level", test.level),
-                            ("fiwano_channel", test.channel), ("fiwano_known_failure", test.known_failure)):
+        for prop, value in ((TEST_ID_PROPERTY, test.nodeid), (STATUS_PROPERTY, test.status),
+                            (REQ_PROPERTY, " ".join(test.requirements)), (LEVEL_PROPERTY, test.level),
+                            (CHANNEL_PROPERTY, test.channel), (KNOWN_FAILURE_PROPERTY, test.known_failure)):
             if value:
                 ET.SubElement(case_props, "property", name=prop, value=redact(str(value), secrets))
         outcome = JUNIT_OUTCOME.get(test.status)

@@ -26,15 +26,15 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
+from fiwano_conformance.shared.results import (ERROR, FAIL, MISSING_PREREQUISITE_PREFIX, NOT_CLAIMED, PASS, SKIP, STATUSES,
+                                                XFAIL)
+
 SCHEMA_VERSION = 1
 
-PASS, FAIL, ERROR, NOT_CLAIMED, XFAIL, SKIP = "pass", "fail", "error", "not-claimed", "xfail", "skip"
-STATUSES = (PASS, FAIL, ERROR, NOT_CLAIMED, XFAIL, SKIP)
 
 # Roll-up order: the most severe status of a requirement's tests wins.
 SEVERITY = {FAIL: 5, ERROR: 4, XFAIL: 3, PASS: 2, SKIP: 1, NOT_CLAIMED: 0}
 
-NOT_CLAIMED_PREFIX = "not-claimed:"
 CHANNELS = ("whatsapp", "instagram", "facebook")
 LEVELS = ("api", "simulated", "controlled")
 EVIDENCE_SIDES = ("north", "south", "east", "notes")
@@ -264,7 +264,7 @@ def configuration_problem(tests: list[TestResult]) -> dict[str, Any] | None:
     """
     broken: dict[str, int] = {}
     for test in tests:
-        if test.status == ERROR or (test.status == FAIL and "missing-prerequisite:" in test.message):
+        if test.status == ERROR or (test.status == FAIL and MISSING_PREREQUISITE_PREFIX in test.message):
             key = (test.message or "").strip()
             key = re.sub(r"0x[0-9a-f]+", "0x...", key)  # object addresses differ from test to test
             broken[key] = broken.get(key, 0) + 1

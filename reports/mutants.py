@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from reports.redact import redact
+from fiwano_conformance.shared.redact import redact
+from fiwano_conformance.shared.results import REQ_PROPERTY
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "mutants_schema.json"
 FORMAT = "fiwano-mutants/1"
@@ -98,7 +99,7 @@ def junit_tree(data: dict[str, Any]) -> ET.ElementTree:
         case = ET.SubElement(suite, "testcase", classname="mutants", name=mutant["name"],
                              time=f"{mutant['seconds'].get('total', 0.0):.3f}")
         cprops = ET.SubElement(case, "properties")
-        for name, value in (("fiwano_req", " ".join(mutant["requirements"])), ("mutant_status", mutant["status"]),
+        for name, value in ((REQ_PROPERTY, " ".join(mutant["requirements"])), ("mutant_status", mutant["status"]),
                             ("smoke_broken", str(mutant["smoke_broken"]).lower())):
             ET.SubElement(cprops, "property", name=name, value=value)
         lines = [f"defect: {mutant['defect']}"]

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import yaml
 
 import contract
-from reports.redact import redact_mapping, url_secrets
+from fiwano_conformance.shared.redact import redact_mapping, url_secrets
 
 ENV_PREFIX = "FIWANO_"
 _URL_FIELDS = ("target", "simulator", "harness", "sink_url")

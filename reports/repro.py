@@ -21,7 +21,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from reports.model import ERROR, FAIL, RunResults, TestResult
+from fiwano_conformance.shared.results import ERROR, FAIL
+from reports.model import RunResults, TestResult
 
 # settings that replay.sh passes through as options; secrets are left to the environment
 _PASSED_SETTINGS = ("target", "simulator", "harness", "level", "channels", "profile", "sink_host", "sink_url",

@@ -19,7 +19,7 @@ Every setting can be given four ways; the first one found wins:
 | real_time | --fiwano-real-time | FIWANO_REAL_TIME | false (time rules of seconds to minutes wait in real time) |
 | sink_host | --fiwano-sink-host | FIWANO_SINK_HOST | 127.0.0.1 |
 | sink_url | --fiwano-sink-url | FIWANO_SINK_URL | https://<sink_host>:<port> |
-| sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | the kit CA directory (fiwano_conformance/kit_ca.py) |
+| sink_ca_dir | --fiwano-sink-ca-dir | FIWANO_SINK_CA_DIR | the kit CA directory (fiwano_conformance/shared/kit_ca.py) |
 | seed | --fiwano-seed | FIWANO_SEED | 0 |
 | explore | --fiwano-explore | FIWANO_EXPLORE | false (Hypothesis draws a fixed, derandomized set of examples) |
 | delivery_timeout | --fiwano-delivery-timeout | FIWANO_DELIVERY_TIMEOUT | 10 (seconds to wait for an expected webhook) |
@@ -36,12 +36,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from fiwano_conformance.kit_ca import default_ca_dir
+from fiwano_conformance.shared.kit_ca import default_ca_dir
+from fiwano_conformance.shared.redact import strip_userinfo
 from suites.redact import MASK, redact, register_secret
 
 CHANNEL_TYPES = ("whatsapp", "instagram", "facebook")
@@ -171,16 +172,6 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-def _strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        return urlunsplit((parts.scheme, f"{MASK}@{host}", parts.path, parts.query, parts.fragment))
-    return url
-
-
 class SuiteConfig(BaseModel):
     """Settings of one suite run (see the module docstring for the sources of each field)."""
 
@@ -212,7 +203,7 @@ class SuiteConfig(BaseModel):
             return None
         value = value.strip().rstrip("/")
         if urlsplit(value).scheme not in {"http", "https"}:
-            raise ValueError(f"expected an http(s) URL, got {_strip_userinfo(value)!r}")
+            raise ValueError(f"expected an http(s) URL, got {strip_userinfo(value)!r}")
         return value
 
     @field_validator("level", mode="before")
@@ -336,7 +327,7 @@ class SuiteConfig(BaseModel):
         data = self.model_dump(mode="json", exclude={"api_keys"})
         for name in ("target", "simulator", "harness", "sink_url"):
             if data.get(name):
-                data[name] = _strip_userinfo(data[name])
+                data[name] = strip_userinfo(data[name])
         masked = {state: [f"mip_live_{MASK}" if k.get_secret_value().startswith("mip_live_") else MASK
                           for k in keys] for state, keys in self.api_keys.items()}
         # a run with plain keys only shows a plain list, as it always has

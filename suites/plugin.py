@@ -25,8 +25,10 @@ from typing import Any
 
 import pytest
 
-NOT_CLAIMED = "not-claimed:"
-MISSING_PREREQUISITE = "missing-prerequisite:"
+from fiwano_conformance.shared.results import LEVEL_PROPERTY, REQ_PROPERTY
+from fiwano_conformance.shared.results import MISSING_PREREQUISITE_PREFIX as MISSING_PREREQUISITE
+from fiwano_conformance.shared.results import NOT_CLAIMED_PREFIX as NOT_CLAIMED
+
 LEVEL_ORDER = {"api": 0, "simulated": 1, "controlled": 2}
 # exceptions that mean the kit's own machinery broke (reported with the property fiwano_kit_error=<type>)
 KIT_ERRORS = {"SimulatorError", "HarnessError", "EmbeddedStartError"}
@@ -322,8 +324,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             level = max((levels_of[rid] for rid in ids), key=lambda lv: LEVEL_ORDER.get(lv, 0))
         item.stash[REQS_KEY] = tuple(dict.fromkeys(ids))
         item.stash[LEVEL_KEY] = level
-        item.user_properties.append(("fiwano_req", " ".join(item.stash[REQS_KEY])))
-        item.user_properties.append(("fiwano_level", level))
+        item.user_properties.append((REQ_PROPERTY, " ".join(item.stash[REQS_KEY])))
+        item.user_properties.append((LEVEL_PROPERTY, level))
     if problems and hasattr(config, "workerinput"):
         # an xdist worker cannot abort the session cleanly: the offending tests error at setup instead
         for item in suite_items:

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from fiwano_conformance.shared.results import READING_PROPERTY
 from suites import expect
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
     "parse_timestamp", "pinned", "register", "retry_after", "timestamp", "timestamp_reading", "validation_refused",
 ]
 
-PROPERTY = "fiwano_reading"
+PROPERTY = READING_PROPERTY
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(?P<tz>Z|[+-]\d{2}:\d{2})?$")
 DELAY_SECONDS = re.compile(r"^\d+$")
 # an HTTP-date and the Date header it is read against are both whole seconds (RFC 9110 §5.6.7): the delay

@@ -25,10 +25,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Union
 
-import trustme
 import uvicorn
 
-from fiwano_conformance.kit_ca import CA_FILE_NAME, CA_KEY_FILE_NAME  # noqa: F401 (re-exported)
+from fiwano_conformance.shared.kit_ca import ca_file, ensure_ca
 
 HOOK_PREFIX = "/hooks/"
 #: After the target said it finished all due work (``POST /harness/settle``), how long a "nothing
@@ -235,7 +234,7 @@ class Sink:
     # -- the CA the target must trust
     @property
     def ca_file(self) -> Path:
-        return self.ca_dir / CA_FILE_NAME
+        return ca_file(self.ca_dir)
 
     @property
     def public_url(self) -> str:
@@ -252,13 +251,6 @@ class Sink:
 
         return urlsplit(self.public_url).hostname or self.host
 
-    def _load_or_create_ca(self) -> trustme.CA:
-        """The kit CA of ``ca_dir``: reused when present (so a target configured once keeps trusting it),
-        created otherwise (fiwano_conformance/kit_ca.py: safe when xdist workers race on the directory)."""
-        from fiwano_conformance.kit_ca import ensure_ca
-
-        return ensure_ca(self.ca_dir)
-
     def trust_hint(self) -> str:
         """What a target must do for a delivery to reach this sink (said when nothing arrived)."""
         return (f"nothing reached the sink at {self.public_url}: the target must trust the kit CA "
@@ -267,7 +259,7 @@ class Sink:
                 "`fiwano-conformance doctor` checks this before a run")
 
     def _make_certificates(self) -> Path:
-        ca = self._load_or_create_ca()
+        ca = ensure_ca(self.ca_dir)  # reused when present, so a target configured once keeps trusting it
         names = {"127.0.0.1", "localhost", "::1", self.host}
         if self._public_url:
             from urllib.parse import urlsplit

@@ -1,8 +1,11 @@
-"""House rule 1, checked on the source: the suites and load tests are black boxes.
+"""House rule 1, checked on the source: the suites and load tests are black boxes; and the rooms of the kit
+import only what docs/architecture.md §1 allows them.
 
 Nothing under suites/ or loadtests/ may import the reference implementation, and they reach the simulator
-only through its control client. The check reads import statements with ``ast`` (not grep), so aliased,
-nested and relative forms are caught too.
+only through its control client. The shared kit layer (fiwano_conformance/shared/) may be imported by every
+part and imports nothing of the kit but the contract; the reports, the simulator and the reference import
+only the contract, the shared layer and themselves. The check reads import statements with ``ast`` (not
+grep), so aliased and nested forms are caught too.
 """
 
 from __future__ import annotations
@@ -15,6 +18,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BLACK_BOX_PACKAGES = ("suites", "loadtests")
 ALLOWED_SIMULATOR_MODULES = {"simulator.client"}
+KIT_PACKAGES = ("contract", "simulator", "reference", "suites", "loadtests", "reports", "fiwano_conformance", "tests")
+SHARED = "fiwano_conformance.shared"
+# room (folder) -> the kit modules it may import (each with its sub-modules); anything outside the kit is free
+ROOMS = {
+    "fiwano_conformance/shared": ("contract", SHARED),
+    "reports": ("contract", SHARED, "reports"),
+    "simulator": ("contract", SHARED, "simulator"),
+    "reference": ("contract", SHARED, "reference"),
+    "contract": ("contract",),
+}
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -51,6 +64,53 @@ def test_black_box_packages_import_neither_reference_nor_simulator_internals():
     assert files, "no source files found under suites/ or loadtests/"
     problems = [problem for path in files for problem in violations(path)]
     assert not problems, "house rule 1 broken:\n" + "\n".join(problems)
+
+
+def _within(module: str, allowed: tuple[str, ...]) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in allowed)
+
+
+def room_violations(path: Path, allowed: tuple[str, ...], root: Path = ROOT) -> list[str]:
+    return [f"{path.relative_to(root)}:{line} imports {module} (allowed: {', '.join(allowed)})"
+            for line, module in imported_modules(path)
+            if module.split(".")[0] in KIT_PACKAGES and not _within(module, allowed)]
+
+
+def test_each_room_imports_only_what_the_architecture_allows():
+    problems = [problem for room, allowed in ROOMS.items() for path in sorted((ROOT / room).rglob("*.py"))
+                for problem in room_violations(path, allowed)]
+    assert not problems, "docs/architecture.md §1 broken:\n" + "\n".join(problems)
+
+
+def test_the_shared_layer_is_what_the_parts_use():
+    """The conventions live once, in the shared layer: no part defines its own copy again."""
+    copies = {
+        '"not-claimed:"': "fiwano_conformance.shared.results.NOT_CLAIMED_PREFIX",
+        '"missing-prerequisite:"': "fiwano_conformance.shared.results.MISSING_PREREQUISITE_PREFIX",
+        '"fiwano_req"': "fiwano_conformance.shared.results.REQ_PROPERTY",
+        '"kit-ca.pem"': "fiwano_conformance.shared.kit_ca.CA_FILE_NAME",
+        're.compile(r"mip_live_': "fiwano_conformance.shared.redact",
+    }
+    sources = [p for package in KIT_PACKAGES if package != "tests" for p in (ROOT / package).rglob("*.py")
+               if SHARED.replace(".", "/") not in p.as_posix()]
+    found = [f"{p.relative_to(ROOT)} defines {text} again: import {home}" for p in sources
+             for text, home in copies.items() if text in p.read_text(encoding="utf-8")]
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("source", "allowed", "expected"),
+    [
+        ("from fiwano_conformance.shared.redact import redact", ("contract", SHARED), 0),
+        ("from fiwano_conformance import embedded", ("contract", SHARED), 1),
+        ("import suites.redact", ("contract", SHARED, "reports"), 1),
+        ("import httpx", ("contract",), 0),
+    ],
+)
+def test_the_room_checker_catches_an_import_across_rooms(tmp_path, source, allowed, expected):
+    probe = tmp_path / "probe.py"
+    probe.write_text(source + "\n")
+    assert bool(room_violations(probe, allowed, root=tmp_path)) == bool(expected)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from fiwano_conformance import embedded, kit_ca
+from fiwano_conformance import embedded
+from fiwano_conformance.shared import kit_ca
 
 BUDGET_SECONDS = 15.0
 

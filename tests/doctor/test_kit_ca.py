@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fiwano_conformance import kit_ca
+from fiwano_conformance.shared import kit_ca
 from suites.config import SuiteConfig
 from suites.sink import Sink, SinkTimeout
 
@@ -37,7 +37,7 @@ def test_ca_create_is_idempotent_and_prints_the_file_to_trust(tmp_path):
 
 
 def test_processes_racing_to_create_the_ca_end_with_one_ca(tmp_path):
-    script = ("import sys; from fiwano_conformance.kit_ca import ensure_ca; "
+    script = ("import sys; from fiwano_conformance.shared.kit_ca import ensure_ca; "
               "sys.stdout.write(ensure_ca(sys.argv[1]).cert_pem.bytes().decode())")
     racers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "ca")], stdout=subprocess.PIPE,
                                text=True) for _ in range(6)]
@@ -48,12 +48,12 @@ def test_processes_racing_to_create_the_ca_end_with_one_ca(tmp_path):
 
 
 def test_the_sinks_and_the_mutant_runner_share_the_one_implementation(tmp_path):
-    from loadtests.sink import kit_ca as load_kit_ca
+    from loadtests.sink import Sink as LoadSink
     from tests.mutants.runner import ensure_kit_ca
 
     cert = ensure_kit_ca(tmp_path)
-    assert load_kit_ca(tmp_path).cert_pem.bytes() == cert.read_bytes()
-    assert Sink(tmp_path)._load_or_create_ca().cert_pem.bytes() == cert.read_bytes()
+    assert LoadSink(tmp_path).ca_file.read_bytes() == cert.read_bytes()
+    assert Sink(tmp_path).ca_file.read_bytes() == cert.read_bytes()
 
 
 def test_nothing_at_the_sink_names_the_ca_file_to_trust(tmp_path):

@@ -1,4 +1,4 @@
-"""The load tests use the one kit CA of every command (fiwano_conformance/kit_ca.py), not a new CA per output
+"""The load tests use the one kit CA of every command (fiwano_conformance/shared/kit_ca.py), not a new CA per output
 directory: a target configured once for `run` also trusts the load run's sink."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fiwano_conformance import kit_ca, load_cmd
+from fiwano_conformance import load_cmd
+from fiwano_conformance.shared import kit_ca
 from loadtests.session import Options, Session
 
 

@@ -7,13 +7,14 @@ import httpx
 import pytest
 
 from loadtests.keyring import KeySpec, read_keyring, redact_key
-from loadtests.sink import CA_CERT_NAME, Sink, SinkRecord, kit_ca
+from fiwano_conformance.shared.kit_ca import CA_FILE_NAME, ensure_ca
+from loadtests.sink import Sink, SinkRecord
 
 
 def test_sink_records_raw_bytes_over_tls_trusting_the_kit_ca(tmp_path):
     sink = Sink(tmp_path / "ca").start()
     try:
-        context = ssl.create_default_context(cafile=str(tmp_path / "ca" / CA_CERT_NAME))
+        context = ssl.create_default_context(cafile=str(tmp_path / "ca" / CA_FILE_NAME))
         with httpx.Client(verify=context) as client:
             body = b'{"event":"message.received","x":"\\u00e9"}'
             ok = client.post(f"{sink.url}/hooks/c1", content=body, headers={"X-Webhook-Signature": "sha256=ab"})
@@ -31,8 +32,8 @@ def test_sink_records_raw_bytes_over_tls_trusting_the_kit_ca(tmp_path):
 
 
 def test_kit_ca_is_reused_so_a_running_target_keeps_trusting_it(tmp_path):
-    first = kit_ca(tmp_path)
-    again = kit_ca(tmp_path)
+    first = ensure_ca(tmp_path)
+    again = ensure_ca(tmp_path)
     assert first.cert_pem.bytes() == again.cert_pem.bytes()
     assert (tmp_path / "kit-ca.key").stat().st_mode & 0o077 == 0
 

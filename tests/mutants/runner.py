@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from fiwano_conformance.requirements_cmd import scan_suites
+# the kit CA the suites' sink will reuse, written up front so the reference can be told to trust it
+from fiwano_conformance.shared.kit_ca import ensure_ca_file as ensure_kit_ca
 
 from tests.mutants.catalogue import Mutant
 from tests.mutants.smoke import SMOKE_TESTS, function_of, is_smoke
@@ -121,13 +123,6 @@ def selection(mapped: list[str], smoke: tuple[str, ...] = SMOKE_TESTS) -> tuple[
     """(mapped, smoke) node ids to run; a smoke test already selected through the mapping runs once."""
     mapped_functions = {function_of(node) for node in mapped}
     return list(mapped), [node for node in smoke if function_of(node) not in mapped_functions]
-
-
-def ensure_kit_ca(ca_dir: Path) -> Path:
-    """Write the kit CA the suites' sink will reuse, so the reference can be told to trust it up front."""
-    from fiwano_conformance.kit_ca import ensure_ca_file
-
-    return ensure_ca_file(ca_dir)
 
 
 def _nodeid(classname: str, name: str) -> str:

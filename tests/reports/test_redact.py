@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reports.provenance import configuration_secrets, raw_configuration, redacted_configuration
-from reports.redact import MASK, redact, redact_mapping, strip_userinfo
+from fiwano_conformance.shared.redact import MASK, redact, redact_mapping, strip_userinfo
 
 
 @pytest.mark.parametrize(("text", "secret"), [

@@ -9,7 +9,8 @@ import time
 import httpx
 import pytest
 
-from suites.sink import CA_FILE_NAME, Drop, Reply, Sink, SinkTimeout, UnexpectedDelivery
+from fiwano_conformance.shared.kit_ca import CA_FILE_NAME
+from suites.sink import Drop, Reply, Sink, SinkTimeout, UnexpectedDelivery
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,14 @@
-"""Redaction of everything the reports write (results.json, report.html, junit.xml, repro bundles).
+"""Redaction: what counts as a secret in anything the kit prints, attaches or writes, and how it is masked.
 
-The suites already redact what they attach (suites/redact.py), but the reports are the last line of
-defence and may only import the contract (docs/architecture.md §1), so they carry their own redactor:
+One redactor for every part (before, the suites and the reports each had their own and the patterns drifted):
+the suites pass the secrets they learned at run time (suites/redact.py keeps that per-process registry), the
+reports pass the secrets of the run's configuration and redact everything again on the way out.
 
 * patterns: Fiwano API keys (``mip_live_...``), ``Bearer`` tokens, ``X-API-Key``/``Authorization``/
   ``Cookie`` header values, and ``access_token``/``client_secret``/``webhook_secret``/``app_secret``/
   ``api_key``/``token`` parameters in query strings, JSON and YAML;
-* known values: every secret of the run's configuration (API keys given with ``--fiwano-api-key`` or
-  ``FIWANO_API_KEYS``, userinfo of URLs) is passed in explicitly and replaced wherever it appears.
+* known values: every secret passed in (API keys minted or configured, access tokens, webhook secrets,
+  userinfo of URLs) is replaced wherever it appears.
 
 Signatures (``X-Hub-Signature-256``, ``X-Webhook-Signature``) are kept: they are evidence, not secrets.
 """
@@ -15,7 +16,8 @@ Signatures (``X-Hub-Signature-256``, ``X-Webhook-Signature``) are kept: they are
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 MASK = "<redacted>"
@@ -24,8 +26,9 @@ _API_KEY = re.compile(r"mip_live_(?!<redacted>)[A-Za-z0-9_\-]+")
 _BEARER = re.compile(r"(?i)(\bbearer\s+)(?!<redacted>)[A-Za-z0-9._~+/=\-]+")
 _HEADER = re.compile(r"(?im)(\b(?:x-api-key|authorization|cookie|set-cookie)['\"]?\s*[:=]\s*['\"]?)(?!<redacted>)"
                      r"(?:bearer\s+)?([^'\"\s,;\]}]+)")
+SECRET_HEADERS = frozenset({"x-api-key", "authorization", "cookie", "set-cookie"})
 _PARAM = re.compile(r"(?i)((?<![a-z_])(?:access_token|client_secret|webhook_secret|app_secret|api_key|"
-                    r"refresh_token|user_access_token|token|secret)['\"]?\s*[:=]\s*['\"]?)(?!<redacted>)"
+                    r"refresh_token|user_access_token|token|secret)['\"]?\s*[:=]\s*['\"]?)(?!(?:mip_live_)?<redacted>)"
                     r"([^'\"&\s,}\]]+)")
 # Keys whose values are secrets in structured data (configuration mappings).
 SECRET_KEYS = re.compile(r"(?i)(api_?keys?|secret|token|password|authorization)")
@@ -43,6 +46,25 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
                        text)
     text = _PARAM.sub(lambda m: m.group(1) + MASK, text)
     return text
+
+
+def redact_headers(headers: Any, secrets: Iterable[str] = ()) -> dict[str, str]:
+    """Headers as a plain dict with the secret-bearing ones masked (an API key keeps its ``mip_live_`` prefix,
+    so a reader still sees which kind of credential was sent); every other value is :func:`redact`-ed."""
+    secrets = list(secrets)
+    items = headers.items() if hasattr(headers, "items") else headers
+    out: dict[str, str] = {}
+    for name, value in items:
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if name.lower() in SECRET_HEADERS:
+            shown = value[: len("mip_live_")] + MASK if value.startswith("mip_live_") else MASK
+            out[name] = shown if value else value
+        else:
+            out[name] = redact(value, secrets)
+    return out
 
 
 def strip_userinfo(url: str) -> str:
