@@ -170,10 +170,10 @@ def pinned_launcher(cpu: str | None) -> tuple[str, ...]:
     return ("taskset", "-c", cpu, *base) if cpu is not None else base
 
 
-def start_process(cmd: list[str], log: Path, cwd: Path = ROOT) -> subprocess.Popen:
+def start_process(cmd: list[str], log: Path, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.Popen:
     handle = log.open("ab")
     proc = subprocess.Popen(cmd, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=cwd,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
     handle.close()
     return proc
 

@@ -37,10 +37,11 @@ def _graph_error_response() -> Response:
 class SimulatorApp(FastAPI):
     """FastAPI, with the Graph catch-all served without FastAPI's middleware stack and router.
 
-    Every Graph request (anything that is not the control API, a media download or a CDN file) ends in
-    ``pipeline.handle`` anyway, which catches handler errors itself; going straight there skips about a
-    dozen ASGI layers per request (benchmarks/simulator_send.py, docs/benchmarks.md). The answer is the
-    same, including Meta's code-1 envelope for an unexpected error.
+    Every Graph request (anything that is not the control API or a CDN file; media downloads by GET too)
+    ends in the pipeline anyway, which catches handler errors itself; going straight there from the ASGI
+    scope skips about a dozen ASGI layers and Starlette's request and response objects per request
+    (benchmarks/simulator_send.py, docs/benchmarks.md). The answer is the same, including Meta's code-1
+    envelope for an unexpected error.
     """
 
     _GRAPH_METHODS = frozenset(ALL_METHODS)
@@ -48,10 +49,13 @@ class SimulatorApp(FastAPI):
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
         if scope["type"] == "http" and scope["method"] in self._GRAPH_METHODS and not scope.get("root_path"):
             path = scope["path"]
-            if not (_is_control(path) or path == DOWNLOAD_PATH or path.startswith("/cdn/")):
+            download = path == DOWNLOAD_PATH
+            if (download and scope["method"] == "GET") or not (download or _is_control(path)
+                                                               or path.startswith("/cdn/")):
                 scope["app"] = self
                 try:
-                    response = await pipeline.handle(Request(scope, receive))
+                    response = await pipeline.handle_scope(self.state.store, scope, receive,
+                                                           media_download=download)
                 except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
                     log.error("unexpected error on %s %s: %r", scope["method"], path, exc)
                     response = _graph_error_response()

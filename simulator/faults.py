@@ -159,6 +159,11 @@ class FaultBook:
         with self._lock:
             self._rules.clear()
 
+    @property
+    def empty(self) -> bool:
+        """No rule at all (the usual case): the pipeline then builds no context to match against."""
+        return not self._rules
+
     def pick(self, ctx: FaultContext) -> dict[str, Any] | None:
         """Return the action (as a model) of the rule that fires for this request, if any."""
         with self._lock:

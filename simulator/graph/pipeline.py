@@ -13,8 +13,9 @@ import json
 import logging
 import time
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from simulator import events, ids
@@ -168,7 +169,11 @@ def _schedule(call: GraphCall, result: GraphResult) -> None:
         events.emit_later(call.store, call.world, payload, delay)
 
 
-def _render(call: GraphCall, result: GraphResult | None, error: GraphError | None) -> tuple[Response, int, Any]:
+def _render(call: GraphCall, result: GraphResult | None, error: GraphError | None,
+            fast: bool = False) -> tuple[Any, int, Any]:
+    """The answer, its status and what the journal keeps of it. ``fast``: JSON answers as ``RawResponse``
+    (the same bytes as ``JSONResponse``; only where no fault rewrites the answer afterwards)."""
+    json_response: Any = RawResponse.json if fast else JSONResponse
     headers = _headers(call)
     if error is not None:
         status = error.http_status(call.surface)
@@ -176,7 +181,7 @@ def _render(call: GraphCall, result: GraphResult | None, error: GraphError | Non
         if status == 401 and call.surface == "whatsapp":
             text = error.message.encode("ascii", "replace").decode().replace('"', "'")
             headers["www-authenticate"] = f'OAuth "Facebook Platform" "invalid_token" "{text}"'
-        return JSONResponse(body, status_code=status, headers=headers), status, body
+        return json_response(body, status_code=status, headers=headers), status, body
     assert result is not None
     headers.update(result.headers)
     if result.response is not None:
@@ -184,9 +189,11 @@ def _render(call: GraphCall, result: GraphResult | None, error: GraphError | Non
         return result.response, result.status, f"<{result.media_type} delivered as {result.body}>"
     if result.content is not None:
         summary = f"<{len(result.content)} bytes of {result.media_type}>"
+        if fast:
+            return RawResponse(result.content, result.status, headers, result.media_type), result.status, summary
         return Response(result.content, status_code=result.status, media_type=result.media_type,
                         headers=headers), result.status, summary
-    return JSONResponse(result.body, status_code=result.status, headers=headers), result.status, result.body
+    return json_response(result.body, status_code=result.status, headers=headers), result.status, result.body
 
 
 async def handle(request: Request, extra: dict[str, Any] | None = None) -> Response:
@@ -196,9 +203,94 @@ async def handle(request: Request, extra: dict[str, Any] | None = None) -> Respo
     base_url = str(request.base_url)
     req = parse(request.method, request.url.path, request.query_params.multi_items(), headers, raw, base_url)
     req.extra.update(extra or {})
+    return await _handle(store, req)
+
+
+async def handle_scope(store: Store, scope: dict[str, Any], receive: Any, media_download: bool = False) -> Any:
+    """``handle`` straight from the ASGI scope: the same inputs as Starlette's ``Request`` gives (decoded
+    headers, the last of repeated ones winning; ``parse_qsl`` of the query; the base URL), without building
+    its objects (the Graph hot paths, docs/benchmarks.md). ``ClientDisconnect`` as Starlette raises it."""
+    raw = await asgi_body(receive)
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    query = scope.get("query_string", b"")
+    query_items = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
+    path = scope["path"]
+    if "?" in path or "#" in path or "\\" in path:  # Starlette's URL escapes these: take its reading
+        path = Request(scope).url.path
+    req = parse(scope["method"], path, query_items, headers, raw, base_url_of(scope))
+    if media_download:  # the media download route: the file named by the last ``mid`` of the query
+        req.extra["media_key"] = dict(query_items).get("mid") or "-"
+    return await _handle(store, req, fast=True)
+
+
+async def asgi_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+            if body:
+                chunks.append(body)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
+_BASE_URLS: dict[tuple, str] = {}
+
+
+def base_url_of(scope: dict[str, Any]) -> str:
+    """``str(Request(scope).base_url)``, remembered per (scheme, first Host header, server, root paths)."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    key = (scope.get("scheme"), host, tuple(server) if server else None, scope.get("root_path", ""),
+           scope.get("app_root_path"))
+    url = _BASE_URLS.get(key)
+    if url is None:
+        url = str(Request(scope).base_url)
+        if len(_BASE_URLS) < 1024:
+            _BASE_URLS[key] = url
+    return url
+
+
+class RawResponse:
+    """What Starlette's ``Response(body, status_code, headers, media_type)`` sends, byte for byte, without
+    building its object; ``RawResponse.json`` for ``JSONResponse``."""
+
+    __slots__ = ("status_code", "raw_headers", "body")
+
+    def __init__(self, body: bytes, status_code: int, headers: dict[str, str], media_type: str | None) -> None:
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        names = {name for name, _ in raw}
+        if b"content-length" not in names and not (status_code < 200 or status_code in (204, 304)):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        if media_type is not None and b"content-type" not in names:
+            if media_type.startswith("text/") and "charset=" not in media_type.lower():
+                media_type += "; charset=utf-8"
+            raw.append((b"content-type", media_type.encode("latin-1")))
+        self.status_code = status_code
+        self.raw_headers = raw
+        self.body = body
+
+    @classmethod
+    def json(cls, content: Any, status_code: int, headers: dict[str, str]) -> "RawResponse":
+        return cls(_JSON.encode(content).encode("utf-8"), status_code, headers, "application/json")
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+# JSONResponse.render's settings, one encoder built once (json.dumps with arguments builds one per call)
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+
+
+async def _handle(store: Store, req: GraphRequest, fast: bool = False) -> Any:
     call = _attribute(store, req)
 
-    picked = call.world.faults.pick(_fault_context(call)) if call.world is not None else None
+    faults = call.world.faults if call.world is not None else None
+    picked = faults.pick(_fault_context(call)) if faults is not None and not faults.empty else None
     action = picked["action"] if picked else None
     fault_note = {"rule_id": picked["rule_id"], "kind": action.kind} if picked else None
 
@@ -229,7 +321,7 @@ async def handle(request: Request, extra: dict[str, Any] | None = None) -> Respo
         return Response(action.body, status_code=action.status, media_type="application/json")
 
     result, error = _run_handler(call)
-    response, status, body = _render(call, result, error)
+    response, status, body = _render(call, result, error, fast=fast and action is None)
     if result is not None:
         _schedule(call, result)
 
