@@ -15,7 +15,10 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import orjson
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a dependency (pyproject.toml); an older install still works, slower
+    orjson = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -47,10 +50,12 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 # orjson where it encodes what the stdlib would (the journal's values are JSON types; dataclasses and datetimes
 # go through ``default=str`` like the stdlib's); anything it refuses (an int beyond 64 bits, a lone surrogate)
 # falls back to the stdlib. Reading decodes either text to the same values. ~5x cheaper per send.
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME if orjson else 0
 
 
 def _encode(value: Any) -> str:
+    if orjson is None:
+        return _ENCODER.encode(value)
     try:
         return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError
