@@ -194,7 +194,7 @@ NOT_A_TARGET_BOUNDARY: dict[str, str] = {
                    "instagram_facebook_min", "instagram_facebook_max")},
     **{f"meta_error_codes.{key}": "an error code, not a quantity"
        for key in ("permanent_invalid_parameter", "media_download_failed", "media_upload_error",
-                   "recipient_invalid", "outside_window", "token")},
+                   "recipient_invalid", "outside_window", "token", "throttling")},
 }
 
 

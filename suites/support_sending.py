@@ -27,7 +27,9 @@ def transient(status: int = 503, code: int = 2, times: int | None = None, **extr
 
 
 def permanent(code: int = 100, times: int | None = None, status: int = 400) -> dict[str, Any]:
-    return transient(status=status, code=code, times=times, message="(#100) Invalid parameter")
+    """Meta's permanent refusal, with ``is_transient: false`` in the error as Graph sends it: a target must read
+    the flag's value, not its presence."""
+    return transient(status=status, code=code, times=times, message="(#100) Invalid parameter", is_transient=False)
 
 
 def rule(action: dict[str, Any], times: int | None = None) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def body_component(text: str = "Hi {{1}}, your order {{2}} is confirmed.",
     return component
 
 
-def template_request(name: str, *, category: str = "UTILITY", language: str = LANGUAGE,
+def template_request(name: str, *, category: str = "UTILITY", language: Any = LANGUAGE,
                      components: list[dict[str, Any]] | None = None,
                      parameter_format: str | None = "positional") -> dict[str, Any]:
     body: dict[str, Any] = {"name": name, "category": category, "language": language,

@@ -318,3 +318,29 @@ def _iso8601_utc(value: str) -> bool:
     parsed = readings.parse_timestamp(value)
     return (parsed is not None and readings.timestamp_reading(value) == "explicit-offset"
             and parsed.utcoffset().total_seconds() == 0)
+
+
+@pytest.mark.req("META-WEBHOOK-VERIFY")
+@pytest.mark.level("simulated")
+def test_meta_verification_request_echoes_the_challenge_only_for_the_verify_token(simulator):
+    """Meta's GET handshake, made by the simulator against the target's Meta webhook URL: the app's verify token
+    gets 200 with exactly the challenge; any other token (another one, one character more or less, another
+    case, none) gets no 2xx and no echo."""
+    token = str(simulator.get_app().get("verify_token") or "")
+    ok = simulator.verify_webhook()
+    expect.check(ok.get("status") == 200 and ok.get("verified") is True, "META-WEBHOOK-VERIFY",
+                 f"GET {ok.get('url')}?hub.mode=subscribe&hub.verify_token=<the app's>&hub.challenge={ok.get('challenge')}",
+                 f"200 with the body {ok.get('challenge')!r}", f"{ok.get('status')} {ok.get('body')!r} {ok.get('error') or ''}")
+
+    wrong = {"another token": "not-the-" + token, "one character more": token + "x",
+             "one character less": token[:-1], "another case": token.swapcase(), "empty": ""}
+    echoed = {}
+    for what, value in wrong.items():
+        if value == token:
+            continue
+        answer = simulator.verify_webhook(verify_token=value)
+        status = answer.get("status")
+        if status is None or 200 <= status < 300 or answer.get("challenge", "") in str(answer.get("body") or ""):
+            echoed[what] = f"{status} {str(answer.get('body'))[:80]!r} {answer.get('error') or ''}"
+    expect.check(not echoed, "META-WEBHOOK-VERIFY", "the handshake with a token that is not the app's verify token",
+                 "a refusal (no 2xx) without the challenge in the body", echoed)

@@ -52,7 +52,7 @@ PARSER_CONFUSION = [
     "https://127.0.0.1%00.203.0.113.10/a.jpg", "https://127.0.0.1 &@203.0.113.10# @203.0.113.10/",
 ]
 PUBLIC_NEAR_PRIVATE = ["172.15.255.255", "172.32.0.1", "100.63.255.255", "100.128.0.1", "192.169.0.1", "11.0.0.1",
-                       "1.1.1.1"]
+                       "1.1.1.1", "[2606:4700:4700::1111]", "[2001:4860:4860::8888]"]
 PRESIGNED = [
     "https://my-bucket.s3.amazonaws.com/photo.jpg?X-Amz-Algorithm=AWS4-HMAC-SHA256"
     "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20250115%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20250115T103000Z"

@@ -165,6 +165,13 @@ def test_create_requires_name_category_language_components(wa, simulator, rng):
         del body[missing]
         tpl.refused(tpl.create(wa.client, wa.id, body), "TPL-CREATE-REQUIRED-FIELDS", f"create without {missing}")
     assert_no_meta_write(simulator, wa, since, "TPL-CREATE-REQUIRED-FIELDS", "creations without a required field")
+    for value in ("", None, 42, ["en_US"]):  # no language code: refused by the target, or by Meta and relayed
+        name = unique_name(rng)
+        tpl.refused(tpl.create(wa.client, wa.id, template_request(name, language=value)), "TPL-CREATE-REQUIRED-FIELDS",
+                    f"create with language={value!r}")
+        expect.check(tpl.meta_template(simulator, wa.world.world_id, name) is None, "TPL-CREATE-REQUIRED-FIELDS",
+                     f"Meta's templates after the create with language={value!r}", "none of that name",
+                     tpl.meta_template(simulator, wa.world.world_id, name))
 
     name = unique_name(rng)
     made = tpl.created(tpl.create(wa.client, wa.id, template_request(name, parameter_format=None)),
