@@ -28,7 +28,7 @@ def failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng,
 
 @pytest.mark.req("RELAY-RETRY-NON-2XX", "RELAY-RETRY-SAME-BODY")
 @pytest.mark.level("controlled")
-@pytest.mark.parametrize("status", [400, 404, 410, 429, 500])
+@pytest.mark.parametrize("status", [300, 400, 404, 410, 429, 500])  # 300: the first status past 2xx
 def test_non_2xx_answer_is_retried_with_the_same_bytes(account, channel, relay_channel_type, simulator, sink, clock,
                                                        retry_policy, fiwano_config, rng, status):
     ch, endpoint = failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng, status)
