@@ -329,6 +329,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "selects cases by case or requirement id; exit 1 if a listed requirement or test is unknown or a test "
         "names none of its case's requirements",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="only the requirements a run under this profile judges (its own and its parents'; "
+        "contract/profiles/NAME.yaml); the coverage summary counts per profile either way",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--suites", type=Path, default=None, help="suites directory to scan (default: the installed suites/)")
 
@@ -368,6 +374,13 @@ def run(args: argparse.Namespace) -> int:
         return run_trace(args)
     cov = compute_coverage(getattr(args, "suites", None))
     selected = _selected(list(getattr(args, "ids", []) or []), cov.requirements)
+    if getattr(args, "profile", None):
+        try:
+            lineage = contract.profile_lineage(args.profile)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"fiwano-conformance requirements: {exc}", file=sys.stderr)
+            return 2
+        selected = [rid for rid in selected if contract.requirement_in_profile(cov.requirements[rid], lineage)]
     pending = set(cov.pending)
     if getattr(args, "untested", False):
         selected = [rid for rid in selected if not cov.tests_by_req.get(rid)]
@@ -377,6 +390,8 @@ def run(args: argparse.Namespace) -> int:
             "requirements": [
                 {
                     **{k: cov.requirements[rid].get(k) for k in ("id", "strength", "level", "channels", "section", "text")},
+                    "profile": contract.requirement_profile(cov.requirements[rid]),
+                    "retired_in": cov.requirements[rid].get("retired_in"),
                     "readings": [r["id"] for r in cov.requirements[rid].get("readings", [])],
                     "pending": rid in pending,
                     "tests": cov.tests_by_req.get(rid, []),
@@ -395,7 +410,10 @@ def run(args: argparse.Namespace) -> int:
             channels = ",".join(_CHANNEL_SHORT.get(c, c) for c in entry.get("channels", []))
             state = f"{len(tests)} test(s)" if tests else ("pending" if rid in pending else "NO TEST")
             readings = " readings=" + "|".join(r["id"] for r in entry["readings"]) if entry.get("readings") else ""
-            out.write(f"{rid}  {entry['strength']} {entry['level']} [{channels}]  {state}{readings}\n")
+            introduced = contract.requirement_profile(entry)
+            profile = "" if introduced == "default" else f" profile={introduced}"
+            profile += f" retired-in={entry['retired_in']}" if entry.get("retired_in") else ""
+            out.write(f"{rid}  {entry['strength']} {entry['level']} [{channels}]  {state}{readings}{profile}\n")
             out.write(f"    {entry['text']}\n    docs: {entry['section']}\n")
             for test in tests:
                 out.write(f"    - {test}\n")
@@ -428,7 +446,31 @@ def _summary(cov: Coverage) -> dict[str, Any]:
         "pending": len(cov.pending),
         "untested_not_pending": len(cov.untested),
         "tests_scanned": len({t for tests in cov.tests_by_req.values() for t in tests}),
+        "by_profile": _by_profile(cov),
     }
+
+
+def _by_profile(cov: Coverage) -> dict[str, dict[str, int]]:
+    """Per profile of contract/profiles/: how many requirements a run under it judges, and how many have a test."""
+    reqs_of_test: dict[str, set[str]] = defaultdict(set)
+    for rid, tests in cov.tests_by_req.items():
+        for test in tests:
+            reqs_of_test[test].add(rid)
+    out = {}
+    for name in contract.profile_names():
+        try:
+            lineage = contract.profile_lineage(name)
+        except (FileNotFoundError, ValueError):
+            continue
+        judged = {rid for rid, entry in cov.requirements.items() if contract.requirement_in_profile(entry, lineage)}
+        # a test runs under the profile only when every requirement it names belongs to it (suites/plugin.py)
+        running = {test for test, rids in reqs_of_test.items() if rids <= judged}
+        tested = {rid for rid in judged if any(test in running for test in cov.tests_by_req.get(rid, []))}
+        own = [rid for rid in judged if contract.requirement_profile(cov.requirements[rid]) == name]
+        out[name] = {"requirements": len(judged), "with_tests": len(tested),
+                     "without_tests": sorted(judged - tested),
+                     "introduced": len(own), "introduced_with_tests": sum(1 for rid in own if rid in tested)}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -255,7 +255,11 @@ def verdict_lines(data: dict | None) -> list[str]:
     """The verdict, and for a partial run or a configuration problem the one line that says why."""
     if not data:
         return []
-    lines = [f"Verdict: {VERDICT_LABEL.get(data.get('verdict'), 'ERROR')}"]
+    profile = (data.get("versions") or {}).get("profile") or {}
+    lineage = profile.get("lineage") or []
+    named = f" (profile {profile['name']}" + (f", extends {' > '.join(reversed(lineage[:-1]))}" if len(lineage) > 1
+                                              else "") + ")" if profile.get("name") else ""
+    lines = [f"Verdict: {VERDICT_LABEL.get(data.get('verdict'), 'ERROR')}{named}"]
     reasons = (data.get("selection") or {}).get("reasons") or []
     if reasons:
         lines.append("  only part of the suites was judged: " + "; ".join(reasons))

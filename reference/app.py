@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 
 import contract
+from reference import v2026
 from reference.api import common as api_common
 from reference.api import connect as api_connect
 from reference.api import templates as api_templates
@@ -212,7 +213,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     readings = Readings(settings.readings, extra_fields=settings.extra_fields)
     _follow_readings(readings, profile, relay=relay, sending=sending, media=media_service,
                      channel_service=channel_service)
-    return Components(
+    components = Components(
         readings=readings,
         settings=settings, profile=profile, clock=clock, db=db, accounts=accounts, api_keys=api_keys,
         channels=channels, messages=messages, deliveries=deliveries, meta=meta,
@@ -224,6 +225,9 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
         redirects=RedirectRepository(db, clock), setup=SetupRepository(db, clock), oauth=oauth, notifier=notifier,
         profiles=ProfileService(db=db, meta=meta, clock=clock, cache_seconds=profile["profile_cache_seconds"]),
         templates=TemplateService(db=db, meta=meta, clock=clock, profile=profile))
+    if v2026.enabled(profile):  # the behaviours of profile fiwano-2026-10 (none under default)
+        v2026.apply(components)
+    return components
 
 
 def _follow_readings(readings: Readings, profile: dict[str, Any], *, relay: RelayService, sending: SendService,
@@ -268,6 +272,10 @@ def create_app(settings: ReferenceSettings, *, clock: Clock | None = None,
     if comps.readings.rewrites_rest:
         app.add_middleware(ReadingsMiddleware, readings=comps.readings)
     api_common.install_error_handlers(app)
+    if v2026.enabled(comps.profile):  # the routes profile fiwano-2026-10 adds (none under default)
+        from reference.api import v2026 as api_v2026
+
+        app.include_router(api_v2026.router)
     app.include_router(api_connect.api)
     app.include_router(api_v1.router)
     app.include_router(api_templates.router)

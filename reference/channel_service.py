@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from reference.clock import Clock, iso
@@ -51,8 +52,9 @@ def channel_view(channel: Channel, account: Account | None) -> dict[str, Any]:
     return view
 
 
-def validate_events(channel_type: str, events: list[str]) -> list[str]:
-    allowed = EVENTS_BY_TYPE[channel_type]
+def validate_events(channel_type: str, events: list[str],
+                    events_by_type: dict[str, tuple[str, ...]] = EVENTS_BY_TYPE) -> list[str]:
+    allowed = events_by_type[channel_type]
     invalid = [e for e in events if e not in allowed]
     if invalid:
         raise ChannelError(422, f"Invalid webhook_events for a {channel_type} channel: {', '.join(invalid)}. "
@@ -64,7 +66,8 @@ def validate_events(channel_type: str, events: list[str]) -> list[str]:
     return unique
 
 
-def sort_events(channel_type: str, events: list[str]) -> tuple[list[str], list[str]]:
+def sort_events(channel_type: str, events: list[str],
+                events_by_type: dict[str, tuple[str, ...]] = EVENTS_BY_TYPE) -> tuple[list[str], list[str]]:
     """(the valid events without repeats, the names not valid for the channel type), in the given order.
 
     The liberal reading of WEBHOOK-EVENTS-PER-CHANNEL: a client's "all channels" list (the docs' own quickstart
@@ -74,7 +77,7 @@ def sort_events(channel_type: str, events: list[str]) -> tuple[list[str], list[s
     ignored: list[str] = []
     for event in events:
         try:
-            valid = validate_events(channel_type, [event])
+            valid = validate_events(channel_type, [event], events_by_type)
         except ChannelError:
             if event not in ignored:
                 ignored.append(event)
@@ -104,10 +107,17 @@ class ChannelService:
         self.secret_hex_chars = secret_hex_chars
         #: WEBHOOK-EVENTS-PER-CHANNEL: ignore events the channel type lacks (False: refuse the request, 422)
         self.ignore_invalid_events = True
+        #: the event types per channel type (v1's; profile fiwano-2026-10 sets reference.v2026.EVENTS_BY_TYPE)
+        self.events_by_type = EVENTS_BY_TYPE
+        #: the channel's health object (None: v1 has none; profile fiwano-2026-10 sets reference.v2026.health_of)
+        self.health_of: Callable[[Channel], dict[str, Any]] | None = None
 
     def view(self, channel: Channel) -> dict[str, Any]:
         account = self.accounts.get(channel.account_id)
-        return channel_view(channel, self.accounts.effective(account) if account else None)
+        view = channel_view(channel, self.accounts.effective(account) if account else None)
+        if self.health_of is not None:  # profile fiwano-2026-10: CHANNEL-HEALTH-FIELD
+            view["health"] = self.health_of(channel)
+        return view
 
     def check_webhook_url(self, url: str) -> str:
         try:
@@ -119,8 +129,8 @@ class ChannelService:
     def events_to_store(self, channel_type: str, events: list[str]) -> tuple[list[str], list[str]]:
         """(events to store, events ignored); raises ChannelError (422) when invalid events are refused."""
         if not self.ignore_invalid_events:
-            return validate_events(channel_type, events), []
-        return sort_events(channel_type, events)
+            return validate_events(channel_type, events, self.events_by_type), []
+        return sort_events(channel_type, events, self.events_by_type)
 
     def configure_webhook(self, channel: Channel, fields: dict[str, Any]) -> tuple[Channel, str | None]:
         """Apply webhook_url / webhook_secret / webhook_events (only the keys present in ``fields``).

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from reference.clock import Clock
+from reference.repos.channels import EVENTS_BY_TYPE
 from reference.crypto import WebhookSigner
 from reference.notifications import Notifier
 from reference.events import envelope, serialize
@@ -134,6 +135,8 @@ class RelayService:
         self.channels = channels
         self.accounts = accounts
         self.sender = sender
+        #: the event types per channel type (v1's; profile fiwano-2026-10 sets reference.v2026.EVENTS_BY_TYPE)
+        self.events_by_type = EVENTS_BY_TYPE
         self.clock = clock
         self.backoff = [float(x) for x in backoff_seconds]
         self.max_retries = int(max_retries)
@@ -153,7 +156,7 @@ class RelayService:
 
         While the account's subscription is not active the delivery is held and released on reactivation.
         """
-        if not channel.webhook_url or not channel.wants(event):
+        if not channel.webhook_url or not channel.wants(event, self.events_by_type):
             return None
         account = self.accounts.get(channel.account_id)
         held = account is None or not self.accounts.effective(account).is_active

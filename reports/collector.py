@@ -307,7 +307,7 @@ class Collector:
         results = RunResults.build(
             sorted(self.tests.values(), key=lambda t: t.nodeid), load_requirements(), self.known,
             configuration=configuration,
-            versions=provenance.versions(self.settings.get("profile")),
+            versions=provenance.versions((effective or {}).get("profile") or self.settings.get("profile")),
             seeds=provenance.seeds(self.settings, self.config.getoption("hypothesis_seed", None)),
             started_at=_dt.datetime.fromtimestamp(self.started, _dt.timezone.utc).isoformat(timespec="seconds"),
             duration=round(time.time() - self.started, 3),

@@ -128,8 +128,17 @@ def versions(profile: str | None) -> dict[str, Any]:
             "openapi_sha256": _sha(contract.OPENAPI_FILE),
             "docs_snapshot_sha256": _sha(contract.CONTRACT_DIR / "source" / "fiwano-api.md"),
         },
-        "profile": {"name": candidate.stem if candidate.suffix else name, "sha256": _sha(profile_path)},
+        "profile": {"name": candidate.stem if candidate.suffix else name, "sha256": _sha(profile_path),
+                    "lineage": _lineage(name)},
     }
+
+
+def _lineage(name: str) -> list[str]:
+    """The profiles whose requirements the run judged, root first (docs/profiles.md)."""
+    try:
+        return list(contract.profile_lineage(name))
+    except Exception:  # an unreadable profile is reported elsewhere; the report still names it
+        return [Path(name).stem if Path(name).suffix else name]
 
 
 def seeds(settings: Mapping[str, Any], hypothesis_seed: Any = None) -> dict[str, Any]:

@@ -45,6 +45,25 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tra
 _MAX_REPORTED = 5
 
 
+_PROFILE = ["default"]  # the run's profile: its overlay of the contract applies (docs/profiles.md)
+
+
+def use_profile(name: str) -> None:
+    """Check answers and webhooks against the contract of this profile (the v1 contract with the overlays of
+    its lineage); set once per process by the suites' plugin at collection."""
+    if _PROFILE[0] == name:
+        return
+    contract.profile_lineage(name)  # raises for a profile that cannot be read: the caller keeps v1
+    _PROFILE[0] = name
+    for cached in (_operations, _path_matchers, _openapi_registry, _response_spec, _validator_for_pointer,
+                   _webhook_registry, _webhook_validator):
+        cached.cache_clear()
+
+
+def _openapi() -> dict[str, Any]:
+    return contract.load_openapi_of_profile(_PROFILE[0])
+
+
 class ContractLookupError(LookupError):
     """The operation or schema asked for does not exist in the contract (a bug in the test, not the target)."""
 
@@ -56,7 +75,7 @@ class ContractLookupError(LookupError):
 def _operations() -> dict[str, tuple[str, str, dict[str, Any]]]:
     """operationId -> (METHOD, path template, operation object)."""
     found: dict[str, tuple[str, str, dict[str, Any]]] = {}
-    for path, item in contract.load_openapi()["paths"].items():
+    for path, item in _openapi()["paths"].items():
         for method in HTTP_METHODS:
             if method in item:
                 operation = item[method]
@@ -98,7 +117,7 @@ def find_operation(method_or_id: str, path: str | None = None) -> str:
 
 
 def _resolve(node: dict[str, Any]) -> dict[str, Any]:
-    document = contract.load_openapi()
+    document = _openapi()
     seen = 0
     while "$ref" in node:
         ref = node["$ref"]
@@ -115,7 +134,7 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _openapi_registry() -> Registry:
-    resource = Resource(contents=contract.load_openapi(), specification=DRAFT202012)
+    resource = Resource(contents=_openapi(), specification=DRAFT202012)
     return Registry().with_resource(OPENAPI_URI, resource)
 
 
@@ -260,12 +279,12 @@ def _path_of(request: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _webhook_registry() -> Registry:
-    return contract.webhook_schema_registry()
+    return contract.webhook_schema_registry_of_profile(_PROFILE[0])
 
 
 @lru_cache(maxsize=None)
 def _webhook_validator(name: str) -> Draft202012Validator:
-    schemas = contract.load_webhook_schemas()
+    schemas = contract.load_webhook_schemas_of_profile(_PROFILE[0])
     if name not in schemas:
         raise ContractLookupError(f"no webhook schema {name!r}; known: {sorted(schemas)}")
     return Draft202012Validator(schemas[name], registry=_webhook_registry())

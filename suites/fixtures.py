@@ -72,6 +72,18 @@ def fiwano_sink_server(fiwano_config: SuiteConfig, tmp_path_factory: pytest.Temp
     sink.stop()
 
 
+EMBEDDED_PROFILE_ENV = "FIWANO_EMBEDDED_PROFILE"
+
+
+def embedded_profile(run_profile: str) -> str:
+    """The profile the embedded reference implements: the run's own, unless ``FIWANO_EMBEDDED_PROFILE`` names
+    another (the kit's self-test runs the reference of ``default`` under ``fiwano-2026-10`` to show that
+    it fails exactly the requirements the newer profile adds; docs/profiles.md)."""
+    import os
+
+    return os.environ.get(EMBEDDED_PROFILE_ENV) or run_profile
+
+
 @pytest.fixture(scope="session")
 def fiwano_target(fiwano_config: SuiteConfig, fiwano_sink_server: Sink,
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
@@ -85,7 +97,7 @@ def fiwano_target(fiwano_config: SuiteConfig, fiwano_sink_server: Sink,
     workdir = tmp_path_factory.mktemp("fiwano-embedded")
     pair = start_pair(workdir=workdir, webhook_ca_file=fiwano_sink_server.ca_file,
                       allow_webhook_hosts=sorted({fiwano_sink_server.public_host, fiwano_sink_server.host}),
-                      profile=fiwano_config.profile)
+                      profile=embedded_profile(fiwano_config.profile))
     try:
         yield Target(url=pair.target_url, simulator_url=pair.simulator_url, harness_url=pair.harness_url,
                      embedded=pair)

@@ -13,6 +13,9 @@ Policies enforced here (each a house rule of the kit):
   the highest level of the test's requirements applies; a test above the level the run claims is
   skipped with a reason starting ``not-claimed:`` (so are channel parametrizations of channels the run
   does not claim);
+* a test naming a requirement outside the run's profile (``profile: P`` in requirements.yaml where P is not
+  in the profile's lineage, or ``retired_in`` one that is) is skipped ``not-claimed:`` with a reason naming
+  the profiles, before any fixture runs (see :func:`profile_exclusion`, docs/profiles.md);
 * a prerequisite of a *claimed* level that is missing (no simulator URL, a harness that does not answer)
   makes the test fail or error, never skip: gaps stay red (see :func:`missing_prerequisite`);
 * a failed suite test carries the evidence of all three sides as report sections, redacted; every
@@ -38,6 +41,7 @@ REQS_KEY = pytest.StashKey[tuple]()
 LEVEL_KEY = pytest.StashKey[str]()
 EVIDENCE_KEY = pytest.StashKey[Any]()
 PROBLEM_KEY = pytest.StashKey[str]()
+OUT_OF_PROFILE_KEY = pytest.StashKey[str]()  # why a test's requirements are not judged under the run's profile
 REAL_TIME_KEY = pytest.StashKey[float]()  # the real-time budget (s) of a controlled test run without a harness
 
 
@@ -296,10 +300,53 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("channel_type", channels, ids=channels)
 
 
+def run_lineage(config: pytest.Config) -> tuple[str, tuple[str, ...]]:
+    """The run's profile and its lineage (root first); an unreadable profile is the doctor's to report."""
+    from contract import profile_lineage
+
+    try:
+        name = str(fiwano_run(config).config.profile)
+    except Exception:
+        return "default", ("default",)
+    try:
+        return name, profile_lineage(name)
+    except Exception:
+        return name, (name,)
+
+
+def profile_exclusion(ids: list[str], profile: str, lineage: tuple[str, ...],
+                      catalogue: dict[str, dict[str, Any]]) -> str | None:
+    """Why a test naming ``ids`` is not judged under ``profile`` (None: every id belongs to it)."""
+    from contract import requirement_in_profile
+
+    outside = [rid for rid in ids if rid in catalogue and not requirement_in_profile(catalogue[rid], lineage)]
+    if not outside:
+        return None
+    parts = []
+    for rid in outside:
+        entry = catalogue[rid]
+        if entry.get("retired_in") and entry["retired_in"] in lineage:
+            parts.append(f"{rid} is retired in profile {entry['retired_in']}")
+        else:
+            parts.append(f"{rid} belongs to profile {entry.get('profile')}")
+    return (f"{NOT_CLAIMED} profile: {'; '.join(parts)}; the run judges profile {profile} "
+            f"(lineage {' > '.join(lineage)})")
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     suite_items = [item for item in items if is_suite_item(item)]
     if not suite_items:
         return
+    from contract import load_requirements
+
+    catalogue = load_requirements()
+    profile, lineage = run_lineage(config)
+    from suites import contract_checks
+
+    try:  # answers and webhooks are checked against the profile's contract (v1 plus its overlays)
+        contract_checks.use_profile(profile)
+    except Exception:  # an unreadable profile is the doctor's to report; the v1 contract still applies
+        contract_checks.use_profile("default")
     levels_of = _requirement_levels()
     problems: list[str] = []
     for item in suite_items:
@@ -324,6 +371,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             level = max((levels_of[rid] for rid in ids), key=lambda lv: LEVEL_ORDER.get(lv, 0))
         item.stash[REQS_KEY] = tuple(dict.fromkeys(ids))
         item.stash[LEVEL_KEY] = level
+        excluded = profile_exclusion(ids, profile, lineage, catalogue)
+        if excluded is not None:
+            item.stash[OUT_OF_PROFILE_KEY] = excluded
         item.user_properties.append((REQ_PROPERTY, " ".join(item.stash[REQS_KEY])))
         item.user_properties.append((LEVEL_PROPERTY, level))
     if problems and hasattr(config, "workerinput"):
@@ -383,6 +433,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(item.stash[PROBLEM_KEY], pytrace=False)
     if LEVEL_KEY not in item.stash:
         return
+    if OUT_OF_PROFILE_KEY in item.stash:  # before the level: a test outside the profile costs nothing
+        pytest.skip(item.stash[OUT_OF_PROFILE_KEY])
     run = fiwano_run(item.config)
     needed = item.stash[LEVEL_KEY]
     if LEVEL_ORDER[needed] > 0:

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from reference import v2026
 from reference.bodylimit import MAX_API_BODY_BYTES
 from reference.repos.accounts import Account, ApiKey
 
@@ -146,9 +147,14 @@ def components(request: Request):
 
 
 async def require_api_key(request: Request, response: Response) -> Caller:
-    """Authenticate X-API-Key (401 otherwise), then count the request against the key's rate limit (429)."""
+    """Authenticate X-API-Key (401 otherwise), then count the request against the key's rate limit (429).
+
+    Under profile fiwano-2026-10 the key may also come as ``Authorization: Bearer <key>``; X-API-Key wins when
+    both are sent (AUTH-BEARER-X-API-KEY-WINS)."""
     comps = components(request)
     values = request.headers.getlist("x-api-key")
+    if v2026.enabled(comps.profile):
+        values = v2026.presented_keys(values, request.headers.getlist("authorization"))
     if not values:
         raise ApiError(401, "Missing API key: send it in the X-API-Key header")
     if len(values) != 1:

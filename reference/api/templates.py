@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from reference import v2026
 from reference.api.common import ApiError, Caller, Recipient, components, parse_body, require_api_key
 from reference.api.v1 import owned_channel, sendable_channel
 from reference.profiles import ProfileError
@@ -195,6 +196,9 @@ async def send_template(request: Request, caller: CallerDep) -> dict[str, Any]:
             return {"success": False, "status": "failed", "error": refusal}
         raise ApiError(400, refusal)
     variables = body.variables.model_dump(exclude_none=True) if body.variables else None
+    problem = v2026.recipient_problem(comps.profile, channel.channel_type, body.recipient)
+    if problem is not None:  # profile fiwano-2026-10: SEND-WA-RECIPIENT-VALIDATED
+        raise ApiError(400, problem)
     return await comps.sending.send(account_id=caller.account.id, channel=channel, recipient=body.recipient,
                                     kind="template", text=None,
                                     meta_request=template_body(body.recipient, template, variables))

@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from reference import v2026
 from reference.api.common import ApiError, Caller, Recipient, components, parse_body, require_api_key
 from reference.channel_service import ChannelError
 from reference.repos.channels import Channel
@@ -126,11 +127,19 @@ async def delete_channel(channel_id: str, request: Request, caller: CallerDep) -
     return {"success": True, "channel_id": updated.id, "is_active": False}
 
 
+def refuse_invalid_recipient(comps: Any, channel_type: str, recipient: str) -> None:
+    """Profile fiwano-2026-10: an obviously invalid WhatsApp recipient is a 400 before any Meta call."""
+    problem = v2026.recipient_problem(comps.profile, channel_type, recipient)
+    if problem is not None:
+        raise ApiError(400, problem)
+
+
 @router.post("/messages/send")
 async def send_message(request: Request, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
     body = await parse_body(request, SendText)
     channel = sendable_channel(request, caller, body.channel_id)
+    refuse_invalid_recipient(comps, channel.channel_type, body.recipient)
     too_long = comps.text_limits.check(channel.channel_type, body.text)
     if too_long is not None:
         raise ApiError(400, too_long)
@@ -152,6 +161,7 @@ async def send_media(request: Request, caller: CallerDep) -> dict[str, Any]:
         raise ApiError(402, "Sending media requires a Pro license. Upgrade via the Billing page.")
     if channel.channel_type == "instagram" and body.media_type == "document":
         raise ApiError(422, "Instagram supports outbound image, video and audio only (no document)")
+    refuse_invalid_recipient(comps, channel.channel_type, body.recipient)
     return await comps.sending.send(account_id=caller.account.id, channel=channel, recipient=body.recipient,
                                     kind="media", text=body.caption,
                                     meta_request=media_body(channel, body.recipient, body.media_type,

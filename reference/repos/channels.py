@@ -49,8 +49,8 @@ class Channel:
             return ("ig", self.ig_account_id)
         return None
 
-    def wants(self, event: str) -> bool:
-        return event in self.webhook_events and event in EVENTS_BY_TYPE[self.channel_type]
+    def wants(self, event: str, events_by_type: dict[str, tuple[str, ...]] = EVENTS_BY_TYPE) -> bool:
+        return event in self.webhook_events and event in events_by_type[self.channel_type]
 
 
 _COLUMNS = ("id", "account_id", "channel_type", "asset_id", "name", "is_active", "phone_number_id", "phone_number",

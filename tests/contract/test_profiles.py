@@ -74,3 +74,28 @@ def test_missing_number_rejected(validator):
     profile = copy.deepcopy(contract.load_profile("default"))
     del profile["media_ttl_seconds"]
     assert list(validator.iter_errors(profile))
+
+
+def test_lineage_resolves_parent_values():
+    child = contract.load_profile("fiwano-2026-10")
+    parent = contract.load_profile("default")
+    assert child["lineage"] == ["default", "fiwano-2026-10"] and parent["lineage"] == ["default"]
+    own = contract.load_profile_file("fiwano-2026-10")
+    assert own["extends"] == "default"
+    for key, value in parent.items():  # every number of the parent is inherited unless the child sets it
+        if key not in own and key not in ("lineage", "name", "description"):
+            assert child[key] == value, key
+    assert child["request_limit"] == {"requests": 20, "window_seconds": 1}
+
+
+def test_lineage_merges_mappings_and_rejects_cycles(tmp_path):
+    (tmp_path / "a.yaml").write_text("name: a\nextends: b\ndescription: x\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: b\nextends: a\ndescription: y\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="extends itself"):
+        contract._resolve_profile(str(tmp_path / "a.yaml"), ())
+    child = tmp_path / "child.yaml"
+    child.write_text("name: child\nextends: default\ndescription: z\ntext_max_chars: {whatsapp: 10}\n",
+                     encoding="utf-8")
+    resolved = contract.load_profile(str(child))
+    assert resolved["text_max_chars"] == {"whatsapp": 10, "facebook": 2000, "instagram": 1000}
+    assert resolved["lineage"] == ["default", "child"] and resolved["description"] == "z"

@@ -11,7 +11,7 @@ import contract
 
 ID_RE = re.compile(r"^[A-Z0-9]+(-[A-Z0-9]+)+$")
 REQUIRED = {"id", "text", "section", "strength", "channels", "level"}
-OPTIONAL = {"readings", "note"}
+OPTIONAL = {"readings", "note", "profile", "retired_in"}
 LOCK_FILE = contract.CONTRACT_DIR / "requirement-ids.lock"
 
 # The ids the suites used before the catalogue was completed: their meaning is frozen.
@@ -80,8 +80,15 @@ def test_fields(entries):
         for key in ("text", "section"):
             if not isinstance(e.get(key), str) or len(e.get(key, "").strip()) < 3:
                 problems.append(f"{rid}: {key} must be a non-empty string")
-        if isinstance(e.get("section"), str) and e["section"].split(" / ")[0] not in DOC_HEADINGS:
-            problems.append(f"{rid}: section {e['section']!r} does not start with a docs heading")
+        # a rule of the v1 docs is under a docs heading; one of a later profile under its changelog entry
+        headings = {"Changelog"} if e.get("profile") else DOC_HEADINGS
+        if isinstance(e.get("section"), str) and e["section"].split(" / ")[0] not in headings:
+            problems.append(f"{rid}: section {e['section']!r} does not start with {sorted(headings)[:3]}...")
+        for key in ("profile", "retired_in"):
+            if key in e and e[key] not in contract.profile_names():
+                problems.append(f"{rid}: {key} {e[key]!r} is no profile of contract/profiles/")
+        if e.get("profile") and e.get("profile") == e.get("retired_in"):
+            problems.append(f"{rid}: introduced and retired in the same profile")
         if "note" in e and not isinstance(e["note"], str):
             problems.append(f"{rid}: note must be a string")
     assert not problems, "\n".join(problems)
@@ -162,3 +169,18 @@ def test_every_ambiguity_is_in_the_docs_table(entries):
     text = (contract.CONTRACT_DIR.parent / "docs" / "requirements.md").read_text(encoding="utf-8")
     missing = [e["id"] for e in entries if "readings" in e and f"| {e['id']} |" not in text]
     assert not missing, f"add to the ambiguity table of docs/requirements.md: {missing}"
+
+
+def test_profiles_partition_the_catalogue(entries):
+    """Every profile judges the v1 rules it does not retire plus the rules of its lineage; default judges
+    exactly the entries without a profile; a retired rule is never retired in default."""
+    by_id = {e["id"]: e for e in entries}
+    default = contract.requirements_of_profile("default")
+    assert set(default) == {rid for rid, e in by_id.items() if not e.get("profile")}
+    for name in contract.profile_names():
+        lineage = contract.profile_lineage(name)
+        mine = contract.requirements_of_profile(name)
+        for rid, e in by_id.items():
+            expected = (e.get("profile") in (None, *lineage)) and e.get("retired_in") not in lineage
+            assert (rid in mine) == expected, (name, rid)
+    assert not [rid for rid, e in by_id.items() if e.get("retired_in") == "default"]

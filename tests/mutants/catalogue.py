@@ -25,6 +25,17 @@ class Mutant:
     requirements: tuple[str, ...]
 
     @property
+    def profile(self) -> str:
+        """The profile the mutant runs under: the one that introduced its requirements (docs/profiles.md);
+        ``default`` for the rules of the v1 docs."""
+        import contract
+
+        catalogue = contract.load_requirements()
+        introduced = {contract.requirement_profile(catalogue[rid]) for rid in self.requirements if rid in catalogue}
+        later = sorted(introduced - {"default"})
+        return later[0] if later else "default"
+
+    @property
     def module(self) -> ModuleType:
         return importlib.import_module(f"{PACKAGE}.{self.name}")
 

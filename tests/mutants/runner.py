@@ -277,6 +277,9 @@ class _Lane:
         if self.early_stop:
             request["pytest_args"] = ["-p", "tests.mutants.stopper",
                                       f"--mutant-requirements={','.join(mutant.requirements)}"]
+        if mutant.profile != "default":  # a rule of a later profile: reference and suites both run that profile
+            request["profile"] = mutant.profile
+            request["pytest_args"] = [*request.get("pytest_args", []), f"--fiwano-profile={mutant.profile}"]
         try:
             answer = self.call(request, workdir)
         except (WorkerDied, OSError, ValueError, subprocess.TimeoutExpired) as exc:

@@ -1,0 +1,82 @@
+"""The reference's behaviour of profile ``fiwano-2026-10`` (the additive changes of the public changelog).
+
+The reference runs one profile (``--profile`` / ``FIWANO_REF_PROFILE``); the behaviours of a later profile
+are switched on when that profile is in the lineage of the one it runs (``contract.load_profile(...)
+["lineage"]``), so under ``default`` the reference stays the v1 of the docs, byte for byte. Each helper
+here is one changelog rule, named by its requirement id (docs/profiles.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+PROFILE = "fiwano-2026-10"
+
+
+def enabled(profile: Mapping[str, Any]) -> bool:
+    """Whether the reference's profile includes fiwano-2026-10 (itself or a profile extending it)."""
+    return PROFILE in (profile.get("lineage") or ())
+
+
+def bearer_key(authorization: list[str]) -> str | None:
+    """AUTH-BEARER-ACCEPTED: the key of one ``Authorization: Bearer <key>`` header (scheme case-insensitive,
+    RFC 9110 §11.1); ``""`` for a Bearer header without a usable key, None when there is no Bearer header."""
+    if len(authorization) != 1:
+        return "" if authorization else None
+    scheme, _, token = authorization[0].strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+def presented_keys(x_api_key: list[str], authorization: list[str]) -> list[str]:
+    """The key values a request presents: its X-API-Key headers, or else its Bearer key
+    (AUTH-BEARER-X-API-KEY-WINS: X-API-Key is primary and wins when both are sent)."""
+    if x_api_key:
+        return x_api_key
+    bearer = bearer_key(authorization)
+    return [] if bearer is None else [bearer]
+
+
+#: WEBHOOK-EVENTS-2026 / RELAY-FAILED-IGFB (2026-10-06): message.failed on every channel, message.echo
+#: (2026-09) on every channel, conversation.referral (2026-09-23) on Instagram and Messenger.
+EVENTS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "whatsapp": ("message.received", "message.sent", "message.delivered", "message.read", "message.failed",
+                 "message.echo"),
+    "instagram": ("message.received", "message.delivered", "message.read", "message.failed", "message.echo",
+                  "conversation.referral"),
+    "facebook": ("message.received", "message.delivered", "message.read", "message.failed", "message.echo",
+                 "conversation.referral"),
+}
+
+
+def apply(components: Any) -> None:
+    """Switch the built components to the behaviours of fiwano-2026-10 (called by build_components)."""
+    components.channel_service.events_by_type = EVENTS_BY_TYPE
+    components.channel_service.health_of = health_of
+    components.relay.events_by_type = EVENTS_BY_TYPE
+
+
+def health_of(channel: Any) -> dict[str, Any]:
+    """CHANNEL-HEALTH-FIELD (2026-10-06): every channel carries health {status, reason, since}. The reference
+    does not yet detect Meta refusing a channel's access (CHANNEL-HEALTH-ACTION-REQUIRED is pending), so a
+    channel it serves is "ok"."""
+    return {"status": "ok", "reason": None, "since": None}
+
+
+#: SEND-WA-RECIPIENT-VALIDATED (2026-07): a WhatsApp number is 7 to 15 digits (E.164 allows at most 15) after an
+#: optional "+"; spaces, dashes, dots and parentheses between them are tolerated (Meta ignores them too).
+WA_RECIPIENT = re.compile(r"\+?[0-9]{7,15}")
+WA_SEPARATORS = re.compile(r"[\s().-]")
+
+
+def recipient_problem(profile: Mapping[str, Any], channel_type: str, recipient: str) -> str | None:
+    """Why a recipient is refused before any Meta call (None: it goes to Meta). Under v1 nothing is checked."""
+    if not enabled(profile) or channel_type != "whatsapp":
+        return None
+    if WA_RECIPIENT.fullmatch(WA_SEPARATORS.sub("", recipient)):
+        return None
+    return (f"Invalid WhatsApp recipient {recipient[:40]!r}: expected a phone number of 7 to 15 digits in "
+            "international format (e.g. 15551234567), optionally with a leading +")

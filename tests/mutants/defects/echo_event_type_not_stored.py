@@ -1,0 +1,13 @@
+"""Profile fiwano-2026-10: message.echo is not among the event types a channel accepts (ignored when set)."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("WEBHOOK-EVENTS-2026",)
+
+
+def apply() -> None:
+    import reference.v2026
+
+    reference.v2026.EVENTS_BY_TYPE = {
+        channel_type: tuple(e for e in events if e != "message.echo")
+        for channel_type, events in reference.v2026.EVENTS_BY_TYPE.items()}

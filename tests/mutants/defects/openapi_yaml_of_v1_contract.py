@@ -1,0 +1,17 @@
+"""Profile fiwano-2026-10: /api/v1/openapi.yaml serves the v1 document, not the profile's (its paths differ
+from openapi.json's)."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("CONTRACT-OPENAPI-YAML-URL",)
+
+
+def apply() -> None:
+    import reference.api.v2026 as routes
+
+    original = routes._rendered
+
+    def yaml_of_v1(profile):
+        return original(profile)[0], original("default")[1]
+
+    routes._rendered = yaml_of_v1
