@@ -137,7 +137,7 @@ def _lineage(name: str) -> list[str]:
     """The profiles whose requirements the run judged, root first (docs/profiles.md)."""
     try:
         return list(contract.profile_lineage(name))
-    except Exception:  # an unreadable profile is reported elsewhere; the report still names it
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError):  # reported elsewhere; the report names it
         return [Path(name).stem if Path(name).suffix else name]
 
 

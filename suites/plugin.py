@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 
 from fiwano_conformance.shared.results import LEVEL_PROPERTY, REQ_PROPERTY
 from fiwano_conformance.shared.results import MISSING_PREREQUISITE_PREFIX as MISSING_PREREQUISITE
@@ -300,17 +301,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("channel_type", channels, ids=channels)
 
 
+# what reading a profile may raise (missing file, bad YAML, a cycle of extends, a malformed value)
+UNREADABLE_PROFILE = (OSError, ValueError, KeyError, TypeError, yaml.YAMLError)
+
+
 def run_lineage(config: pytest.Config) -> tuple[str, tuple[str, ...]]:
     """The run's profile and its lineage (root first); an unreadable profile is the doctor's to report."""
     from contract import profile_lineage
 
     try:
         name = str(fiwano_run(config).config.profile)
-    except Exception:
+    except pytest.UsageError:  # a broken configuration is reported when the suites start
         return "default", ("default",)
     try:
         return name, profile_lineage(name)
-    except Exception:
+    except UNREADABLE_PROFILE:
         return name, (name,)
 
 
@@ -345,7 +350,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
     try:  # answers and webhooks are checked against the profile's contract (v1 plus its overlays)
         contract_checks.use_profile(profile)
-    except Exception:  # an unreadable profile is the doctor's to report; the v1 contract still applies
+    except UNREADABLE_PROFILE:  # an unreadable profile is the doctor's to report; the v1 contract still applies
         contract_checks.use_profile("default")
     levels_of = _requirement_levels()
     problems: list[str] = []
