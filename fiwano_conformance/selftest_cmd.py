@@ -83,13 +83,16 @@ def print_coverage() -> int:
 
     cov = must_coverage()
     print(f"MUST requirements: {len(cov.must)}; targeted by a mutant: {len(cov.targeted)}; "
-          f"declared untargeted: {len(cov.untargeted)}; missing: {len(cov.missing)}\n")
+          f"declared untargeted: {len(cov.untargeted)}; pending (no suite test yet): {len(cov.pending)}; "
+          f"missing: {len(cov.missing)}\n")
     width = max((len(rid) for rid in cov.must), default=10)
     for rid in cov.must:
         if rid in cov.targeted:
             print(f"{rid:<{width}}  targeted    {', '.join(cov.targeted[rid])}")
         elif rid in cov.untargeted:
             print(f"{rid:<{width}}  untargeted  {cov.untargeted[rid]}")
+        elif rid in cov.pending:
+            print(f"{rid:<{width}}  pending     no suite test yet (contract/pending.yaml): its mutant comes with its test")
         else:
             print(f"{rid:<{width}}  MISSING     no mutant names it and no tests/mutants/untargeted/*.yaml "
                   "gives a reason")
