@@ -34,6 +34,8 @@ class InboundMessage:
     text: str | None = None
     media: dict[str, Any] = field(default_factory=dict)   # WhatsApp: {id, mime_type, sha256, filename, caption, voice}; page: {url}
     dedupe_id: str | None = None    # when Meta's id is not unique per event (reactions)
+    tap: str | None = None          # the label of an option the user tapped (button, list row, postback)
+    reply_to: str | None = None     # Meta's id of the message this one replies to
 
 
 @dataclass
@@ -99,6 +101,9 @@ def parse_whatsapp(payload: dict[str, Any]) -> list[InboundMessage | StatusUpdat
                     item.text = body if isinstance(body, str) else ""
                 elif mtype in WA_MEDIA_TYPES and isinstance(msg.get(mtype), dict):
                     item.media = dict(msg[mtype])
+                item.tap = _whatsapp_tap(msg)
+                context = msg.get("context") if isinstance(msg.get("context"), dict) else {}
+                item.reply_to = str(context["id"]) if context.get("id") is not None else None
                 events.append(item)
             for status in _dicts(value.get("statuses")):
                 name = status.get("status")
@@ -109,6 +114,20 @@ def parse_whatsapp(payload: dict[str, Any]) -> list[InboundMessage | StatusUpdat
                                            _seconds(status.get("timestamp"), millis=False), [str(status["id"])],
                                            errors=_dicts(status.get("errors"))))
     return events
+
+
+def _whatsapp_tap(msg: dict[str, Any]) -> str | None:
+    """The label of a tapped option in a WhatsApp message: a quick-reply template button (type "button") or an
+    interactive button or list row (type "interactive"); None for anything else (RELAY-TAP-AS-TEXT)."""
+    if msg.get("type") == "button" and isinstance(msg.get("button"), dict):
+        text = msg["button"].get("text")
+        return text if isinstance(text, str) else None
+    interactive = msg.get("interactive") if isinstance(msg.get("interactive"), dict) else {}
+    for kind in ("button_reply", "list_reply"):
+        reply = interactive.get(kind)
+        if isinstance(reply, dict) and isinstance(reply.get("title"), str):
+            return str(reply["title"])
+    return None
 
 
 def parse_page(payload: dict[str, Any], channel_type: str) -> list[InboundMessage | StatusUpdate]:
@@ -127,6 +146,8 @@ def parse_page(payload: dict[str, Any], channel_type: str) -> list[InboundMessag
                 if message.get("is_echo") or message.get("mid") is None:
                     continue
                 item = InboundMessage(channel_type, asset, str(message["mid"]), str(sender), None, timestamp, "text")
+                replied = message.get("reply_to") if isinstance(message.get("reply_to"), dict) else {}
+                item.reply_to = str(replied["mid"]) if replied.get("mid") is not None else None
                 attachments = _dicts(message.get("attachments"))
                 if isinstance(message.get("text"), str) and not attachments:
                     item.text = message["text"]
@@ -148,9 +169,11 @@ def parse_page(payload: dict[str, Any], channel_type: str) -> list[InboundMessag
                 value = event.get(other)
                 if isinstance(value, dict):
                     mid = str(value.get("mid") or "")
+                    title = value.get("title") if other == "postback" else None
                     events.append(InboundMessage(channel_type, asset, mid, str(sender), None, timestamp, other,
                                                  dedupe_id=f"{other}:{mid}:{sender}:{value.get('action', '')}:"
-                                                           f"{event.get('timestamp')}"))
+                                                           f"{event.get('timestamp')}",
+                                                 tap=title if isinstance(title, str) else None))
             delivery = event.get("delivery")
             if isinstance(delivery, dict):
                 mids = [str(m) for m in delivery.get("mids") or [] if m is not None] if isinstance(
@@ -200,11 +223,21 @@ class InboundService:
         self.media_handler = media_handler
         self.tolerance = status_tolerance_seconds
         self.media_jobs = media_jobs  # durable downloads; without it the caller runs complete_media itself
+        #: profile fiwano-2026-10 (RELAY-TAP-AS-TEXT): a tapped option arrives as type "text" with its label
+        self.taps_as_text = False
+        #: profile fiwano-2026-10 (RELAY-REPLY-TO): a reply carries reply_to.message_id, the id the customer holds
+        self.replies_carry_ids = False
         self.wake = wake
 
     def channel_for(self, channel_type: str, asset_id: str) -> Channel | None:
         found = self.channels.find_by_asset(channel_type, asset_id)
         return found[0] if found else None
+
+    def id_the_customer_holds(self, channel: Channel, meta_id: str) -> str:
+        """The id the customer knows a replied message by: the Fiwano message_id of a send made through the
+        API, else Meta's id (the message_id it received in message.received)."""
+        sent = self.messages.find_outbound_by_meta_id(channel.id, meta_id)
+        return sent.id if sent is not None else meta_id
 
     def base_data(self, item: InboundMessage) -> dict[str, Any]:
         return {"message_id": item.meta_id, "from": item.sender,
@@ -257,8 +290,12 @@ class InboundService:
 
     def _save_message(self, channel: Channel, item: InboundMessage):
         data = self.base_data(item)
+        if self.replies_carry_ids and item.reply_to:
+            data["reply_to"] = {"message_id": self.id_the_customer_holds(channel, item.reply_to)}
         account = self.accounts.get(channel.account_id)
         pro = account is not None and self.accounts.effective(account).tier == "pro"
+        if self.taps_as_text and item.tap is not None:
+            item.type, item.text = "text", item.tap
         if item.type == "text":
             data.update({"type": "text", "text": item.text or ""})
             kind = "text"

@@ -56,6 +56,8 @@ def apply(components: Any) -> None:
     """Switch the built components to the behaviours of fiwano-2026-10 (called by build_components)."""
     components.channel_service.events_by_type = EVENTS_BY_TYPE
     components.channel_service.health_of = health_of
+    components.inbound.taps_as_text = True
+    components.inbound.replies_carry_ids = True
     components.relay.events_by_type = EVENTS_BY_TYPE
 
 

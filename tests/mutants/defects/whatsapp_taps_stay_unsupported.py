@@ -1,0 +1,11 @@
+"""Profile fiwano-2026-10: a tapped WhatsApp button or list row still arrives as "unsupported" (the v1 relay)."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RELAY-TAP-AS-TEXT",)
+
+
+def apply() -> None:
+    import reference.inbound
+
+    reference.inbound._whatsapp_tap = lambda msg: None
