@@ -36,6 +36,7 @@ class InboundMessage:
     dedupe_id: str | None = None    # when Meta's id is not unique per event (reactions)
     tap: str | None = None          # the label of an option the user tapped (button, list row, postback)
     reply_to: str | None = None     # Meta's id of the message this one replies to
+    named_type: str | None = None   # WhatsApp "unsupported": the real content Meta names (edit, poll_creation...)
 
 
 @dataclass
@@ -102,6 +103,8 @@ def parse_whatsapp(payload: dict[str, Any]) -> list[InboundMessage | StatusUpdat
                 elif mtype in WA_MEDIA_TYPES and isinstance(msg.get(mtype), dict):
                     item.media = dict(msg[mtype])
                 item.tap = _whatsapp_tap(msg)
+                unsupported = msg.get("unsupported") if isinstance(msg.get("unsupported"), dict) else {}
+                item.named_type = str(unsupported["type"]) if isinstance(unsupported.get("type"), str) else None
                 context = msg.get("context") if isinstance(msg.get("context"), dict) else {}
                 item.reply_to = str(context["id"]) if context.get("id") is not None else None
                 events.append(item)
@@ -227,6 +230,8 @@ class InboundService:
         self.taps_as_text = False
         #: profile fiwano-2026-10 (RELAY-REPLY-TO): a reply carries reply_to.message_id, the id the customer holds
         self.replies_carry_ids = False
+        #: profile fiwano-2026-10 (RELAY-UNSUPPORTED-NAMES-TYPE): unsupported_type names the real content
+        self.names_unsupported = False
         self.wake = wake
 
     def channel_for(self, channel_type: str, asset_id: str) -> Channel | None:
@@ -306,7 +311,8 @@ class InboundService:
                              "upgrade_required": "pro"})
         else:
             kind = "unsupported"
-            data.update({"type": "unsupported", "unsupported_type": item.type})
+            named = item.named_type if self.names_unsupported and item.named_type else None
+            data.update({"type": "unsupported", "unsupported_type": named or item.type})
         message = self.messages.save_inbound(account_id=channel.account_id, channel_id=channel.id, kind=kind,
                                              sender=item.sender, sender_name=data["from_name"], text=item.text,
                                              meta_message_id=item.dedupe_id or item.meta_id, data=data)

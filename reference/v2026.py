@@ -58,6 +58,7 @@ def apply(components: Any) -> None:
     components.channel_service.health_of = health_of
     components.inbound.taps_as_text = True
     components.inbound.replies_carry_ids = True
+    components.inbound.names_unsupported = True
     components.relay.events_by_type = EVENTS_BY_TYPE
 
 

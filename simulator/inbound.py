@@ -53,6 +53,8 @@ class InboundRequest(BaseModel):
     contacts: list[dict[str, Any]] | None = None
     reaction: dict[str, Any] | None = None
     interactive: dict[str, Any] | None = None
+    # WhatsApp "unsupported": the real content Meta names in unsupported.type (edit, poll_creation, ...)
+    unsupported_type: str | None = Field(default=None, min_length=1, max_length=64)
     context: dict[str, Any] | None = None
     media_error: bool = False  # WhatsApp: Meta could not download the user's media (131052 in messages[].errors)
     signature: Literal["valid", "wrong", "missing"] = "valid"
@@ -112,6 +114,8 @@ def _whatsapp_message(store: Store, world: World, asset: Asset, req: InboundRequ
     elif kind == "unsupported":
         msg.update(type="unsupported", errors=[webhook_error(131051, "Message type is currently not supported.",
                                                              "Message type unknown")])
+        if req.unsupported_type:
+            msg["unsupported"] = {"type": req.unsupported_type}
     elif kind in MEDIA_KINDS and req.media_error:
         msg.update(type="audio" if kind == "voice" else kind,
                    errors=[webhook_error(131052, "Media file size too big. Max file size we currently support: "

@@ -1,0 +1,18 @@
+"""Profile fiwano-2026-10: a WhatsApp unsupported message keeps unsupported_type "unsupported" instead of
+naming the content Meta names."""
+
+from __future__ import annotations
+
+REQUIREMENTS = ("RELAY-UNSUPPORTED-NAMES-TYPE",)
+
+
+def apply() -> None:
+    import reference.v2026
+
+    original = reference.v2026.apply
+
+    def generic(components):
+        original(components)
+        components.inbound.names_unsupported = False
+
+    reference.v2026.apply = generic
