@@ -1,4 +1,4 @@
-"""A direct path for the hottest API routes (sends and the channel list), skipping FastAPI's per-request
+"""A direct path for the hottest routes (sends, the channel list and Meta's webhook), skipping FastAPI's per-request
 machinery (a dozen ASGI layers, route matching over every router, dependency solving), which costs more CPU
 than the send itself (docs/benchmarks.md).
 
@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from reference.api import common as api_common
+from reference.api import meta_webhook as api_meta
 from reference.api import templates as api_templates
 from reference.api import v1 as api_v1
 from reference.bodylimit import limit_body
@@ -41,6 +42,12 @@ _CANDIDATES: dict[tuple[str, str], Callable[..., Any]] = {
     ("GET", "/api/v1/channels"): api_v1.list_channels,
     ("POST", "/api/v1/messages/send-template"): api_templates.send_template,
 }
+# endpoints that take only ``request`` (no dependency) and return a Response: Meta's webhook, whose 200 the
+# relay latency waits for at every inbound message (issue 17)
+_PLAIN_CANDIDATES: dict[tuple[str, str], Callable[..., Any]] = {
+    ("POST", "/meta/webhook"): api_meta.receive,
+}
+_PLAIN_ENDPOINTS = frozenset(_PLAIN_CANDIDATES.values())
 # routes with one path parameter: (method, pattern, endpoint, parameter name); resolved per concrete path
 _PATTERNS: list[tuple[str, re.Pattern[str], Callable[..., Any], str]] = [
     ("GET", re.compile(r"/api/v1/channels/([^/]+)/templates"), api_templates.list_templates, "channel_id"),
@@ -94,6 +101,20 @@ def _usable(route: APIRoute, endpoint: Callable[..., Any], path_param: str | Non
         if all(hasattr(p, "field_info") for p in dependant.path_params) else False
 
 
+def _usable_plain(route: APIRoute, endpoint: Callable[..., Any]) -> bool:
+    """The original endpoint, called with the request alone, its Response returned as it is."""
+    dependant = route.dependant
+    if route.endpoint is not endpoint or dependant.call is not endpoint or dependant.dependencies:
+        return False
+    if getattr(route, "response_class", None) is not None and not _is_default(route.response_class):
+        return False
+    if route.status_code not in (None, 200) or dependant.request_param_name != "request":
+        return False
+    return not (dependant.response_param_name or dependant.query_params or dependant.header_params
+                or dependant.cookie_params or dependant.body_params or dependant.path_params
+                or getattr(dependant, "background_tasks_param_name", None))
+
+
 def _is_default(response_class: Any) -> bool:
     from fastapi.datastructures import DefaultPlaceholder
 
@@ -120,6 +141,13 @@ class ReferenceApp(FastAPI):
                 continue
             if isinstance(route, APIRoute) and _usable(route, endpoint):
                 routes[(method, path)] = endpoint
+        for (method, path), endpoint in _PLAIN_CANDIDATES.items():
+            try:
+                route = _selected_route(self, method, path)
+            except Exception:  # noqa: BLE001 - pragma: no cover - FastAPI internals changed: stay on the normal path
+                continue
+            if isinstance(route, APIRoute) and _usable_plain(route, endpoint):
+                routes[(method, path)] = endpoint
         return routes
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -134,7 +162,10 @@ class ReferenceApp(FastAPI):
             key = (scope["method"], scope["path"])
             endpoint = routes.get(key)
             if endpoint is not None:
-                await self._fast(endpoint, scope, receive, send)
+                if endpoint in _PLAIN_ENDPOINTS:
+                    await self._fast_plain(endpoint, scope, receive, send)
+                else:
+                    await self._fast(endpoint, scope, receive, send)
                 return
             if routes:
                 for method, pattern, original, name in _PATTERNS:
@@ -188,6 +219,24 @@ class ReferenceApp(FastAPI):
             response = await handler(request, exc)
             await response(scope, receive, send)
             if last_resort:  # Starlette's ServerErrorMiddleware answers 500, then re-raises for the server log
+                raise
+            return
+        await response(scope, receive, send)
+
+    async def _fast_plain(self, endpoint: Callable[..., Any], scope: Any, receive: Any, send: Any) -> None:
+        scope["app"] = self
+        if "router" not in scope:
+            scope["router"] = self.router
+        request = Request(scope, receive, send)
+        try:
+            response = await endpoint(request)
+        except Exception as exc:
+            handler, last_resort = self._handler_for(exc)
+            if handler is None:
+                raise
+            response = await handler(request, exc)
+            await response(scope, receive, send)
+            if last_resort:
                 raise
             return
         await response(scope, receive, send)
