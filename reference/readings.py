@@ -29,6 +29,7 @@ READINGS: dict[str, tuple[str, tuple[str, ...]]] = {
     "API-CREATE-STATUS": ("created-201", ("ok-200",)),
     "API-DELETE-STATUS": ("ok-200-json", ("no-content-204",)),
     "API-TIMESTAMP-FORMAT": ("explicit-offset", ("naive-utc",)),
+    "CONNECT-SETUP-URL": ("ok-200", ("created-201",)),
     "CONNECT-EXCHANGE-OK": ("ok-200", ("created-201",)),
     "REDIRECT-LIST": ("object", ("bare-array",)),
     "CHANNEL-FIELDS-PER-TYPE": ("omitted", ("null",)),
@@ -94,7 +95,7 @@ class Readings:
     def rewrites_rest(self) -> bool:
         """True when some REST answer differs from the reference's own shape (the middleware is needed)."""
         rest = ("ERR-VALIDATION-STATUS", "ERR-FORMAT", "API-CREATE-STATUS", "API-DELETE-STATUS",
-                "API-TIMESTAMP-FORMAT", "CONNECT-EXCHANGE-OK", "REDIRECT-LIST", "CHANNEL-FIELDS-PER-TYPE",
+                "API-TIMESTAMP-FORMAT", "CONNECT-SETUP-URL", "CONNECT-EXCHANGE-OK", "REDIRECT-LIST", "CHANNEL-FIELDS-PER-TYPE",
                 "RATE-LIMIT-RETRY-AFTER")
         return self.extra_fields or any(self.chosen[rid] != READINGS[rid][0] for rid in rest)
 
@@ -155,6 +156,9 @@ def _rewrite_status(readings: Readings, method: str, path: str, status: int) -> 
         return 200
     if (method, path, status) == ("POST", "/api/v1/channels/exchange-code", 200) \
             and readings.follows("CONNECT-EXCHANGE-OK", "created-201"):
+        return 201
+    if (method, path, status) == ("POST", "/api/v1/channels/setup-url", 200) \
+            and readings.follows("CONNECT-SETUP-URL", "created-201"):
         return 201
     if method == "DELETE" and status == 200 and readings.follows("API-DELETE-STATUS", "no-content-204"):
         return 204

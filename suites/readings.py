@@ -33,7 +33,9 @@ from suites import expect
 
 __all__ = [
     "absent_or_null", "accepts", "bound", "created", "deleted", "error_detail", "exchanged", "list_items",
-    "parse_timestamp", "pinned", "register", "retry_after", "timestamp", "timestamp_reading", "validation_refused",
+    "messenger_file",
+    "parse_timestamp", "pinned", "register", "retry_after", "setup_started", "timestamp", "timestamp_reading",
+    "validation_refused",
 ]
 
 PROPERTY = READING_PROPERTY
@@ -143,6 +145,25 @@ def exchanged(response: Any, req: str | tuple[str, ...], what: str) -> Any:
     accepts("CONNECT-EXCHANGE-OK", "created-201" if response.status_code == 201 else "ok-200", what=what,
             seen=response.status_code)
     return response
+
+
+def setup_started(response: Any, req: str | tuple[str, ...], what: str) -> Any:
+    """A setup URL given out: 200 as the docs' example, or 201 (a setup session was created)."""
+    expect.status(response, (200, 201), req, what)
+    accepts("CONNECT-SETUP-URL", "created-201" if response.status_code == 201 else "ok-200", what=what,
+            seen=response.status_code)
+    return response
+
+
+def messenger_file(response: Any, req: str | tuple[str, ...], what: str) -> str:
+    """send-media with media_type ``file`` on a Messenger channel: refused as a validation error (the
+    send-media table) or accepted (the capability table names Messenger's outbound document "file"); the
+    reading of MEDIA-SEND-TYPE-VALUES it shows. The caller checks what an accepted one sent to Meta."""
+    if response.status_code in (400, 422):
+        validation_refused(response, req, what)
+        return accepts("MEDIA-SEND-TYPE-VALUES", "document-only", what=what, seen=response.status_code)
+    expect.status(response, (200, 400, 422), req, what)
+    return accepts("MEDIA-SEND-TYPE-VALUES", "file-on-messenger", what=what, seen=response.status_code)
 
 
 # ------------------------------------------------------------------------------------------- bodies

@@ -172,8 +172,8 @@ def start_flow(account: Account, channel_type: str, world: Any, browser: Browser
     uri = redirect_uri or callback_uri()
     if register:
         allow_redirect(account.client, uri, "CONNECT-SETUP-URL")
-    response = expect.status(setup_url(account.client, channel_type, uri), 200, "CONNECT-SETUP-URL",
-                             "setup-url with a whitelisted redirect_uri")
+    response = readings.setup_started(setup_url(account.client, channel_type, uri), "CONNECT-SETUP-URL",
+                                      "setup-url with a whitelisted redirect_uri")
     body = expect.json_object(response, "CONNECT-SETUP-URL", "setup-url body")
     link = body.get("setup_url")
     expect.check(isinstance(link, str) and link, "CONNECT-SETUP-URL", "setup_url", "a URL", body)

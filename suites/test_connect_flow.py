@@ -51,7 +51,7 @@ def test_setup_url_for_a_whitelisted_redirect(account, channel_type, fiwano_prof
     response = setup_url(owner.client, channel_type, uri)
     after = target_now(request, response)
 
-    expect.status(response, 200, "CONNECT-SETUP-URL", "setup-url with a whitelisted redirect_uri")
+    readings.setup_started(response, "CONNECT-SETUP-URL", "setup-url with a whitelisted redirect_uri")
     body = expect.json_object(response, "CONNECT-SETUP-URL", "setup-url body")
     expect.conforms(response, "CONNECT-SETUP-URL")
     for key in ("setup_url", "session_id", "expires_at"):
@@ -116,7 +116,7 @@ def test_expired_setup_url_does_not_connect(account, channel_type, world, browse
     seeded = world(channel_type)
     uri = callback_uri()
     allow_redirect(owner.client, uri)
-    body = expect.status(setup_url(owner.client, channel_type, uri), 200, "CONNECT-SETUP-URL-EXPIRED",
+    body = readings.setup_started(setup_url(owner.client, channel_type, uri), "CONNECT-SETUP-URL-EXPIRED",
                          "setup-url").json()
 
     clock.advance(fiwano_profile["setup_url_ttl_seconds"] + 5, worlds=(seeded,))
@@ -522,7 +522,7 @@ def test_tampered_setup_url_cannot_change_the_redirect(account, world, browser, 
     seeded = world("whatsapp")
     uri, evil = callback_uri(), "https://evil.test/steal"
     allow_redirect(owner.client, uri)
-    body = expect.status(setup_url(owner.client, "whatsapp", uri), 200, "CONNECT-SETUP-REDIRECT-WHITELIST",
+    body = readings.setup_started(setup_url(owner.client, "whatsapp", uri), "CONNECT-SETUP-REDIRECT-WHITELIST",
                          "setup-url").json()
     link = urljoin(owner.client.base_url + "/", body["setup_url"])
     tampered = f"{link}{'&' if '?' in link else '?'}{extra}={evil}"

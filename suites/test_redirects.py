@@ -112,7 +112,7 @@ def test_wildcard_allows_a_subdomain(account, uri):
 
     response = setup_url(owner.client, "whatsapp", uri)
 
-    expect.status(response, 200, "REDIRECT-WILDCARD", f"setup-url with {uri} under the pattern {PATTERN}")
+    readings.setup_started(response, "REDIRECT-WILDCARD", f"setup-url with {uri} under the pattern {PATTERN}")
     expect.check("setup_url" in response.json(), "REDIRECT-WILDCARD", "setup-url body", "a setup_url", response.json())
 
 
@@ -127,7 +127,7 @@ def test_wildcard_allows_generated_subdomains(account):
     @given(label)
     def probe(sub: str) -> None:
         response = setup_url(owner.client, "facebook", f"https://{sub}.{DOMAIN}/callback")
-        expect.status(response, 200, "REDIRECT-WILDCARD", f"setup-url with https://{sub}.{DOMAIN}/callback")
+        readings.setup_started(response, "REDIRECT-WILDCARD", f"setup-url with https://{sub}.{DOMAIN}/callback")
 
     probe()
 
@@ -212,7 +212,7 @@ def test_deleted_redirect_is_gone_and_refused(account):
     kept, dropped = f"https://app.{DOMAIN}/kept", f"https://app.{DOMAIN}/dropped"
     allow_redirect(owner.client, kept)
     created = allow_redirect(owner.client, dropped)
-    expect.status(setup_url(owner.client, "whatsapp", dropped), 200, "REDIRECT-DELETE", "setup-url before DELETE")
+    readings.setup_started(setup_url(owner.client, "whatsapp", dropped), "REDIRECT-DELETE", "setup-url before DELETE")
 
     deleted = owner.client.request("DELETE", f"/redirects/{created['id']}")
 
@@ -221,7 +221,7 @@ def test_deleted_redirect_is_gone_and_refused(account):
                  [kept], _patterns(owner.client))
     expect.check(_refused(setup_url(owner.client, "whatsapp", dropped)), "REDIRECT-DELETE",
                  "setup-url with the deleted URI", "a 4xx refusal", "accepted")
-    expect.status(setup_url(owner.client, "whatsapp", kept), 200, "REDIRECT-DELETE", "setup-url with the kept URI")
+    readings.setup_started(setup_url(owner.client, "whatsapp", kept), "REDIRECT-DELETE", "setup-url with the kept URI")
 
 
 @pytest.mark.req("REDIRECT-DELETE-404")
@@ -240,7 +240,7 @@ def test_delete_of_unknown_or_foreign_redirect_is_404(account, rng):
 
     expect.check(_patterns(owner.client) == [uri], "REDIRECT-DELETE-404", "owner's redirects after the foreign "
                  "DELETE", [uri], _patterns(owner.client))
-    expect.status(setup_url(owner.client, "whatsapp", uri), 200, "REDIRECT-DELETE-404",
+    readings.setup_started(setup_url(owner.client, "whatsapp", uri), "REDIRECT-DELETE-404",
                   "setup-url with the owner's URI after the foreign DELETE")
 
 

@@ -314,12 +314,35 @@ def test_required_fields_are_required(account, channel, channel_type, simulator,
 def test_unknown_media_type_is_refused(account, channel, channel_type, simulator, rng):
     owner, ch, recipient = sending_setup(account, channel, channel_type, simulator, rng)
     url = public_url(rng)
-    bodies = [media_body(ch, recipient, t, url) for t in ("sticker", "file", "voice", "text", "IMAGE", "", " image",
-                                                         "location")]
+    unknown = ("sticker", "file", "voice", "text", "IMAGE", "", " image", "location")
+    if channel_type == "facebook":  # Messenger's "file" is a reading (test_messenger_file_is_refused_or_sent_as_a_file)
+        unknown = tuple(t for t in unknown if t != "file")
+    bodies = [media_body(ch, recipient, t, url) for t in unknown]
     bodies.append({**media_body(ch, recipient, "image", url), "media_type": ["image"]})
 
     refused(owner, ch, recipient, bodies, "MEDIA-SEND-TYPE-VALUES")
     nothing_reached_meta(simulator, ch)
+
+
+@pytest.mark.req("MEDIA-SEND-TYPE-VALUES", "MEDIA-SEND-FB-FILE")
+@pytest.mark.level("simulated")
+def test_messenger_file_is_refused_or_sent_as_a_file(account, channel, simulator, rng):
+    """The send-media table lists image, audio, video, document; the capability table calls Messenger's
+    outbound document "file". Both readings pass: refused like any unknown type (nothing reaches Meta), or
+    sent as Meta's file attachment of exactly that URL."""
+    owner, ch, recipient = sending_setup(account, channel, "facebook", simulator, rng)
+    url = public_url(rng, "document")
+    make_fetchable(simulator, ch, url, "document")
+
+    response = send_media(owner.client, media_body(ch, recipient, "file", url))
+
+    if readings.messenger_file(response, "MEDIA-SEND-TYPE-VALUES", "send-media file on Messenger") == "document-only":
+        nothing_reached_meta(simulator, ch)
+        return
+    accepted(response, "MEDIA-SEND-TYPE-VALUES", "send-media file on Messenger")
+    seen = [sent_media(e) for e in meta_sends(simulator, ch)]
+    expect.check(seen == [{"type": "file", "link": url, "caption": None, "filename": None}], "MEDIA-SEND-FB-FILE",
+                 "the Messenger attachment of a file", f"one attachment of type 'file' with url {url}", seen)
 
 
 @pytest.mark.req("MEDIA-SEND-URL-HTTPS", "MEDIA-SEND-VALIDATED-BEFORE-META")

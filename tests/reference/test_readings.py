@@ -43,6 +43,10 @@ def test_rest_answers_follow_the_alternative_readings(alt):
     missing = alt.api("GET", "/channels/nope", account)
     assert missing.status_code == 404 and missing.json()["detail"]["message"] == "Channel not found"
     assert alt.api("DELETE", f"/redirects/{created.json()['id']}", account).status_code == 204
+    alt.api("POST", "/redirects", account, json={"uri_pattern": "https://app.example.com/setup"})
+    setup = alt.api("POST", "/channels/setup-url", account,
+                    json={"channel_type": "whatsapp", "redirect_uri": "https://app.example.com/setup"})
+    assert setup.status_code == 201 and setup.json()["setup_url"]  # CONNECT-SETUP-URL created-201
 
 
 def test_channel_views_show_null_identifiers_and_naive_times(alt):

@@ -75,6 +75,42 @@ def test_exchange_code_200_or_201(status, reading):
     assert shown(props) == [f"CONNECT-EXCHANGE-OK={reading}"]
 
 
+@pytest.mark.parametrize(("status", "reading"), [(200, "ok-200"), (201, "created-201")])
+def test_setup_url_200_or_201(status, reading):
+    body = {"setup_url": "https://target.example/setup/start?session=s1", "session_id": "s1",
+            "expires_at": "2026-01-15T10:40:00Z"}
+    response = answer("POST", "/api/v1/channels/setup-url", status, body)
+    with readings.bound() as props:
+        readings.setup_started(response, "CONNECT-SETUP-URL", "setup-url")
+        cc.check_response(response)
+    assert shown(props) == [f"CONNECT-SETUP-URL={reading}"]
+    with readings.bound({"CONNECT-SETUP-URL": "created-201" if status == 200 else "ok-200"}):
+        with pytest.raises(AssertionError):
+            readings.setup_started(response, "CONNECT-SETUP-URL", "setup-url")
+
+
+@pytest.mark.parametrize(("status", "body", "reading"), [
+    (422, {"detail": "media_type must be image, audio, video or document"}, "document-only"),
+    (400, {"detail": [{"loc": ["body", "media_type"], "msg": "bad value"}]}, "document-only"),
+    (200, {"success": True, "message_id": "6f1c2e44-3b0a-4c55-9d5e-0a1b2c3d4e5f"}, "file-on-messenger"),
+])
+def test_messenger_file_refused_or_sent(status, body, reading):
+    response = answer("POST", "/api/v1/messages/send-media", status, body)
+    with readings.bound() as props:
+        assert readings.messenger_file(response, "MEDIA-SEND-TYPE-VALUES", "send-media file") == reading
+        cc.check_response(response)
+    assert f"MEDIA-SEND-TYPE-VALUES={reading}" in shown(props)
+    other = "file-on-messenger" if reading == "document-only" else "document-only"
+    with readings.bound({"MEDIA-SEND-TYPE-VALUES": other}), pytest.raises(AssertionError):
+        readings.messenger_file(response, "MEDIA-SEND-TYPE-VALUES", "send-media file")
+
+
+def test_a_messenger_file_answered_otherwise_fails():
+    response = answer("POST", "/api/v1/messages/send-media", 500, {"detail": "boom"})
+    with readings.bound(), pytest.raises(AssertionError, match="MEDIA-SEND-TYPE-VALUES"):
+        readings.messenger_file(response, "MEDIA-SEND-TYPE-VALUES", "send-media file")
+
+
 @pytest.mark.parametrize(("status", "body", "reading"), [(200, {"success": True, "id": "redir_1"}, "ok-200-json"),
                                                           (204, None, "no-content-204")])
 def test_deletions_200_or_204(status, body, reading):

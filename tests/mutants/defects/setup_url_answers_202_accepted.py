@@ -1,4 +1,5 @@
-"""setup-url answers 201 Created (it creates a setup session) instead of the documented 200."""
+"""setup-url answers 202 Accepted instead of the documented 200 (201 Created is a reading the register accepts:
+CONNECT-SETUP-URL created-201; 202 is neither)."""
 
 from __future__ import annotations
 
@@ -10,4 +11,4 @@ def apply() -> None:
 
     for route in reference.api.connect.api.routes:
         if getattr(route, "path", "").endswith("/channels/setup-url"):
-            route.status_code = 201
+            route.status_code = 202
