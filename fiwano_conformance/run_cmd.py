@@ -231,6 +231,18 @@ def requirements_line(data: dict) -> str:
             f"{not_claimed} not-claimed")
 
 
+def real_time_line(data: dict) -> str | None:
+    """How long the tests that ran in real time (``--fiwano-real-time``) waited, in all and the longest; None
+    when none did. Per test: ``real_time_seconds`` in results.json."""
+    waits = sorted(((t["real_time_seconds"], t["nodeid"]) for t in data.get("tests", [])
+                    if t.get("real_time_seconds") is not None), reverse=True)
+    if not waits:
+        return None
+    longest, nodeid = waits[0]
+    return (f"Real time: {len(waits)} tests waited {sum(w for w, _ in waits):.0f} s in all "
+            f"(longest {longest:.0f} s: {nodeid})")
+
+
 def summary_lines(results: Path, data: dict | None) -> list[str]:
     """Where each output is, and the score per level."""
     lines = []
@@ -239,6 +251,9 @@ def summary_lines(results: Path, data: dict | None) -> list[str]:
                   else f"{s['level']} not judged" for s in data.get("scores", [])]
         lines.append("Scores: " + ", ".join(scores))
         lines.append(requirements_line(data))
+        waited = real_time_line(data)
+        if waited:
+            lines.append(waited)
         if data.get("stale_known_failures"):
             lines.append(f"Stale known failures: {len(data['stale_known_failures'])} (see the report)")
     lines.append(f"Results: {results}")

@@ -29,6 +29,7 @@ from reports.model import KnownFailure, RunResults, TestResult, parse_known_fail
 from fiwano_conformance.shared.redact import redact, redact_mapping
 
 from fiwano_conformance.shared.results import CHANNEL_PROPERTY, LEVEL_PROPERTY, READING_PROPERTY, REQ_PROPERTY, TEST_ID_PROPERTY
+from fiwano_conformance.shared.results import REAL_TIME_PROPERTY
 from fiwano_conformance.shared.results import EVIDENCE_SECTION_PREFIX as EVIDENCE_PREFIX
 from fiwano_conformance.shared.results import MISSING_PREREQUISITE_PREFIX as MISSING_PREREQUISITE
 
@@ -270,6 +271,8 @@ class Collector:
         for name, value in report.user_properties or []:
             if name == READING_PROPERTY and str(value) not in test.readings:
                 test.readings.append(str(value))
+            if name == REAL_TIME_PROPERTY:
+                test.real_time_seconds = float(value)
         decided = phase_status(report)
         if decided is None:
             return

@@ -70,6 +70,7 @@ class TestResult:
     evidence: dict[str, str] = field(default_factory=dict)  # side -> text (redacted)
     known_failure: str | None = None  # the reason given by the known-failures entry that matched
     readings: list[str] = field(default_factory=list)  # "REQ-ID=reading" the target showed (suites/readings.py)
+    real_time_seconds: float | None = None  # waited in real time (--fiwano-real-time), None: on no clock or a virtual one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,7 @@ minutes (``@pytest.mark.level("controlled", real_time=SECONDS)``) and the run op
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pytest
 
@@ -23,6 +23,8 @@ from suites.clients import HarnessClient
 
 class VirtualClock:
     """Reads and advances the target's clock, and the clocks of the simulator worlds a test names."""
+
+    real_time = False  # time jumps: an instant the test computes is exact, and nothing is waited for
 
     def __init__(self, harness: HarnessClient, simulator: Any) -> None:
         self._harness = harness
@@ -33,10 +35,11 @@ class VirtualClock:
         data = self._harness._ok(self._harness._send("GET", "/harness/clock"), (200,), "read clock")
         return datetime.fromisoformat(data["now"].replace("Z", "+00:00"))
 
-    def advance(self, seconds: float, worlds: Iterable[Any] = ()) -> None:
+    def advance(self, seconds: float, worlds: Iterable[Any] = (), until: Callable[[], Any] | None = None) -> None:
         """Move the simulator's clock and the target's clock by ``seconds``; the target runs everything that
         became due before it answers. ``worlds`` names the worlds the test relies on; they all follow the
-        simulator's global clock, so naming them changes nothing (it reads well at the call site)."""
+        simulator's global clock, so naming them changes nothing (it reads well at the call site). ``until``
+        only matters in real time (``RealTimeClock``): the jump is whole, whatever it says."""
         if seconds <= 0:
             raise ValueError(f"a clock only moves forward; got {seconds} s")
         self._simulator.advance_clock(seconds)
@@ -47,7 +50,14 @@ class VirtualClock:
 class RealTimeClock:
     """The clock of a run without a harness that opted in to real time (``--fiwano-real-time``): ``advance``
     waits the seconds out, within the test's budget (``@pytest.mark.level("controlled", real_time=S)``),
-    and the time waited is reported (property ``fiwano_real_time_seconds`` and an evidence note)."""
+    and the time waited is reported (property ``fiwano_real_time_seconds``, results.json and an evidence note).
+
+    Instants a test computes are then approximate (real time also passes while requests run), so a test
+    that checks one reads ``real_time`` and allows the elapsed time and the profile's tolerances.
+    """
+
+    real_time = True
+    POLL_SECONDS = 0.5  # how often ``until`` is asked while waiting (it may ask the simulator over HTTP)
 
     def __init__(self, budget: float, request: pytest.FixtureRequest, evidence: Any) -> None:
         self.budget = budget
@@ -60,7 +70,9 @@ class RealTimeClock:
 
         return datetime.now(timezone.utc)
 
-    def advance(self, seconds: float, worlds: Iterable[Any] = ()) -> None:
+    def advance(self, seconds: float, worlds: Iterable[Any] = (), until: Callable[[], Any] | None = None) -> None:
+        """Wait ``seconds`` out, or less: with ``until``, stop as soon as it holds (asked every
+        ``POLL_SECONDS``), e.g. once the retry a test waits for has arrived."""
         import time
 
         from suites.plugin import missing_prerequisite
@@ -70,11 +82,23 @@ class RealTimeClock:
         if self.waited + seconds > self.budget:
             missing_prerequisite(f"the test would wait {self.waited + seconds:.0f} s in real time, over its budget of "
                                  f"{self.budget:.0f} s; it needs the harness clock")
-        time.sleep(seconds)
-        self.waited += seconds
+        started = time.monotonic()
+        try:
+            if until is None:
+                time.sleep(seconds)
+                return
+            while not until():
+                left = seconds - (time.monotonic() - started)
+                if left <= 0:
+                    return
+                time.sleep(min(self.POLL_SECONDS, left))
+        finally:
+            self.waited += time.monotonic() - started
 
     def report(self) -> None:
-        self._request.node.user_properties.append(("fiwano_real_time_seconds", round(self.waited, 1)))
+        from fiwano_conformance.shared.results import REAL_TIME_PROPERTY
+
+        self._request.node.user_properties.append((REAL_TIME_PROPERTY, round(self.waited, 1)))
         self._evidence.note(f"real time: waited {self.waited:.1f} s (budget {self.budget:.0f} s, --fiwano-real-time)")
 
 

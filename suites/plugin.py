@@ -338,6 +338,17 @@ def profile_exclusion(ids: list[str], profile: str, lineage: tuple[str, ...],
             f"(lineage {' > '.join(lineage)})")
 
 
+REAL_TIME_WORK_SECONDS = 300.0  # the ordinary per-test timeout (run-pytest.ini): a test's own work besides waiting
+
+
+def _allow_real_time_in_timeout(item: pytest.Item, config: pytest.Config) -> None:
+    """A run that opted in to real time gives a test that may wait S seconds a timeout of S + the ordinary
+    300 s (pytest-timeout's marker), so a five-minute lifetime is not cut off by the per-test timeout."""
+    budget = declared_real_time(item)
+    if budget and config.pluginmanager.hasplugin("timeout") and getattr(fiwano_run(config).config, "real_time", False):
+        item.add_marker(pytest.mark.timeout(budget + REAL_TIME_WORK_SECONDS))
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     suite_items = [item for item in items if is_suite_item(item)]
     if not suite_items:
@@ -379,6 +390,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         excluded = profile_exclusion(ids, profile, lineage, catalogue)
         if excluded is not None:
             item.stash[OUT_OF_PROFILE_KEY] = excluded
+        _allow_real_time_in_timeout(item, config)
         item.user_properties.append((REQ_PROPERTY, " ".join(item.stash[REQS_KEY])))
         item.user_properties.append((LEVEL_PROPERTY, level))
     if problems and hasattr(config, "workerinput"):
@@ -408,14 +420,27 @@ def pytest_report_collectionfinish(config: pytest.Config, start_path: Any, items
 # ------------------------------------------------------------------------------------------- running
 
 
+def declared_real_time(item: pytest.Item) -> float | None:
+    """The real-time budget a test declares for this case: ``@pytest.mark.level("controlled", real_time=S)``,
+    limited by ``real_time_cases=(ID, ...)`` to the parametrizations with those ids (a rule with many cases
+    runs some of them in real time, the rest stay on the harness clock, so a run stays within its minutes)."""
+    marker = item.get_closest_marker("level")
+    budget = marker.kwargs.get("real_time") if marker is not None else None
+    if not budget:
+        return None
+    cases = marker.kwargs.get("real_time_cases")
+    callspec = getattr(item, "callspec", None)
+    if cases is not None and (callspec is None or callspec.id not in cases):
+        return None
+    return float(budget)
+
+
 def real_time_budget(item: pytest.Item, needed: str, claimed: str, config: Any) -> float | None:
     """The seconds a controlled test may wait in real time when the run claims simulated and opted in
     (``--fiwano-real-time``) and the test allows it (``@pytest.mark.level("controlled", real_time=S)``)."""
     if needed != "controlled" or claimed != "simulated" or not getattr(config, "real_time", False):
         return None
-    marker = item.get_closest_marker("level")
-    budget = marker.kwargs.get("real_time") if marker is not None else None
-    return float(budget) if budget else None
+    return declared_real_time(item)
 
 
 def level_reason(item: pytest.Item, level: str) -> str:
@@ -425,8 +450,8 @@ def level_reason(item: pytest.Item, level: str) -> str:
     if marker is not None and marker.kwargs.get("reason"):
         return str(marker.kwargs["reason"])
     if level == "controlled" and "clock" in getattr(item, "fixturenames", ()):
-        budget = marker.kwargs.get("real_time") if marker is not None else None
-        return "needs the harness clock" + (f" (or --fiwano-real-time: waits up to {budget} s)" if budget else "")
+        budget = declared_real_time(item)
+        return "needs the harness clock" + (f" (or --fiwano-real-time: waits up to {budget:g} s)" if budget else "")
     return ""
 
 

@@ -179,6 +179,55 @@ def settled(endpoint, count: int, fiwano_config: SuiteConfig, what: str) -> list
     return endpoint.requests
 
 
+def retried(clock, endpoint, count: int, gap: float, retry_policy: RetryPolicy, fiwano_config: SuiteConfig, ch,
+            what: str, late: float = 0.0) -> list[SinkRequest]:
+    """Attempt number ``count``, a retry due ``gap`` s after the failed attempt before it.
+
+    On the virtual clock: jump by gap + tolerance, then wait for the delivery. In real time
+    (``--fiwano-real-time``): wait until it arrives, at most gap + tolerance (+ ``late``: how long after it
+    began the target can first tell the attempt failed, e.g. a response timeout) after the previous attempt
+    reached the sink, then as long as any delivery may take.
+    """
+    import time
+
+    if not clock.real_time:
+        clock.advance(gap + retry_policy.tolerance, worlds=(ch.world,))
+        return endpoint.wait_for(count, fiwano_config.delivery_timeout, what=what)
+    due = endpoint.requests[count - 2].received_monotonic + gap + retry_policy.tolerance + late
+    left = due - time.monotonic()
+    if left > 0 and len(endpoint.requests) < count:
+        clock.advance(left, worlds=(ch.world,), until=lambda: len(endpoint.requests) >= count)
+    return endpoint.wait_for(count, fiwano_config.delivery_timeout, what=what)
+
+
+def retry_on_schedule(clock, endpoint, retry_index: int, retry_policy: RetryPolicy, fiwano_config: SuiteConfig, ch,
+                      label: str) -> list[SinkRequest]:
+    """Retry ``retry_index + 1`` of a failing delivery comes not before backoff - tolerance after the attempt
+    before it, and by backoff + tolerance, and nothing else comes meanwhile (RELAY-RETRY-SCHEDULE).
+
+    On the virtual clock the instants are exact: jump to backoff - tolerance and watch (nothing), then
+    2 x tolerance more (the retry). In real time the schedule is read off the sink: the seconds between the
+    two attempts' arrivals must lie within backoff +- tolerance.
+    """
+    gap, tol = retry_policy.gap(retry_index), retry_policy.tolerance
+    attempts = retry_index + 1  # the first attempt and the retries so far
+    if not clock.real_time:
+        clock.advance(gap - tol, worlds=(ch.world,))
+        endpoint.assert_none_within(fiwano_config.quiet_seconds, already=attempts,
+                                    what=f"RELAY-RETRY-SCHEDULE: {label} earlier than {gap:g} s - {tol:g} s")
+        clock.advance(2 * tol, worlds=(ch.world,))
+        return settled(endpoint, attempts + 1, fiwano_config,
+                       f"RELAY-RETRY-SCHEDULE: {label} by {gap:g} s + {tol:g} s after attempt {attempts}")
+    retried(clock, endpoint, attempts + 1, gap, retry_policy, fiwano_config, ch,
+            f"RELAY-RETRY-SCHEDULE: {label} by {gap:g} s + {tol:g} s after attempt {attempts} (real time)")
+    seen = settled(endpoint, attempts + 1, fiwano_config, f"RELAY-RETRY-SCHEDULE: {label}")
+    interval = seen[attempts].received_monotonic - seen[attempts - 1].received_monotonic
+    expect.check(gap - tol <= interval <= gap + tol, "RELAY-RETRY-SCHEDULE",
+                 f"seconds between attempt {attempts} and {label} at the sink (real time)",
+                 f"{gap:g} s +- {tol:g} s", f"{interval:.1f} s")
+    return seen
+
+
 def collect(endpoint, at_least: int, fiwano_config: SuiteConfig, what: str, limit: int = 50) -> list[SinkRequest]:
     """Wait for ``at_least`` requests, then take whatever else follows: everything the target sends once it
     settled all due work, or (no settle call) until the endpoint stays quiet for ``quiet_seconds``

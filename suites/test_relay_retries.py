@@ -3,7 +3,9 @@
 Spec: fiwano-api.md "Incoming Webhooks / Retry Policy" (non-2xx or unreachable -> retried; 2xx within 5 s;
 7 retries over ~20 minutes) and reliability-security.md §7 "Webhook delivery & retries". The sink plays the
 customer's endpoint with scripted answers; the schedule is walked on the target's virtual clock (controlled
-level), never by sleeping. Numbers come from the profile's ``relay_retry`` block.
+level), never by sleeping, except with ``--fiwano-real-time`` on a target without a harness: then the tests
+of the first retry (``real_time=45``: backoff[0] + tolerance and a bit) and the schedule's first two retries
+wait for them and read their instants off the sink. Numbers come from the profile's ``relay_retry`` block.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import pytest
 from suites import expect
 from suites.data import secret, user_id
 from suites.sink import Drop, Reply
-from suites.support_relay import (RetryPolicy, configure, emit, relay_channel_type, retry_policy,  # noqa: F401
-                                  same_bytes, settled, untrusted_sink_server)
+from suites.support_relay import (RetryPolicy, configure, emit, relay_channel_type, retried,  # noqa: F401
+                                  retry_on_schedule, retry_policy, same_bytes, settled, untrusted_sink_server)
 
 
 def failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng, *script):
@@ -27,17 +29,15 @@ def failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng,
 
 
 @pytest.mark.req("RELAY-RETRY-NON-2XX", "RELAY-RETRY-SAME-BODY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=45)  # the first backoff (30 s) + tolerance (5 s) and a bit
 @pytest.mark.parametrize("status", [300, 400, 404, 410, 429, 500])  # 300: the first status past 2xx
 def test_non_2xx_answer_is_retried_with_the_same_bytes(account, channel, relay_channel_type, simulator, sink, clock,
                                                        retry_policy, fiwano_config, rng, status):
     ch, endpoint = failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng, status)
     settled(endpoint, 1, fiwano_config, "RELAY-RETRY-NON-2XX: first attempt")
 
-    clock.advance(retry_policy.gap(0) + retry_policy.tolerance, worlds=(ch.world,))
-
-    attempts = endpoint.wait_for(2, fiwano_config.delivery_timeout,
-                                 what=f"RELAY-RETRY-NON-2XX: retry after an HTTP {status} answer")
+    attempts = retried(clock, endpoint, 2, retry_policy.gap(0), retry_policy, fiwano_config, ch,
+                       f"RELAY-RETRY-NON-2XX: retry after an HTTP {status} answer")
     same_bytes(attempts, "RELAY-RETRY-SAME-BODY", f"retry after HTTP {status}")
 
 
@@ -68,7 +68,7 @@ def test_any_2xx_answer_is_final(account, channel, relay_channel_type, simulator
 
 
 @pytest.mark.req("RELAY-RETRY-TIMEOUT", "RELAY-RETRY-SAME-BODY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=45)
 def test_answer_slower_than_the_timeout_is_retried(account, channel, relay_channel_type, simulator, sink, clock,
                                                    retry_policy, fiwano_config, rng):
     # The one place real time matters: the sink holds its 200 just beyond the documented response timeout.
@@ -78,45 +78,42 @@ def test_answer_slower_than_the_timeout_is_retried(account, channel, relay_chann
     endpoint.wait_for(1, fiwano_config.delivery_timeout, what="RELAY-RETRY-TIMEOUT: first attempt")
     endpoint.assert_none_within(hold, already=1, what="RELAY-RETRY-TIMEOUT: a retry while the first attempt is open")
 
-    clock.advance(retry_policy.gap(0) + retry_policy.tolerance, worlds=(ch.world,))
-
-    attempts = endpoint.wait_for(2, fiwano_config.delivery_timeout,
-                                 what=f"RELAY-RETRY-TIMEOUT: retry after a 200 that came {hold:g} s late "
-                                      f"(timeout {retry_policy.timeout:g} s)")
+    attempts = retried(clock, endpoint, 2, retry_policy.gap(0), retry_policy, fiwano_config, ch,
+                       f"RELAY-RETRY-TIMEOUT: retry after a 200 that came {hold:g} s late "
+                       f"(timeout {retry_policy.timeout:g} s)", late=hold)
     same_bytes(attempts, "RELAY-RETRY-SAME-BODY", "retry after a timeout")
 
 
 @pytest.mark.req("RELAY-RETRY-UNREACHABLE", "RELAY-RETRY-SAME-BODY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=45)
 def test_dropped_connection_is_retried(account, channel, relay_channel_type, simulator, sink, clock, retry_policy,
                                        fiwano_config, rng):
     ch, endpoint = failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng, Drop())
     settled(endpoint, 1, fiwano_config, "RELAY-RETRY-UNREACHABLE: first attempt")
 
-    clock.advance(retry_policy.gap(0) + retry_policy.tolerance, worlds=(ch.world,))
-
-    attempts = endpoint.wait_for(2, fiwano_config.delivery_timeout,
-                                 what="RELAY-RETRY-UNREACHABLE: retry after the connection was dropped unanswered")
+    attempts = retried(clock, endpoint, 2, retry_policy.gap(0), retry_policy, fiwano_config, ch,
+                       "RELAY-RETRY-UNREACHABLE: retry after the connection was dropped unanswered")
     same_bytes(attempts, "RELAY-RETRY-SAME-BODY", "retry after a dropped connection")
 
 
+REAL_TIME_RETRIES = 2  # in real time the first two retries (30 + 60 s); the rest of the 20 minutes needs the harness
+
+
 @pytest.mark.req("RELAY-RETRY-SCHEDULE", "RELAY-RETRY-SAME-BODY")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=120)  # in real time: backoff[0] + backoff[1] + tolerance and a bit
 def test_retries_follow_the_schedule(account, channel, relay_channel_type, simulator, sink, clock, retry_policy,
-                                     fiwano_config, rng):
+                                     fiwano_config, evidence, rng):
     ch, endpoint = failing_endpoint(account, channel, relay_channel_type, simulator, sink, rng,
                                     *[500] * (retry_policy.max_retries + 1))
     settled(endpoint, 1, fiwano_config, "RELAY-RETRY-SCHEDULE: first attempt")
-    tol = retry_policy.tolerance
+    walked = retry_policy.max_retries
+    if clock.real_time:
+        walked = min(walked, REAL_TIME_RETRIES)
+        evidence.note(f"real time: the first {walked} of {retry_policy.max_retries} retries walked; the later ones "
+                      "need the harness clock")
 
-    for n in range(retry_policy.max_retries):
-        gap = retry_policy.gap(n)
-        clock.advance(gap - tol, worlds=(ch.world,))
-        endpoint.assert_none_within(fiwano_config.quiet_seconds, already=n + 1,
-                                    what=f"RELAY-RETRY-SCHEDULE: retry {n + 1} earlier than {gap:g} s - {tol:g} s")
-        clock.advance(2 * tol, worlds=(ch.world,))
-        settled(endpoint, n + 2, fiwano_config,
-                f"RELAY-RETRY-SCHEDULE: retry {n + 1} by {gap:g} s + {tol:g} s after attempt {n + 1}")
+    for n in range(walked):
+        retry_on_schedule(clock, endpoint, n, retry_policy, fiwano_config, ch, f"retry {n + 1}")
 
     same_bytes(endpoint.requests, "RELAY-RETRY-SAME-BODY", "every retry of one event")
 
@@ -165,7 +162,7 @@ def test_no_attempt_after_the_deadline(account, channel, relay_channel_type, sim
 
 
 @pytest.mark.req("RELAY-REDIRECT-NOT-FOLLOWED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=45)
 @pytest.mark.parametrize("status", [302, 307])
 def test_redirect_is_a_failure_and_not_followed(account, channel, relay_channel_type, simulator, sink, clock,
                                                 retry_policy, fiwano_config, rng, status):
@@ -176,10 +173,8 @@ def test_redirect_is_a_failure_and_not_followed(account, channel, relay_channel_
     elsewhere.assert_none_within(fiwano_config.quiet_seconds,
                                  what=f"RELAY-REDIRECT-NOT-FOLLOWED: the Location of an HTTP {status} followed")
 
-    clock.advance(retry_policy.gap(0) + retry_policy.tolerance, worlds=(ch.world,))
-
-    endpoint.wait_for(2, fiwano_config.delivery_timeout,
-                      what=f"RELAY-REDIRECT-NOT-FOLLOWED: an HTTP {status} counts as a failure and is retried")
+    retried(clock, endpoint, 2, retry_policy.gap(0), retry_policy, fiwano_config, ch,
+            f"RELAY-REDIRECT-NOT-FOLLOWED: an HTTP {status} counts as a failure and is retried")
     expect.check(not elsewhere.requests, "RELAY-REDIRECT-NOT-FOLLOWED", "requests at the Location URL", "none",
                  elsewhere.evidence())
 

@@ -5,6 +5,11 @@ retried and stop a retry queue at once.
 Spec: fiwano-api.md "Sending Messages / Behavior on transient vs permanent Meta errors". Faults are
 scripted in the simulator; time moves with the ``clock`` fixture (never by sleeping). Numbers (7 retries,
 20 minutes, warning after 3 retries) come from the profile.
+
+With ``--fiwano-real-time`` (no harness clock) the tests that need only the FIRST retry to succeed wait for
+it in real time, on some of their cases: every kind of fault once (HTTP 5xx, an HTML 502, a reset, a dropped
+connection) and each channel, and each throttling code once (budget: support_sending.FIRST_SEND_RETRY_BUDGET;
+the reference retries after 30 s). The other cases stay on the harness clock.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import pytest
 
 from suites import expect, readings
 from suites.data import ascii_text, secret, user_id
-from suites.support_sending import (NOTICE_FAILED, NOTICE_PERMANENT, NOTICE_WARNING, STATUS_BY_CHANNEL,
-                                    accepted_for, calls_for, configure_webhook, drive_retries, notices_of,
-                                    open_window, permanent, profile_step, record_reading, rule, send_body,
-                                    transient)
+from suites.support_sending import (FIRST_SEND_RETRY_BUDGET, NOTICE_FAILED, NOTICE_PERMANENT, NOTICE_WARNING,
+                                    STATUS_BY_CHANNEL, accepted_for, calls_for, configure_webhook, drive_retries,
+                                    notices_of, open_window, permanent, profile_step, record_reading, rule,
+                                    send_body, transient)
 
 def _setup(account, channel, channel_type, simulator, rng, req, clock=None):
     owner = account()
@@ -39,7 +44,9 @@ def _horizon(fiwano_profile) -> float:
 
 
 @pytest.mark.req("SEND-TRANSIENT-QUEUED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=FIRST_SEND_RETRY_BUDGET,
+                   real_time_cases=("whatsapp-500", "whatsapp-reset", "whatsapp-dropped", "instagram-503",
+                                    "facebook-502-html"))
 @pytest.mark.parametrize("fault", [
     pytest.param({"kind": "http_error", "status": 500, "code": 1}, id="500"),
     pytest.param({"kind": "http_error", "status": 503, "code": 2}, id="503"),
@@ -76,7 +83,9 @@ def test_meta_timeout_is_queued(account, channel, channel_type, simulator, rng):
 
 
 @pytest.mark.req("SEND-TRANSIENT-THROTTLE-CODES", "SEND-TRANSIENT-QUEUED")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=FIRST_SEND_RETRY_BUDGET,
+                   real_time_cases=("whatsapp-4-400", "whatsapp-80007-429", "whatsapp-130429-429",
+                                    "whatsapp-131056-400"))
 @pytest.mark.parametrize("http_status", [429, 400])
 def test_throttling_codes_are_transient(account, channel, channel_type, simulator, clock, fiwano_profile, rng,
                                         http_status):

@@ -14,7 +14,7 @@ import pytest
 from suites import expect
 from suites.data import ALL_EVENTS, EVENTS_BY_CHANNEL, secret, user_id
 from suites.support_relay import collect, configure, meta_id_of, open_window, payload_of, send, sent_message
-from suites.support_sending import drive_retries, permanent, profile_step, transient
+from suites.support_sending import FIRST_SEND_RETRY_BUDGET, drive_retries, permanent, profile_step, transient
 
 # What Meta reports per channel (the simulator refuses the others): the statuses each test emits.
 META_REPORTS = {"whatsapp": ("sent", "delivered", "read"), "facebook": ("delivered", "read"), "instagram": ("read",)}
@@ -142,7 +142,7 @@ def test_whatsapp_failure_is_message_failed(account, channel, channel_type, simu
 
 
 @pytest.mark.req("RELAY-NO-SENT-FAILED-IGFB", "RELAY-DELIVERED-READ")
-@pytest.mark.level("controlled")
+@pytest.mark.level("controlled", real_time=FIRST_SEND_RETRY_BUDGET)  # in real time: waits for the first send retry
 def test_instagram_and_messenger_never_emit_sent_or_failed(account, channel, channel_type, simulator, sink,
                                                            fiwano_config, fiwano_profile, clock, rng, synced):
     ch = channel(account(), channel_type, synced)

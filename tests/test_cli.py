@@ -126,6 +126,16 @@ def test_run_prints_where_every_output_is(tmp_path):
     for name in ("report.html", "results.json", "junit.xml"):
         assert str(tmp_path / name) in text
     assert f"{tmp_path / 'repro'} (1 failed test(s))" in text
+    assert not [line for line in lines if line.startswith("Real time:")]  # nobody waited in real time
+
+
+def test_run_says_how_long_the_tests_run_in_real_time_waited(tmp_path):
+    data = {"scores": [], "requirements": [],
+            "tests": [{"nodeid": "suites/a.py::t1", "real_time_seconds": 35.2},
+                      {"nodeid": "suites/b.py::t2", "real_time_seconds": 301.0},
+                      {"nodeid": "suites/c.py::t3", "real_time_seconds": None}, {"nodeid": "suites/d.py::t4"}]}
+    assert ("Real time: 2 tests waited 336 s in all (longest 301 s: suites/b.py::t2)"
+            in run_cmd.summary_lines(tmp_path, data))
 
 
 def test_run_writes_every_output_and_uses_the_collector_verdict(tmp_path, monkeypatch, capsys):

@@ -20,6 +20,7 @@ LEVEL_PROPERTY: Final = "fiwano_level"
 CHANNEL_PROPERTY: Final = "fiwano_channel"
 TEST_ID_PROPERTY: Final = "fiwano_test"  # the stable test id (node id without the parametrization's noise)
 READING_PROPERTY: Final = "fiwano_reading"  # "REQ-ID=reading": the reading of an ambiguous rule a test took
+REAL_TIME_PROPERTY: Final = "fiwano_real_time_seconds"  # seconds a test waited in real time (--fiwano-real-time)
 STATUS_PROPERTY: Final = "fiwano_status"
 KNOWN_FAILURE_PROPERTY: Final = "fiwano_known_failure"
 
