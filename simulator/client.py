@@ -308,6 +308,16 @@ class SimulatorClient:
     def templates(self, world_id: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/_sim/worlds/{world_id}/templates")["templates"]
 
+    def seed_template(self, world_id: str, asset_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        """A template made at Meta outside the target (WhatsApp Manager); fields: language, category, status,
+        components, parameter_format."""
+        return self._call("POST", f"/_sim/worlds/{world_id}/templates", json={"asset_id": asset_id, "name": name,
+                                                                              **fields})
+
+    def delete_template_at_meta(self, world_id: str, template_id: str) -> dict[str, Any]:
+        """The template deleted at Meta outside the target (WhatsApp Manager)."""
+        return self._call("DELETE", f"/_sim/worlds/{world_id}/templates/{template_id}")
+
     def review_template(self, world_id: str, template_id: str, status: str = "APPROVED",
                         reason: str | None = None, notify: bool = True) -> dict[str, Any]:
         body = {"status": status, "notify": notify, **({"reason": reason} if reason else {})}

@@ -333,6 +333,43 @@ def test_list_syncs_with_meta_unless_sync_false(wa, simulator, rng):
                  "REJECTED", again)
 
 
+@pytest.mark.req("TPL-LIST-SYNC-DEFAULT", "TPL-LIFECYCLE")
+@pytest.mark.level("simulated")
+def test_synced_list_is_exactly_metas_templates_across_pages(wa, simulator, rng):
+    """Meta answers two templates a page, whatever the limit asked (as it may): the synced list is every live
+    template of the WABA with Meta's status (also those made in WhatsApp Manager, beyond the first page), and
+    after templates are deleted at Meta (one the target created, one made at Meta) it no longer has them."""
+    world_id, asset_id = wa.world.world_id, wa.asset.asset_id
+    simulator.set_options(world_id, graph_page_size_max=2)
+    mine = unique_name(rng)
+    tpl.created(tpl.create(wa.client, wa.id, template_request(mine)), "TPL-LIST-SYNC-DEFAULT",
+                "create a template through the target")
+    for status in ("APPROVED", "PENDING", "REJECTED", "PAUSED", "APPROVED", "DISABLED"):
+        simulator.seed_template(world_id, asset_id, unique_name(rng, "wam"), status=status)
+
+    def metas_truth() -> dict[tuple[str, str], str]:
+        live = [t for t in simulator.templates(world_id) if str(t.get("status")).upper() != "DELETED"]
+        return {(t["name"], t["language"]): str(t["status"]).upper() for t in live}
+
+    def check(what: str) -> None:
+        expected = metas_truth()
+        got = {key: tpl.status_of(t) for key, t in tpl.keyed(tpl.listed(wa.client, wa.id, "TPL-LIST-SYNC-DEFAULT")).items()}
+        missing = sorted(set(expected) - set(got))
+        extra = sorted(set(got) - set(expected))
+        wrong = {f"{k[0]}/{k[1]}": (got[k], expected[k]) for k in set(got) & set(expected) if got[k] != expected[k]}
+        expect.check(not missing and not extra and not wrong, ("TPL-LIST-SYNC-DEFAULT", "TPL-LIFECYCLE"),
+                     f"GET /templates (synced) {what}, Meta answering 2 templates a page",
+                     f"exactly Meta's {len(expected)} live templates with Meta's status",
+                     {"missing": missing, "extra (not at Meta)": extra, "status (listed, Meta's)": wrong})
+
+    check("with 7 templates at Meta, 6 of them made in WhatsApp Manager")
+    seeded = [t for t in simulator.templates(world_id) if str(t.get("name", "")).startswith("wam_")]
+    simulator.delete_template_at_meta(world_id, next(str(t["id"]) for t in simulator.templates(world_id)
+                                                     if t["name"] == mine))
+    simulator.delete_template_at_meta(world_id, str(seeded[0]["id"]))
+    check("after one template of the target and one made at Meta were deleted at Meta")
+
+
 @pytest.mark.req("TPL-LIST-STATUS-FILTER", "TPL-LIFECYCLE")
 @pytest.mark.level("simulated")
 def test_status_filter_limits_the_list(wa, simulator, rng):

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from fastapi import HTTPException, Request, Response
 from pydantic import Field
 
-from simulator import events, inbound, webhooks
+from simulator import events, ids, inbound, webhooks
 from simulator.control.common import Body, base_url, new_router, store_of, world_of
 from simulator.faults import FaultScript
+from simulator.graph import templates as graph_templates
 from simulator.world import CdnEntry
 
 
@@ -55,6 +56,17 @@ class TemplateReview(Body):
     status: Literal["APPROVED", "REJECTED", "PAUSED", "DISABLED", "FLAGGED", "REINSTATED", "IN_APPEAL", "PENDING"]
     reason: str | None = None
     notify: bool = True
+
+
+class TemplateSeed(Body):
+    """A template made at Meta outside the target (in WhatsApp Manager), on the WABA of ``asset_id``."""
+    asset_id: str
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(default="en_US", min_length=2, max_length=16)
+    category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "UTILITY"
+    status: Literal["APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED"] = "APPROVED"
+    components: list[dict[str, Any]] | None = Field(default=None, max_length=10)
+    parameter_format: Literal["positional", "named"] = "positional"
 
 
 class OAuthAuthorize(Body):
@@ -135,6 +147,41 @@ async def list_templates(world_id: str, request: Request) -> dict[str, Any]:
     with store_of(request).lock:
         items = [{**t.full(), "waba_id": t.waba_id, "edits": list(t.edits)} for t in world.templates.values()]
     return {"templates": items}
+
+
+@router.post("/worlds/{world_id}/templates")
+async def seed_template(world_id: str, body: TemplateSeed, request: Request) -> dict[str, Any]:
+    """A template created at Meta outside the target (WhatsApp Manager): no webhook, no call of the target."""
+    store, world = store_of(request), world_of(request, world_id)
+    asset = next((a for a in world.assets if a.asset_id == body.asset_id and a.channel == "whatsapp"), None)
+    if asset is None:
+        raise HTTPException(404, f"no WhatsApp asset {body.asset_id!r} in world {world_id}")
+    components = body.components or [{"type": "BODY", "text": f"Made in WhatsApp Manager: {body.name}"}]
+    with store.lock:
+        if any(t.waba_id == asset.waba_id and t.name == body.name and t.language == body.language
+               and t.status != "DELETED" for t in world.templates.values()):
+            raise HTTPException(409, f"template {body.name!r} ({body.language}) already exists on the WABA")
+        template = graph_templates.Template(id=ids.template_id(), waba_id=asset.waba_id, name=body.name,
+                                            language=body.language, category=body.category, components=components,
+                                            parameter_format=body.parameter_format, status=body.status,
+                                            created_at=world.clock.now())
+        world.templates[template.id] = template
+        store.register_object(template.id, world)
+        return {**template.full(), "waba_id": template.waba_id}
+
+
+@router.delete("/worlds/{world_id}/templates/{template_id}")
+async def delete_template_at_meta(world_id: str, template_id: str, request: Request) -> dict[str, Any]:
+    """The template deleted at Meta outside the target (WhatsApp Manager): no webhook, no call of the target."""
+    store, world = store_of(request), world_of(request, world_id)
+    with store.lock:
+        template = world.templates.get(template_id)
+        if template is None or template.status == "DELETED":
+            raise HTTPException(404, f"no template {template_id!r} in world {world_id}")
+        if template.status == "APPROVED":
+            world.name_locks[(template.waba_id, template.name)] = world.clock.now() + 30 * graph_templates.DAY
+        template.status = "DELETED"
+        return {"id": template_id, "status": "DELETED"}
 
 
 @router.post("/worlds/{world_id}/templates/{template_id}/review")

@@ -46,6 +46,8 @@ class WorldOptions(Body):
     cdn_default_fetchable: bool | None = None
     text_length_unit: Literal["chars", "utf16", "bytes"] | None = None
     webhook_retry_delays: list[Annotated[float, Field(ge=0, le=3600)]] | None = Field(default=None, max_length=20)
+    # Meta may answer a list edge with fewer items than the limit asked for; a client must follow paging.next.
+    graph_page_size_max: int | None = Field(default=None, ge=1, le=1000)
 
 
 class WorldCreate(Body):

@@ -190,11 +190,11 @@ def _list(call: GraphCall, asset: Asset) -> GraphResult:
         raise invalid("Param limit/after is invalid") from None
     if not 1 <= limit <= 1000:
         raise invalid("Param limit must be between 1 and 1000")
-    page = items[start:start + limit]
+    page = items[start:start + min(limit, int(call.world.options.get("graph_page_size_max") or limit))]
     data = [_select(call, t.full(), DEFAULT_FIELDS) for t in page]
     paging: dict[str, Any] = {"cursors": {"before": base64.b64encode(str(start).encode()).decode(),
                                           "after": base64.b64encode(str(start + len(page)).encode()).decode()}}
-    if start + limit < len(items):
+    if start + len(page) < len(items):
         version = call.request.version or call.store.app["graph_version"]
         paging["next"] = (f"{call.request.base_url}/{version}/{asset.waba_id}/message_templates?limit={limit}"
                           f"&after={paging['cursors']['after']}")
