@@ -72,7 +72,8 @@ def test_download_returns_the_file_the_user_sent(account, channel, channel_type,
 @pytest.mark.level("simulated")
 def test_download_names_the_original_file(account, channel, simulator, sink, fiwano_config, rng):
     owner, ch, endpoint = relay_ready(account, channel, "whatsapp", sink, rng)
-    filename = f"report-{rng.randrange(10**6)}.pdf"
+    stem = f"report-{rng.randrange(10**6)}-"
+    filename = stem + "x" * (255 - len(stem) - len(".pdf")) + ".pdf"  # 255 characters: the longest common file name
     _, data = receive_media(simulator, ch, endpoint, rng, fiwano_config.delivery_timeout, media_type="document",
                             mime_type="application/pdf", content=rng.randbytes(4000), filename=filename,
                             req="MEDIA-DL-FILENAME")

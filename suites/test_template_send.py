@@ -8,6 +8,8 @@ the journal shows what reached Meta's send endpoint.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from suites import expect, readings
@@ -180,14 +182,19 @@ def test_positional_variables_reach_meta_in_order(wa, simulator, sink, fiwano_co
 def test_button_variables_reach_meta_as_their_button_type(wa, simulator, rng):
     """Each button variable reaches Meta as the component of its button's type (quick_reply/payload,
     url/text, copy_code/coupon_code), whatever its index: found by the mutation audit (a sender that sent
-    every button value as a URL parameter passed, as the only button under test was a URL one)."""
+    every button value as a URL parameter passed, as the only button under test was a URL one).
+
+    The body is sent as ASCII-only JSON (non-ASCII text as \\u escapes), as Python's json.dumps and the
+    requests library write it: any valid JSON encoding of the body means the same request (RFC 8259)."""
     name = unique_name(rng)
     tpl.new_template(wa.client, wa, simulator, name, components=BUTTON_KINDS)
-    values = {0: "stop-promo-7", 1: "a1b2c3", 2: "SAVE25NOW"}
+    values = {0: "stöp-promo-7", 1: "a1b2c3", 2: "SAVE25NOW"}
     since = tpl.last_seq(simulator, wa.world.world_id)
+    body = request_body(wa, name, user_id("whatsapp", rng), {
+        "buttons": [{"index": index, "value": value} for index, value in values.items()]})
 
-    response = tpl.send_template(wa.client, request_body(wa, name, user_id("whatsapp", rng), {
-        "buttons": [{"index": index, "value": value} for index, value in values.items()]}))
+    response = wa.client.request("POST", "/messages/send-template", content=json.dumps(body).encode("ascii"),
+                                 headers={"Content-Type": "application/json"})
 
     sent_ok(response, "TPL-SEND-OK", "send a template with quick-reply, URL and copy-code button variables")
     buttons = component(one_send(simulator, wa, since, "TPL-SEND-POSITIONAL"), "button")

@@ -625,6 +625,31 @@ def test_deleted_approved_name_is_locked_for_30_days(wa, simulator, clock, fiwan
 
 @pytest.mark.req("TPL-META-ERROR-502", "ERR-FORMAT")
 @pytest.mark.level("simulated")
+@pytest.mark.parametrize("operation", ["create", "update", "delete"])
+def test_metas_refusal_is_a_client_or_upstream_error_with_a_detail(wa, simulator, rng, operation):
+    """Meta refuses the call for good (HTTP 400, code 100 with a subcode, is_transient false): the target answers
+    400 (Meta refused the request itself) or 502 (a Meta API error, as the docs' table has it), with a detail;
+    never another 5xx and never a success."""
+    name = unique_name(rng)
+    made = tpl.new_template(wa.client, wa, simulator, name, status="REJECTED")
+    meta_id = tpl.meta_template(simulator, wa.world.world_id, name)["id"]
+    match = {"create": {"method": "POST", "path_contains": "message_templates"},
+             "update": {"method": "POST", "path_contains": meta_id},
+             "delete": {"method": "DELETE", "path_contains": "message_templates"}}[operation]
+    refusal = {"kind": "http_error", "status": 400, "code": 100, "subcode": 2388024, "is_transient": False,
+               "message": "(#100) Invalid parameter"}
+    simulator.add_faults(wa.world.world_id, [{"match": match, "action": refusal, "times": None}])
+
+    response = {"create": lambda: tpl.create(wa.client, wa.id, template_request(unique_name(rng))),
+                "update": lambda: tpl.update(wa.client, wa.id, str(made["id"]), {"components": [body_component()]}),
+                "delete": lambda: tpl.delete(wa.client, wa.id, str(made["id"]))}[operation]()
+
+    expect.status(response, (400, 502), "TPL-META-ERROR-502", f"template {operation} while Meta refuses it (code 100)")
+    expect.error_detail(response, ("TPL-META-ERROR-502", "ERR-FORMAT"), f"{response.status_code} body", string=False)
+
+
+@pytest.mark.req("TPL-META-ERROR-502", "ERR-FORMAT")
+@pytest.mark.level("simulated")
 @pytest.mark.parametrize("operation", ["list", "create", "update", "delete"])
 @pytest.mark.parametrize("fault", [
     {"kind": "http_error", "status": 500, "code": 1, "message": "An unknown error occurred"},
