@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tests.mutants.seams import replace_component
+
 
 def remap_api_error(module: Any, function: str, from_status: int, to_status: int, detail: str | None = None) -> None:
     """Make ``module.function`` answer ``to_status`` where the reference raises ``from_status``."""
@@ -24,7 +26,7 @@ def remap_api_error(module: Any, function: str, from_status: int, to_status: int
                 raise ApiError(to_status, exc.detail if detail is None else detail) from None
             raise
 
-    setattr(module, function, remapped)
+    replace_component(module, function, remapped)
 
 
 def rewrite_error_body(status: int, body_of: Callable[[Any], dict[str, Any]]) -> None:
@@ -48,7 +50,7 @@ def rewrite_error_body(status: int, body_of: Callable[[Any], dict[str, Any]]) ->
 
         app.exception_handlers[StarletteHTTPException] = http_error
 
-    reference.api.common.install_error_handlers = install_error_handlers
+    replace_component(reference.api.common, "install_error_handlers", install_error_handlers)
 
 
 def limiter_seeing_the_path(limiter_of: Callable[[type, Callable[[], str]], type]) -> None:
@@ -68,5 +70,6 @@ def limiter_seeing_the_path(limiter_of: Callable[[type, Callable[[], str]], type
         path_of["current"] = request.url.path
         return components(request)
 
-    common.components = remembering
-    reference.app.SlidingWindowRateLimiter = limiter_of(SlidingWindowRateLimiter, lambda: path_of.get("current", ""))
+    replace_component(common, "components", remembering)
+    replace_component(reference.app, "SlidingWindowRateLimiter",
+                      limiter_of(SlidingWindowRateLimiter, lambda: path_of.get("current", "")))

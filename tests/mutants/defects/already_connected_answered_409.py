@@ -6,6 +6,8 @@ REQUIREMENTS = ("CAP-ALREADY-CONNECTED-400",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelError, ChannelService
 
@@ -18,4 +20,4 @@ def apply() -> None:
                     raise ChannelError(409, exc.detail) from None
                 raise
 
-    reference.app.ChannelService = ConflictStatus
+    replace_component(reference.app, "ChannelService", ConflictStatus)

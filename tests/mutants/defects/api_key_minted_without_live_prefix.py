@@ -8,6 +8,8 @@ WRONG_PREFIX = "mip_"
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import secrets
 
     import reference.api.common
@@ -16,7 +18,7 @@ def apply() -> None:
     def new_api_key() -> str:
         return WRONG_PREFIX + secrets.token_urlsafe(32)
 
-    reference.repos.accounts.new_api_key = new_api_key
+    replace_component(reference.repos.accounts, "new_api_key", new_api_key)
     # The reference spells the prefix twice (crypto.API_KEY_PREFIX and a literal in require_api_key's format
     # pre-check); one wrong prefix constant changes both. The dependency is already bound to the routes, so its
     # literal is swapped in place rather than rebinding the name.

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-CALLBACK-DENIED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.connect
 
     original = reference.api.connect.add_query
@@ -15,4 +17,4 @@ def apply() -> None:
             params = {"error": "setup_failed", "message": "The user cancelled the Meta dialog"}
         return original(uri, params)
 
-    reference.api.connect.add_query = one_error_code
+    replace_component(reference.api.connect, "add_query", one_error_code)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-CALLBACK-CODE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from urllib.parse import urlencode, urlsplit, urlunsplit
 
     import reference.api.connect
@@ -14,4 +16,4 @@ def apply() -> None:
         parts = urlsplit(uri)
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
 
-    reference.api.connect.add_query = replace_query
+    replace_component(reference.api.connect, "add_query", replace_query)

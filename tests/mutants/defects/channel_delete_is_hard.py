@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-DELETE-SOFT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -15,4 +17,4 @@ def apply() -> None:
             self.channels.db.execute("DELETE FROM channels WHERE id = ?", (channel.id,))
             return updated
 
-    reference.app.ChannelService = HardDelete
+    replace_component(reference.app, "ChannelService", HardDelete)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-LIST",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.channels import ChannelRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def list_for_account(self, account_id):
             return [c for c in super().list_for_account(account_id) if c.is_active]
 
-    reference.app.ChannelRepository = ActiveOnlyListing
+    replace_component(reference.app, "ChannelRepository", ActiveOnlyListing)

@@ -4,6 +4,8 @@ REQUIREMENTS = ("AUTH-BEFORE-LOOKUP",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from fastapi import Request, Response
 
     import reference.app
@@ -22,4 +24,4 @@ def apply() -> None:
         app.dependency_overrides[require_api_key] = lookup_then_auth
         return app
 
-    reference.app.create_app = create_app
+    replace_component(reference.app, "create_app", create_app)

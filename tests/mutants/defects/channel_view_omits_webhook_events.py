@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-COMMON-FIELDS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
     original = service.channel_view
@@ -15,4 +17,4 @@ def apply() -> None:
         view.pop("webhook_events", None)
         return view
 
-    service.channel_view = channel_view
+    replace_component(service, "channel_view", channel_view)

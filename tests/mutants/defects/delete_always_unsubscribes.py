@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-DELETE-KEEP-SHARED-WABA", "CHANNEL-DELETE-KEEP-SHARED-P
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.channels import ChannelRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def others_using_resource(self, channel):
             return []
 
-    reference.app.ChannelRepository = NoSharing
+    replace_component(reference.app, "ChannelRepository", NoSharing)

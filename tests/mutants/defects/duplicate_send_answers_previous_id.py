@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-MESSAGE-ID-UNIQUE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService
 
@@ -21,4 +23,4 @@ def apply() -> None:
             return await super().send(account_id=account_id, channel=channel, recipient=recipient, kind=kind,
                                       text=text, meta_request=meta_request)
 
-    reference.app.SendService = Deduplicating
+    replace_component(reference.app, "SendService", Deduplicating)

@@ -7,6 +7,8 @@ REQUIREMENTS = ("SUB-INACTIVE-402",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import dataclasses
 
     import reference.app
@@ -19,4 +21,4 @@ def apply() -> None:
                 return dataclasses.replace(account, sub_status="active")
             return account
 
-    reference.app.AccountRepository = EnterpriseForever
+    replace_component(reference.app, "AccountRepository", EnterpriseForever)

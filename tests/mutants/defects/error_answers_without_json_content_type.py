@@ -6,6 +6,8 @@ REQUIREMENTS = ("API-JSON",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import json
 
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,4 +25,4 @@ def apply() -> None:
             return Response(json.dumps({"detail": exc.detail}), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    reference.api.common.install_error_handlers = install_error_handlers
+    replace_component(reference.api.common, "install_error_handlers", install_error_handlers)

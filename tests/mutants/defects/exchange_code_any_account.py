@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-CODE-BOUND-TO-ACCOUNT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository, code_hash
 
@@ -20,4 +22,4 @@ def apply() -> None:
         def consume_code(self, code, account_id):
             return super().consume_code(code, self._owner(code, account_id))
 
-    reference.app.SetupRepository = UnboundCodes
+    replace_component(reference.app, "SetupRepository", UnboundCodes)

@@ -7,6 +7,8 @@ REQUIREMENTS = ("CONNECT-CODE-TTL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository, code_hash
 
@@ -18,4 +20,4 @@ def apply() -> None:
                 return None
             return super().consume_code(code, account_id)
 
-    reference.app.SetupRepository = SessionBound
+    replace_component(reference.app, "SetupRepository", SessionBound)

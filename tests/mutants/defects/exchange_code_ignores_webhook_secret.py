@@ -6,16 +6,17 @@ REQUIREMENTS = ("CONNECT-EXCHANGE-SECRET-CUSTOM",)
 
 
 def apply() -> None:
-    from typing import Annotated
+    from typing import Any
 
-    from pydantic import BaseModel, ConfigDict, Field
+    from pydantic import model_validator
 
     import reference.api.connect
+    from tests.mutants.seams import replace_component
 
-    class NoSecretField(BaseModel):
-        model_config = ConfigDict(extra="ignore")
-        code: str = Field(min_length=1, max_length=512)
-        webhook_url: str | None = Field(default=None, max_length=4096)
-        webhook_events: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
+    class NoSecretField(reference.api.connect.ExchangeRequest):
+        @model_validator(mode="before")
+        @classmethod
+        def _as_if_the_field_were_missing(cls, data: Any) -> Any:
+            return {k: v for k, v in data.items() if k != "webhook_secret"} if isinstance(data, dict) else data
 
-    reference.api.connect.ExchangeRequest = NoSecretField
+    replace_component(reference.api.connect, "ExchangeRequest", NoSecretField)

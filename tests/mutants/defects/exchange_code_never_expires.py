@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-CODE-TTL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def issue_code(self, session, code, asset, ttl_seconds):
             super().issue_code(session, code, asset, ttl_seconds * 100)
 
-    reference.app.SetupRepository = LongLivedCodes
+    replace_component(reference.app, "SetupRepository", LongLivedCodes)

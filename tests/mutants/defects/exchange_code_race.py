@@ -12,6 +12,8 @@ REQUIREMENTS = ("CONNECT-CODE-CONCURRENT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository, code_hash
 
@@ -24,4 +26,4 @@ def apply() -> None:
                     "UPDATE exchange_codes SET used_at = ? WHERE code_hash = ?", (now, code_hash(code)))).start()
             return asset
 
-    reference.app.SetupRepository = LateMarking
+    replace_component(reference.app, "SetupRepository", LateMarking)

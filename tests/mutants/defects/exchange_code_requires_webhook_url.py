@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-EXCHANGE-CODE-ONLY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import Field
 
     import reference.api.connect
@@ -13,4 +15,4 @@ def apply() -> None:
     class UrlRequired(reference.api.connect.ExchangeRequest):
         webhook_url: str = Field(min_length=1, max_length=4096)
 
-    reference.api.connect.ExchangeRequest = UrlRequired
+    replace_component(reference.api.connect, "ExchangeRequest", UrlRequired)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-CODE-SINGLE-USE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def consume_code(self, code, account_id):
             return self.peek_code(code, account_id)
 
-    reference.app.SetupRepository = ReusableCodes
+    replace_component(reference.app, "SetupRepository", ReusableCodes)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CAP-META-ACCOUNT-UNIQUE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -26,4 +28,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.channels = _NoHolderLookup(self.channels)
 
-    reference.app.ChannelService = TrustsTheCallback
+    replace_component(reference.app, "ChannelService", TrustsTheCallback)

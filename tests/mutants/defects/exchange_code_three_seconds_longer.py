@@ -7,6 +7,8 @@ REQUIREMENTS = ("CONNECT-CODE-TTL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository
 
@@ -14,4 +16,4 @@ def apply() -> None:
         def issue_code(self, session, code, asset, ttl_seconds):
             super().issue_code(session, code, asset, ttl_seconds + 3)
 
-    reference.app.SetupRepository = Lenient
+    replace_component(reference.app, "SetupRepository", Lenient)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-RETRY-EXHAUSTED-NOTICE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             if kind != "send_failed":
                 super()._notify(message, kind, text)
 
-    reference.app.SendService = SilentGiveUp
+    replace_component(reference.app, "SendService", SilentGiveUp)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("ISOLATION-CHANNEL-404",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
     from reference.api.common import ApiError, components
 
@@ -19,4 +21,4 @@ def apply() -> None:
                 raise ApiError(403, "This channel belongs to another account") from None
             raise
 
-    reference.api.v1.owned_channel = owned_channel  # get, patch, delete and the send routes of /api/v1
+    replace_component(reference.api.v1, "owned_channel", owned_channel)  # get, patch, delete and the send routes of /api/v1

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-EXCHANGE-SECRET-AUTOGEN",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             updated, shown = super().configure_webhook(channel, fields)
             return updated, shown if fields.get("webhook_secret") is not None else None
 
-    reference.app.ChannelService = WriteOnlySecrets
+    replace_component(reference.app, "ChannelService", WriteOnlySecrets)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-HAS-SECRET",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
     original = service.channel_view
@@ -15,4 +17,4 @@ def apply() -> None:
         view["has_webhook_secret"] = hasattr(channel, "webhook_secret")
         return view
 
-    service.channel_view = channel_view
+    replace_component(service, "channel_view", channel_view)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-INACTIVE-SEND-REFUSED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from reference.api import v1
     from reference.api.common import ApiError
 
@@ -15,4 +17,4 @@ def apply() -> None:
             raise ApiError(402, f"Subscription is {caller.account.sub_status}: sending is blocked")
         return channel
 
-    v1.sendable_channel = sendable_channel
+    replace_component(v1, "sendable_channel", sendable_channel)

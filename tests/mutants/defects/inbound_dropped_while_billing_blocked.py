@@ -6,6 +6,8 @@ REQUIREMENTS = ("BILLING-INBOUND-KEPT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 return None
             return super().emit(channel, event, data, **kwargs)
 
-    reference.app.RelayService = DropWhileBlocked
+    replace_component(reference.app, "RelayService", DropWhileBlocked)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-DELETE-NO-RELAY", "CHANNEL-INACTIVE-NO-RELAY")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             found = self.channels.find_by_asset(channel_type, asset_id, active_only=False)
             return found[-1] if found else None
 
-    reference.app.InboundService = AnyChannel
+    replace_component(reference.app, "InboundService", AnyChannel)

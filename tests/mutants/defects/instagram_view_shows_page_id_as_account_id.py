@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-EXCHANGE-OK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service
 
     original = reference.channel_service.channel_view
@@ -16,4 +18,4 @@ def apply() -> None:
             view["ig_account_id"] = channel.page_id
         return view
 
-    reference.channel_service.channel_view = page_id_copied
+    replace_component(reference.channel_service, "channel_view", page_id_copied)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-IS-ACTIVE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -15,4 +17,4 @@ def apply() -> None:
             view["is_active"] = channel.token_expires_at is None or channel.token_expires_at > self.clock.now()
             return view
 
-    reference.app.ChannelService = ActiveWhileTokenValid
+    replace_component(reference.app, "ChannelService", ActiveWhileTokenValid)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-NO-SPLIT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService, text_body
 
@@ -22,4 +24,4 @@ def apply() -> None:
                                                                                                part)))
             return answers[0]
 
-    reference.app.SendService = Splitting
+    replace_component(reference.app, "SendService", Splitting)

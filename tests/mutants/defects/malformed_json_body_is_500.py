@@ -6,6 +6,8 @@ REQUIREMENTS = ("ERR-VALIDATION-STATUS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import json
 
     import reference.api.common
@@ -19,4 +21,4 @@ def apply() -> None:
             return None
         return json.loads(raw)  # JSONDecodeError / UnicodeDecodeError escape as 500
 
-    reference.api.common.read_json = read_json  # what parse_body calls
+    replace_component(reference.api.common, "read_json", read_json)  # what parse_body calls

@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-CAPTION-MAX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import Field
 
     import reference.api.v1
@@ -13,4 +15,4 @@ def apply() -> None:
     class LooseCaption(reference.api.v1.SendMedia):
         caption: str | None = Field(default=None, max_length=1025)
 
-    reference.api.v1.SendMedia = LooseCaption
+    replace_component(reference.api.v1, "SendMedia", LooseCaption)

@@ -7,6 +7,8 @@ REQUIREMENTS = ("MEDIA-SEND-CAPTION-MAX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import Field, model_validator
 
     import reference.api.v1
@@ -20,4 +22,4 @@ def apply() -> None:
                 raise ValueError("caption: at most 1024 characters")
             return self
 
-    reference.api.v1.SendMedia = ImageOnlyLimit
+    replace_component(reference.api.v1, "SendMedia", ImageOnlyLimit)

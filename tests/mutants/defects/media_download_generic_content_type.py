@@ -8,6 +8,8 @@ REQUIREMENTS = ("MEDIA-DL-OK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaRepository
 
@@ -16,4 +18,4 @@ def apply() -> None:
             stored = super().get(media_id)
             return dataclasses.replace(stored, mime_type=None) if stored is not None else None
 
-    reference.app.MediaRepository = NoMimeType
+    replace_component(reference.app, "MediaRepository", NoMimeType)

@@ -20,6 +20,8 @@ class _AnyAccount(str):
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaRepository
 
@@ -28,4 +30,4 @@ def apply() -> None:
             stored = super().get(media_id)
             return dataclasses.replace(stored, account_id=_AnyAccount(stored.account_id)) if stored else None
 
-    reference.app.MediaRepository = Unowned
+    replace_component(reference.app, "MediaRepository", Unowned)

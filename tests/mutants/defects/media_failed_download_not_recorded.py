@@ -7,6 +7,8 @@ REQUIREMENTS = ("MEDIA-DL-FAILED-410",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.crypto import new_id
     from reference.media import MediaRepository, StoredMedia
@@ -19,4 +21,4 @@ def apply() -> None:
             fields = {k: v for k, v in kwargs.items() if k in StoredMedia.__dataclass_fields__}
             return StoredMedia(id=new_id(), content=None, created_at=now, expires_at=now + ttl_seconds, **fields)
 
-    reference.app.MediaRepository = SuccessesOnly
+    replace_component(reference.app, "MediaRepository", SuccessesOnly)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-DL-EXPIRED-410",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def __init__(self, *, ttl_seconds: float, **kwargs) -> None:
             super().__init__(ttl_seconds=ttl_seconds + 5, **kwargs)
 
-    reference.app.MediaService = FewSecondsLonger
+    replace_component(reference.app, "MediaService", FewSecondsLonger)

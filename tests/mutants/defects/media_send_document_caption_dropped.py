@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-CAPTION-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
     from reference.sending import media_body
 
@@ -13,4 +15,4 @@ def apply() -> None:
         return media_body(channel, recipient, media_type, url, caption if media_type != "document" else None,
                           filename)
 
-    reference.api.v1.media_body = no_document_caption
+    replace_component(reference.api.v1, "media_body", no_document_caption)

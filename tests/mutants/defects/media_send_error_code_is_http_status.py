@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-ERROR-CODE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.meta_client import MetaClient
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 result.error_code = result.http_status
             return result
 
-    reference.app.MetaClient = HttpStatusAsCode
+    replace_component(reference.app, "MetaClient", HttpStatusAsCode)

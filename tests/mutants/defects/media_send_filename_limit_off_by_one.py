@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-FILENAME-MAX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import Field
 
     import reference.api.v1
@@ -13,4 +15,4 @@ def apply() -> None:
     class LooseFilename(reference.api.v1.SendMedia):
         filename: str | None = Field(default=None, max_length=256)
 
-    reference.api.v1.SendMedia = LooseFilename
+    replace_component(reference.api.v1, "SendMedia", LooseFilename)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-OK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
     from reference.sending import media_body
 
@@ -15,4 +17,4 @@ def apply() -> None:
             body["message"]["attachment"]["type"] = "file"
         return body
 
-    reference.api.v1.media_body = video_as_file
+    replace_component(reference.api.v1, "media_body", video_as_file)

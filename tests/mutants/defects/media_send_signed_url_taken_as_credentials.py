@@ -10,6 +10,8 @@ _SECRETS = re.compile(r"[?&][^=&]*(credential|signature|sig)=", re.IGNORECASE)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
     from reference.urls import UnsafeURL
 
@@ -20,4 +22,4 @@ def apply() -> None:
             raise UnsafeURL("media_url must not contain credentials")
         return original(url, **kwargs)
 
-    reference.api.v1.check_https_url = no_secrets_in_query
+    replace_component(reference.api.v1, "check_https_url", no_secrets_in_query)

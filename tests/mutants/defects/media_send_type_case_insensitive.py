@@ -8,6 +8,8 @@ REQUIREMENTS = ("MEDIA-SEND-TYPE-VALUES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
 
     class LenientType(reference.api.v1.SendMedia):
@@ -16,4 +18,4 @@ def apply() -> None:
         def _normalise(cls, value):
             return value.strip().lower() if isinstance(value, str) else value
 
-    reference.api.v1.SendMedia = LenientType
+    replace_component(reference.api.v1, "SendMedia", LenientType)

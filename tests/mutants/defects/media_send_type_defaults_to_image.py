@@ -8,9 +8,11 @@ REQUIREMENTS = ("MEDIA-SEND-REQUIRED-FIELDS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
 
     class DefaultImage(reference.api.v1.SendMedia):
         media_type: Literal["image", "audio", "video", "document"] = "image"
 
-    reference.api.v1.SendMedia = DefaultImage
+    replace_component(reference.api.v1, "SendMedia", DefaultImage)

@@ -17,6 +17,8 @@ def _link(meta_request):
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
     import reference.app
     from reference.api.common import ApiError
@@ -33,5 +35,5 @@ def apply() -> None:
                     raise ApiError(422, str(exc)) from None
             return answer
 
-    reference.api.v1.check_https_url = lambda url, **kwargs: url
-    reference.app.SendService = ValidateAfterSend
+    replace_component(reference.api.v1, "check_https_url", lambda url, **kwargs: url)
+    replace_component(reference.app, "SendService", ValidateAfterSend)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-URL-HTTPS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
 
     original = reference.api.v1.check_https_url
@@ -16,4 +18,4 @@ def apply() -> None:
             return url
         return original(url, **kwargs)
 
-    reference.api.v1.check_https_url = http_or_https
+    replace_component(reference.api.v1, "check_https_url", http_or_https)

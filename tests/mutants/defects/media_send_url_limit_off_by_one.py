@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-SEND-URL-MAX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import Field
 
     import reference.api.v1
@@ -19,5 +21,5 @@ def apply() -> None:
         return original(url, max_length=None if max_length is None else max_length + 1, **kwargs)
 
     # the one limit, used where it is checked (the request model and the URL validator call)
-    reference.api.v1.SendMedia = LooseUrl
-    reference.api.v1.check_https_url = one_more
+    replace_component(reference.api.v1, "SendMedia", LooseUrl)
+    replace_component(reference.api.v1, "check_https_url", one_more)

@@ -10,6 +10,8 @@ REQUIREMENTS = ("MEDIA-MAX-SIZE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -17,4 +19,4 @@ def apply() -> None:
         def __init__(self, *, max_bytes: int, **kwargs) -> None:
             super().__init__(max_bytes=20_000_000, **kwargs)
 
-    reference.app.MediaService = TwentyMegabytes
+    replace_component(reference.app, "MediaService", TwentyMegabytes)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-DL-BYTES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaRepository
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 content = content.decode("utf-8", errors="replace").encode("utf-8")
             return super().save(content=content, **kwargs)
 
-    reference.app.MediaRepository = TextRoundTrip
+    replace_component(reference.app, "MediaRepository", TextRoundTrip)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("MEDIA-DL-404",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaRepository, StoredMedia
 
@@ -16,4 +18,4 @@ def apply() -> None:
             values["content"] = bytes(row["content"]) if row["content"] is not None else None
             return StoredMedia(**values)
 
-    reference.app.MediaRepository = NoNoneCheck
+    replace_component(reference.app, "MediaRepository", NoNoneCheck)

@@ -11,6 +11,8 @@ REQUIREMENTS = ("MEDIA-SEND-URL-NO-PRIVATE-IP",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.urls
 
     original = reference.urls.is_public_address
@@ -20,4 +22,4 @@ def apply() -> None:
             return True
         return original(address)
 
-    reference.urls.is_public_address = ipv4_only
+    replace_component(reference.urls, "is_public_address", ipv4_only)

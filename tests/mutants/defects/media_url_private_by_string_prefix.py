@@ -10,6 +10,8 @@ REQUIREMENTS = ("MEDIA-SEND-URL-PUBLIC-IP-OK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.urls
 
     original = reference.urls.is_public_address
@@ -19,4 +21,4 @@ def apply() -> None:
             return False
         return original(address)
 
-    reference.urls.is_public_address = by_prefix
+    replace_component(reference.urls, "is_public_address", by_prefix)

@@ -11,6 +11,8 @@ REQUIREMENTS = ("MEDIA-SEND-URL-NO-CREDENTIALS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
 
     original = reference.api.v1.check_https_url
@@ -24,4 +26,4 @@ def apply() -> None:
         original(stripped, **kwargs)
         return url
 
-    reference.api.v1.check_https_url = without_userinfo
+    replace_component(reference.api.v1, "check_https_url", without_userinfo)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TIER-PRO-INBOUND-MEDIA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import WA_MEDIA_TYPES, InboundService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def is_media(self, item):
             return item.type in WA_MEDIA_TYPES
 
-    reference.app.InboundService = WhatsAppMediaNames
+    replace_component(reference.app, "InboundService", WhatsAppMediaNames)

@@ -6,8 +6,10 @@ REQUIREMENTS = ("PROFILE-FB",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.profiles
 
     fields = dict(reference.profiles.FIELDS)
     fields["facebook"] = ("name", "profile_pic")
-    reference.profiles.FIELDS = fields
+    replace_component(reference.profiles, "FIELDS", fields)

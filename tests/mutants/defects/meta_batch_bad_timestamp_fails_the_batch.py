@@ -8,6 +8,8 @@ REQUIREMENTS = ("META-WEBHOOK-HOSTILE-ANSWER", "META-WEBHOOK-HOSTILE-ENTRY-ISOLA
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound as inbound
 
     def unchecked_seconds(value, *, millis):
@@ -17,5 +19,5 @@ def apply() -> None:
             return None
         return number / 1000.0 if millis else number
 
-    inbound._seconds = unchecked_seconds
-    inbound.UNUSABLE_EVENT = ()  # no entry is ever set aside
+    replace_component(inbound, "_seconds", unchecked_seconds)
+    replace_component(inbound, "UNUSABLE_EVENT", ())  # no entry is ever set aside

@@ -7,6 +7,8 @@ REQUIREMENTS = ("META-WEBHOOK-HOSTILE-ANSWER", "META-WEBHOOK-DEDUPE")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import sqlite3
 
     import reference.app
@@ -19,4 +21,4 @@ def apply() -> None:
                 raise sqlite3.IntegrityError("UNIQUE constraint failed: messages.meta_message_id")
             return super().handle(payload)
 
-    reference.app.InboundService = OneBatchOneCopy
+    replace_component(reference.app, "InboundService", OneBatchOneCopy)

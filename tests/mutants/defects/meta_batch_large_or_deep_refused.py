@@ -7,11 +7,13 @@ REQUIREMENTS = ("META-WEBHOOK-HOSTILE-ANSWER", "META-WEBHOOK-HOSTILE-ENTRY-ISOLA
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.bodylimit as bodylimit
     import reference.api.meta_webhook as meta_webhook
 
-    bodylimit.MAX_META_BODY_BYTES = 1024 * 1024
-    meta_webhook.MAX_META_BODY = 1024 * 1024
+    replace_component(bodylimit, "MAX_META_BODY_BYTES", 1024 * 1024)
+    replace_component(meta_webhook, "MAX_META_BODY", 1024 * 1024)
     original_loads = meta_webhook.json.loads
 
     def depth(raw: bytes) -> int:
@@ -46,5 +48,5 @@ def apply() -> None:
                 raise RecursionError("nesting deeper than 32")
             return original_loads(raw, *args, **kwargs)
 
-    meta_webhook._real_json = meta_webhook.json
-    meta_webhook.json = ShallowJson()
+    meta_webhook._real_json = meta_webhook.json  # where ShallowJson finds the real module (not a component)
+    replace_component(meta_webhook, "json", ShallowJson())

@@ -10,6 +10,8 @@ KNOWN = {"text", "image", "audio", "video", "document", "sticker", "location", "
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound as inbound
 
     original = inbound.parse_meta_webhook
@@ -27,4 +29,4 @@ def apply() -> None:
                     raise TypeError("WhatsApp text that is not an object")
         return original(payload)
 
-    inbound.parse_meta_webhook = strict
+    replace_component(inbound, "parse_meta_webhook", strict)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-EVENTS-DEFAULT-NONE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import json
 
     import reference.app
@@ -18,4 +20,4 @@ def apply() -> None:
                             (json.dumps(list(EVENTS_BY_TYPE[channel.channel_type])), channel.id))
             return self.get(channel.id)
 
-    reference.app.ChannelRepository = AllEventsByDefault
+    replace_component(reference.app, "ChannelRepository", AllEventsByDefault)

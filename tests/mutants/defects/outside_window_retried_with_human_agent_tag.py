@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-WINDOW-IGFB",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.meta_client import MetaClient
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 return await super().send_message(sender_id, token, tagged)
             return result
 
-    reference.app.MetaClient = TagWorkaround
+    replace_component(reference.app, "MetaClient", TagWorkaround)

@@ -8,6 +8,8 @@ REQUIREMENTS = ("SUB-CANCEL-AT-PERIOD-END",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.accounts import AccountRepository
 
@@ -18,4 +20,4 @@ def apply() -> None:
                 return dataclasses.replace(account, sub_status="canceled")
             return account
 
-    reference.app.AccountRepository = CancelNow
+    replace_component(reference.app, "AccountRepository", CancelNow)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-PATCH-PARTIAL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -15,4 +17,4 @@ def apply() -> None:
             full.update(fields)
             return super().configure_webhook(channel, full)
 
-    reference.app.ChannelService = NullForAbsent
+    replace_component(reference.app, "ChannelService", NullForAbsent)

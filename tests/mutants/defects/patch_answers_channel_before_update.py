@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-PATCH-WEBHOOK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             _updated, shown = super().configure_webhook(channel, fields)
             return channel, shown
 
-    reference.app.ChannelService = StaleAnswer
+    replace_component(reference.app, "ChannelService", StaleAnswer)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-PERMANENT-NOTICE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 return
             super()._notify(message, kind, text)
 
-    reference.app.SendService = NoticeFromRetriesOnly
+    replace_component(reference.app, "SendService", NoticeFromRetriesOnly)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-PERMANENT-FAILED", "SEND-PERMANENT-NO-RETRY", "SEND-RETRY-
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.meta_client import MetaClient
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 result.transient = True
             return result
 
-    reference.app.MetaClient = RetriesEverything
+    replace_component(reference.app, "MetaClient", RetriesEverything)

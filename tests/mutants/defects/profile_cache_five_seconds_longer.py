@@ -6,6 +6,8 @@ REQUIREMENTS = ("PROFILE-CACHE-EXPIRY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.cache_seconds += 5
 
-    reference.app.ProfileService = SlightlyLonger
+    replace_component(reference.app, "ProfileService", SlightlyLonger)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("PROFILE-META-502",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileError, ProfileService
 
@@ -19,4 +21,4 @@ def apply() -> None:
                 return {"channel_id": channel.id, "channel_type": channel.channel_type, "user_id": user_id,
                         "profile": None, "cached": False}
 
-    reference.app.ProfileService = SwallowingProfiles
+    replace_component(reference.app, "ProfileService", SwallowingProfiles)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("ERR-502-UPSTREAM",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileError, ProfileService
 
@@ -18,4 +20,4 @@ def apply() -> None:
                     raise ProfileError(503, exc.detail) from None
                 raise
 
-    reference.app.ProfileService = UnavailableProfiles
+    replace_component(reference.app, "ProfileService", UnavailableProfiles)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("PROFILE-CACHE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def _cached(self, channel_id, user_id):
             return None
 
-    reference.app.ProfileService = NoCache
+    replace_component(reference.app, "ProfileService", NoCache)

@@ -8,6 +8,8 @@ REQUIREMENTS = ("PROFILE-INACTIVE-400",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileService
 
@@ -15,4 +17,4 @@ def apply() -> None:
         async def get(self, channel, user_id):
             return await super().get(dataclasses.replace(channel, is_active=True), user_id)
 
-    reference.app.ProfileService = IgnoresInactive
+    replace_component(reference.app, "ProfileService", IgnoresInactive)

@@ -24,6 +24,8 @@ class _NoTokenErrors:
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileService
 
@@ -32,4 +34,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.meta = _NoTokenErrors(self.meta)
 
-    reference.app.ProfileService = TokenErrorIs502
+    replace_component(reference.app, "ProfileService", TokenErrorIs502)

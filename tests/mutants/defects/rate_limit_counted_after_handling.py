@@ -6,6 +6,8 @@ REQUIREMENTS = ("RATE-LIMIT-NO-SIDE-EFFECT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from fastapi.responses import JSONResponse
 
     import reference.app
@@ -38,4 +40,4 @@ def apply() -> None:
 
         return app
 
-    reference.app.create_app = create_app
+    replace_component(reference.app, "create_app", create_app)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RATE-LIMIT-RECOVERY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.ratelimit import SlidingWindowRateLimiter
 
@@ -17,4 +19,4 @@ def apply() -> None:
                     self._hits[key].append(self.clock.now())
             return decision
 
-    reference.app.SlidingWindowRateLimiter = CountsRefused
+    replace_component(reference.app, "SlidingWindowRateLimiter", CountsRefused)

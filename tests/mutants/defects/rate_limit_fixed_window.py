@@ -7,6 +7,8 @@ REQUIREMENTS = ("RATE-LIMIT-429",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import math
 
     import reference.app
@@ -25,4 +27,4 @@ def apply() -> None:
                 hits[1] += 1
                 return RateDecision(True, self.limit, self.limit - hits[1], 0)
 
-    reference.app.SlidingWindowRateLimiter = FixedWindow
+    replace_component(reference.app, "SlidingWindowRateLimiter", FixedWindow)

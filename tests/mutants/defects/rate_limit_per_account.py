@@ -6,6 +6,8 @@ REQUIREMENTS = ("RATE-LIMIT-PER-KEY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.ratelimit import SlidingWindowRateLimiter
     from reference.repos.accounts import ApiKeyRepository
@@ -23,5 +25,5 @@ def apply() -> None:
         def hit(self, key):
             return super().hit(account_of.get(key, key))
 
-    ApiKeyRepository.authenticate = remembering
-    reference.app.SlidingWindowRateLimiter = PerAccount
+    replace_component(ApiKeyRepository, "authenticate", remembering)
+    replace_component(reference.app, "SlidingWindowRateLimiter", PerAccount)

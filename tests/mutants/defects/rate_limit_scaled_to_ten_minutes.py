@@ -6,6 +6,8 @@ REQUIREMENTS = ("RATE-LIMIT-429",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.ratelimit import SlidingWindowRateLimiter
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def __init__(self, clock, limit, window_seconds):
             super().__init__(clock, limit * 10, float(window_seconds) * 10)
 
-    reference.app.SlidingWindowRateLimiter = TenMinuteWindow
+    replace_component(reference.app, "SlidingWindowRateLimiter", TenMinuteWindow)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RATE-LIMIT-PER-KEY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.ratelimit import SlidingWindowRateLimiter
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def hit(self, key):
             return super().hit("everyone")
 
-    reference.app.SlidingWindowRateLimiter = OneBucket
+    replace_component(reference.app, "SlidingWindowRateLimiter", OneBucket)

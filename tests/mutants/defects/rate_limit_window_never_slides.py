@@ -6,6 +6,8 @@ REQUIREMENTS = ("RATE-LIMIT-RECOVERY", "RATE-LIMIT-UNDER")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.ratelimit import SlidingWindowRateLimiter
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def __init__(self, clock, limit, window_seconds):
             super().__init__(clock, limit, 10 ** 9)
 
-    reference.app.SlidingWindowRateLimiter = Forever
+    replace_component(reference.app, "SlidingWindowRateLimiter", Forever)

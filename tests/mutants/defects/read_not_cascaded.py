@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-DELIVERED-READ",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -19,4 +21,4 @@ def apply() -> None:
             for message in sorted(targets, key=lambda m: m.created_at):
                 self.apply_status(channel, message, update.status, update.timestamp, update.errors)
 
-    reference.app.InboundService = NoCascade
+    replace_component(reference.app, "InboundService", NoCascade)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-RECIPIENT-IG", "SEND-RECIPIENT-FB")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
 
     original = reference.api.v1.text_body
@@ -13,4 +15,4 @@ def apply() -> None:
     def e164_sized(channel, recipient, text):
         return original(channel, recipient[:15], text)
 
-    reference.api.v1.text_body = e164_sized
+    replace_component(reference.api.v1, "text_body", e164_sized)

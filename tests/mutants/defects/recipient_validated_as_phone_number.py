@@ -6,6 +6,8 @@ REQUIREMENTS = ("CAP-REPLY-TO-FROM",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import re
 
     from pydantic import field_validator
@@ -20,4 +22,4 @@ def apply() -> None:
                 raise ValueError("recipient must be a phone number in international format")
             return value
 
-    reference.api.v1.SendText = PhoneRecipient
+    replace_component(reference.api.v1, "SendText", PhoneRecipient)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-RECONNECT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.channels import _COLUMNS, ChannelRepository
 
@@ -20,4 +22,4 @@ def apply() -> None:
             self.db.execute(f"UPDATE channels SET {', '.join(sets)} WHERE id = ?", (*params, channel_id))
             return self.get(channel_id)
 
-    reference.app.ChannelRepository = ForgetfulReactivation
+    replace_component(reference.app, "ChannelRepository", ForgetfulReactivation)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("REDIRECT-ADD",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from dataclasses import replace
 
     import reference.app
@@ -17,4 +19,4 @@ def apply() -> None:
             stored = super().add(account_id, api_key_id, uri_pattern)
             return replace(stored, id="redir_" + new_id(6))
 
-    reference.app.RedirectRepository = TwiceIdentified
+    replace_component(reference.app, "RedirectRepository", TwiceIdentified)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("REDIRECT-DELETE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import RedirectRepository
 
@@ -24,4 +26,4 @@ def apply() -> None:
             self._cache.pop(api_key_id, None)
             return redirect
 
-    reference.app.RedirectRepository = CachedRedirects
+    replace_component(reference.app, "RedirectRepository", CachedRedirects)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("API-DELETE-STATUS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import RedirectRepository
 
@@ -16,4 +18,4 @@ def apply() -> None:
             return self.db.one("SELECT 1 FROM redirects WHERE id = ? AND api_key_id = ?",
                                (redirect_id, api_key_id)) is not None
 
-    reference.app.RedirectRepository = RereadingRedirects
+    replace_component(reference.app, "RedirectRepository", RereadingRedirects)

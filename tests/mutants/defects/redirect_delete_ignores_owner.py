@@ -6,6 +6,8 @@ REQUIREMENTS = ("REDIRECT-DELETE-404",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import RedirectRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def delete(self, api_key_id, redirect_id):
             return self.db.execute("DELETE FROM redirects WHERE id = ?", (redirect_id,)) > 0
 
-    reference.app.RedirectRepository = UnscopedDelete
+    replace_component(reference.app, "RedirectRepository", UnscopedDelete)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-SETUP-REDIRECT-WHITELIST",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from urllib.parse import urlsplit
 
     import reference.api.connect
@@ -16,4 +18,4 @@ def apply() -> None:
         p, u = urlsplit(pattern), urlsplit(uri)
         return original(f"{p.scheme}://{p.netloc}/", f"{u.scheme}://{u.netloc}/")
 
-    reference.api.connect.matches = same_origin
+    replace_component(reference.api.connect, "matches", same_origin)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("REDIRECT-HTTPS-ONLY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.connect
     from reference.redirects import validate_pattern
 
@@ -15,4 +17,4 @@ def apply() -> None:
             return pattern
         return validate_pattern(pattern)
 
-    reference.api.connect.validate_pattern = lenient
+    replace_component(reference.api.connect, "validate_pattern", lenient)

@@ -9,6 +9,8 @@ REQUIREMENTS = ("REDIRECT-WILDCARD-STRICT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from fnmatch import fnmatchcase
 
     import reference.api.connect
@@ -16,4 +18,4 @@ def apply() -> None:
     def naive(pattern: str, uri: str) -> bool:
         return fnmatchcase(uri, pattern)
 
-    reference.api.connect.matches = naive
+    replace_component(reference.api.connect, "matches", naive)

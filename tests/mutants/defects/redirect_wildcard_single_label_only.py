@@ -6,6 +6,8 @@ REQUIREMENTS = ("REDIRECT-WILDCARD",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import re
 
     import reference.api.connect
@@ -14,4 +16,4 @@ def apply() -> None:
         regex = re.escape(pattern.lower()).replace(r"\*", "[a-z0-9-]+")
         return re.fullmatch(regex, uri.lower()) is not None
 
-    reference.api.connect.matches = matches
+    replace_component(reference.api.connect, "matches", matches)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("REDIRECT-LIST",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import RedirectRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def list_for_key(self, api_key_id):
             return super().list_for_key(api_key_id)[:100]
 
-    reference.app.RedirectRepository = FirstPage
+    replace_component(reference.app, "RedirectRepository", FirstPage)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RETRY-NON-2XX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                     and 400 <= latest.last_status < 500):
                 self.deliveries.mark_failed(latest.id, latest.attempts, latest.last_status, latest.last_error)
 
-    reference.app.RelayService = ClientErrorsFinal
+    replace_component(reference.app, "RelayService", ClientErrorsFinal)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RETRY-UNREACHABLE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                     and latest.last_status is None and not (latest.last_error or "").startswith("no answer within")):
                 self.deliveries.mark_failed(latest.id, latest.attempts, None, latest.last_error)
 
-    reference.app.RelayService = ConnectionErrorsFinal
+    replace_component(reference.app, "RelayService", ConnectionErrorsFinal)

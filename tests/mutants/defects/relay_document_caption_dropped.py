@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-CAPTION",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 data.pop("caption", None)
             return data
 
-    reference.app.MediaService = ImageVideoCaptionsOnly
+    replace_component(reference.app, "MediaService", ImageVideoCaptionsOnly)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-DOWNLOAD-URL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 media["download_url"] = self.download_url(message.id)
             return data
 
-    reference.app.MediaService = MessageIdUrl
+    replace_component(reference.app, "MediaService", MessageIdUrl)

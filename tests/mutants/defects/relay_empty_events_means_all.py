@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-EVENTS-DEFAULT-NONE", "RELAY-EVENTS-ONLY-ENABLED")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import dataclasses
 
     import reference.app
@@ -18,4 +20,4 @@ def apply() -> None:
                 channel = dataclasses.replace(channel, webhook_events=list(EVENTS_BY_TYPE[channel.channel_type]))
             return super().emit(channel, event, data, **kwargs)
 
-    reference.app.RelayService = AllByDefault
+    replace_component(reference.app, "RelayService", AllByDefault)

@@ -10,6 +10,8 @@ REQUIREMENTS = ("RELAY-ENVELOPE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.relay
 
     original = reference.relay.envelope
@@ -19,4 +21,4 @@ def apply() -> None:
         payload.pop("channel_type", None)
         return payload
 
-    reference.relay.envelope = envelope_without_type
+    replace_component(reference.relay, "envelope", envelope_without_type)

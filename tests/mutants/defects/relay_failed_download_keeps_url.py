@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-DOWNLOAD-FAILED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 media["download_url"] = self.download_url(media["media_id"])
             return data
 
-    reference.app.MediaService = AlwaysUrl
+    replace_component(reference.app, "MediaService", AlwaysUrl)

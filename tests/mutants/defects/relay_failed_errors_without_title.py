@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-FAILED-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 data = {**data, "errors": [{"code": e.get("code"), "message": e.get("title")} for e in data["errors"]]}
             return super().emit(channel, event, data, **kwargs)
 
-    reference.app.RelayService = MessageKeyedErrors
+    replace_component(reference.app, "RelayService", MessageKeyedErrors)

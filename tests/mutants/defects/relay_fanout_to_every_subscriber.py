@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-ISOLATION",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -21,4 +23,4 @@ def apply() -> None:
                     super().emit(other, event, data, **kwargs)
             return first
 
-    reference.app.RelayService = FanOutRelay
+    replace_component(reference.app, "RelayService", FanOutRelay)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-FROM-NAME",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def base_data(self, item):
             return {**super().base_data(item), "from_name": None}
 
-    reference.app.InboundService = NamelessInbound
+    replace_component(reference.app, "InboundService", NamelessInbound)

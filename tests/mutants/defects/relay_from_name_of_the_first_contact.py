@@ -7,6 +7,8 @@ REQUIREMENTS = ("RELAY-FROM-NAME",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound as inbound
 
     parse = inbound.parse_whatsapp
@@ -19,4 +21,4 @@ def apply() -> None:
                 item.sender_name = names[0]
         return items
 
-    inbound.parse_whatsapp = first_name_for_all
+    replace_component(inbound, "parse_whatsapp", first_name_for_all)

@@ -10,8 +10,12 @@ REQUIREMENTS = ("RELAY-NO-SENT-FAILED-IGFB",)
 
 
 def apply() -> None:
+    import reference.channel_service
     from reference.repos import channels
+    from tests.mutants.seams import replace_component
 
-    table = channels.EVENTS_BY_TYPE  # one dict, shared with the PATCH validation
-    for channel_type in ("instagram", "facebook"):
-        table[channel_type] = table["whatsapp"]
+    table = channels.EVENTS_BY_TYPE
+    copied = {**table, "instagram": table["whatsapp"], "facebook": table["whatsapp"]}
+    # the one table, rebound where it is looked up: the channel (its events) and the PATCH validation
+    replace_component(reference.channel_service, "EVENTS_BY_TYPE", copied)
+    replace_component(channels, "EVENTS_BY_TYPE", copied)

@@ -23,6 +23,8 @@ class _AlwaysActive:
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -31,4 +33,4 @@ def apply() -> None:
             super().__init__(*args, **kwargs)
             self.accounts = _AlwaysActive(self.accounts)
 
-    reference.app.RelayService = RelayRegardless
+    replace_component(reference.app, "RelayService", RelayRegardless)

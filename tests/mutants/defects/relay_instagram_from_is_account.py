@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-FROM-IG",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 data["from"] = item.asset_id
             return data
 
-    reference.app.InboundService = SwappedInstagram
+    replace_component(reference.app, "InboundService", SwappedInstagram)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-DURATION",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 media["duration_ms"] = 0
             return data
 
-    reference.app.MediaService = ZeroDuration
+    replace_component(reference.app, "MediaService", ZeroDuration)

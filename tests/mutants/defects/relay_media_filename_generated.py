@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-FILENAME",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import mimetypes
 
     import reference.app
@@ -20,4 +22,4 @@ def apply() -> None:
                 media["filename"] = f"{media['media_id']}{mimetypes.guess_extension(mime) or '.bin'}"
             return data
 
-    reference.app.MediaService = NamingMedia
+    replace_component(reference.app, "MediaService", NamingMedia)

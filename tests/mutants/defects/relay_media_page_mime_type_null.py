@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-PAYLOAD",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.media import MediaService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 media["mime_type"] = (item.media or {}).get("mime_type")
             return data
 
-    reference.app.MediaService = WebhookMimeOnly
+    replace_component(reference.app, "MediaService", WebhookMimeOnly)

@@ -7,6 +7,8 @@ REQUIREMENTS = ("RELAY-FROM-NAME",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound as inbound
 
     parse = inbound.parse_whatsapp
@@ -18,4 +20,4 @@ def apply() -> None:
                 item.sender_name = None
         return items
 
-    inbound.parse_whatsapp = text_only_names
+    replace_component(inbound, "parse_whatsapp", text_only_names)

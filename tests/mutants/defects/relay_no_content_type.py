@@ -9,6 +9,8 @@ REQUIREMENTS = ("RELAY-POST-JSON",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelaySender
 
@@ -18,4 +20,4 @@ def apply() -> None:
             headers.pop("Content-Type", None)
             return headers
 
-    reference.app.RelaySender = UntypedSender
+    replace_component(reference.app, "RelaySender", UntypedSender)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-2XX-ONCE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelaySender, SendOutcome
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 return SendOutcome(False, outcome.status, f"HTTP {outcome.status}")
             return outcome
 
-    reference.app.RelaySender = Only200
+    replace_component(reference.app, "RelaySender", Only200)

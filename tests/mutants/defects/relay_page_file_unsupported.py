@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-TYPES-IGFB",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound
 
-    reference.inbound.PAGE_MEDIA_TYPES = {k: v for k, v in reference.inbound.PAGE_MEDIA_TYPES.items() if k != "file"}
+    replace_component(reference.inbound, "PAGE_MEDIA_TYPES", {k: v for k, v in reference.inbound.PAGE_MEDIA_TYPES.items() if k != "file"})

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-SHA256",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import hashlib
 
     import reference.app
@@ -21,4 +23,4 @@ def apply() -> None:
                     media["sha256"] = hashlib.sha256(stored.content).hexdigest()
             return data
 
-    reference.app.MediaService = HashingMedia
+    replace_component(reference.app, "MediaService", HashingMedia)

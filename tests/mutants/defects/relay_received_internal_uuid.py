@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RECEIVED-MESSAGE-ID",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 data = {**data, "message_id": message_id}
             return super().emit(channel, event, data, timestamp=timestamp, message_id=message_id)
 
-    reference.app.RelayService = InternalIdRelay
+    replace_component(reference.app, "RelayService", InternalIdRelay)

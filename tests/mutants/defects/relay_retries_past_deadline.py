@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RETRY-DEADLINE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             kwargs["deadline_seconds"] = 10 ** 9
             super().__init__(**kwargs)
 
-    reference.app.RelayService = DeadlineFreeRelay
+    replace_component(reference.app, "RelayService", DeadlineFreeRelay)

@@ -9,6 +9,8 @@ REQUIREMENTS = ("RELAY-RETRY-SCHEDULE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -16,4 +18,4 @@ def apply() -> None:
         def next_delay(self, retries_done: int) -> float:
             return 1.0
 
-    reference.app.RelayService = ImpatientRelay
+    replace_component(reference.app, "RelayService", ImpatientRelay)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RETRY-MAX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.max_retries += 3
 
-    reference.app.RelayService = StubbornRelay
+    replace_component(reference.app, "RelayService", StubbornRelay)

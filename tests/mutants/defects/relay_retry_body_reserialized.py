@@ -12,6 +12,8 @@ REQUIREMENTS = ("RELAY-RETRY-SAME-BODY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelaySender
 
@@ -27,4 +29,4 @@ def apply() -> None:
                 body = json.dumps(json.loads(body), indent=count).encode("utf-8")
             return await super().send(url, body, secret, event, delivery_id)
 
-    reference.app.RelaySender = ReserializingSender
+    replace_component(reference.app, "RelaySender", ReserializingSender)

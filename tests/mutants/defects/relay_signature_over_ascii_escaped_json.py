@@ -12,6 +12,8 @@ REQUIREMENTS = ("RELAY-SIGNATURE-UNICODE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.crypto import WebhookSigner
 
@@ -20,4 +22,4 @@ def apply() -> None:
             escaped = json.dumps(json.loads(body), separators=(",", ":")).encode("ascii")
             return super().sign(escaped, secret)
 
-    reference.app.WebhookSigner = AsciiEscapingSigner
+    replace_component(reference.app, "WebhookSigner", AsciiEscapingSigner)

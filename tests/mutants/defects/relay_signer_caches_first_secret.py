@@ -6,6 +6,8 @@ REQUIREMENTS = ("WEBHOOK-SECRET-ROTATION",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelaySender
 
@@ -18,4 +20,4 @@ def apply() -> None:
             secret = self._secrets.setdefault(url, secret)
             return await super().send(url, body, secret, event, delivery_id)
 
-    reference.app.RelaySender = CachingSender
+    replace_component(reference.app, "RelaySender", CachingSender)

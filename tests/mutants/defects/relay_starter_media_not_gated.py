@@ -19,6 +19,8 @@ class _EveryTierIsPro:
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -27,4 +29,4 @@ def apply() -> None:
             super().__init__(*args, **kwargs)
             self.accounts = _EveryTierIsPro(self.accounts)
 
-    reference.app.InboundService = TierBlindInbound
+    replace_component(reference.app, "InboundService", TierBlindInbound)

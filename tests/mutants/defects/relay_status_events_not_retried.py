@@ -7,6 +7,8 @@ REQUIREMENTS = ("RELAY-RETRY-SCHEDULE", "RELAY-RETRY-NON-2XX")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -20,4 +22,4 @@ def apply() -> None:
             finally:
                 self.max_retries = saved
 
-    reference.app.RelayService = StatusesOnce
+    replace_component(reference.app, "RelayService", StatusesOnce)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-STATUS-RECIPIENT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 data = {**data, "recipient": "+" + recipient}
             return super().emit(channel, event, data, **kwargs)
 
-    reference.app.RelayService = E164Recipients
+    replace_component(reference.app, "RelayService", E164Recipients)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-KIND",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.media
 
-    reference.media.WA_KINDS = {**reference.media.WA_KINDS, "sticker": "image"}
+    replace_component(reference.media, "WA_KINDS", {**reference.media.WA_KINDS, "sticker": "image"})

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-TEXT-VERBATIM",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import html
 
     import reference.app
@@ -17,4 +19,4 @@ def apply() -> None:
                 item.text = html.escape(item.text)
             return super()._save_message(channel, item)
 
-    reference.app.InboundService = EscapingInbound
+    replace_component(reference.app, "InboundService", EscapingInbound)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RECEIVED-PAYLOAD",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 data = {k: v for k, v in data.items() if k != "type"}
             return super().emit(channel, event, data, **kwargs)
 
-    reference.app.RelayService = UntypedTextRelay
+    replace_component(reference.app, "RelayService", UntypedTextRelay)

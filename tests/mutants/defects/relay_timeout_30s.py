@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-RETRY-TIMEOUT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelaySender
 
@@ -14,4 +16,4 @@ def apply() -> None:
             kwargs["timeout_seconds"] = 30
             super().__init__(**kwargs)
 
-    reference.app.RelaySender = PatientSender
+    replace_component(reference.app, "RelaySender", PatientSender)

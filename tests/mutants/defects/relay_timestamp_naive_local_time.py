@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-ENVELOPE-VALUES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from datetime import datetime, timezone
 
     import reference.relay
@@ -17,4 +19,4 @@ def apply() -> None:
         payload["timestamp"] = datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(tzinfo=None).isoformat()
         return payload
 
-    reference.relay.envelope = naive_envelope
+    replace_component(reference.relay, "envelope", naive_envelope)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-UNSUPPORTED-OTHER",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.relay import RelayService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 data = {**data, "upgrade_required": "pro"}
             return super().emit(channel, event, data, **kwargs)
 
-    reference.app.RelayService = UpgradeHintEverywhere
+    replace_component(reference.app, "RelayService", UpgradeHintEverywhere)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-VOICE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import dataclasses
 
     import reference.app
@@ -16,4 +18,4 @@ def apply() -> None:
             media = {k: v for k, v in (item.media or {}).items() if k != "voice"}
             return await super().handle(channel, message, dataclasses.replace(item, media=media))
 
-    reference.app.MediaService = VoiceBlind
+    replace_component(reference.app, "MediaService", VoiceBlind)

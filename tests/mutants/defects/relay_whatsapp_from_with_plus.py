@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-FROM-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 data["from"] = "+" + str(data["from"])
             return data
 
-    reference.app.InboundService = PlusInbound
+    replace_component(reference.app, "InboundService", PlusInbound)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-SENT-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 return
             return super().apply_status(channel, message, status, timestamp, errors)
 
-    reference.app.InboundService = SilentSent
+    replace_component(reference.app, "InboundService", SilentSent)

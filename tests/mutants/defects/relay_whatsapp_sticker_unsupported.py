@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-MEDIA-TYPES-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound
 
-    reference.inbound.WA_MEDIA_TYPES = tuple(t for t in reference.inbound.WA_MEDIA_TYPES if t != "sticker")
+    replace_component(reference.inbound, "WA_MEDIA_TYPES", tuple(t for t in reference.inbound.WA_MEDIA_TYPES if t != "sticker"))

@@ -6,6 +6,8 @@ REQUIREMENTS = ("AUTH-KEY-UNKNOWN",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.crypto import hash_api_key
     from reference.repos.accounts import ApiKey, ApiKeyRepository
@@ -16,4 +18,4 @@ def apply() -> None:
                               (hash_api_key(plain),))
             return ApiKey(id=row["id"], account_id=row["account_id"], prefix=row["key_prefix"]) if row else None
 
-    reference.app.ApiKeyRepository = RevocationBlind
+    replace_component(reference.app, "ApiKeyRepository", RevocationBlind)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-REVOKED-INACTIVE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.sending
 
-    reference.sending.authorisation_revoked = lambda result: False
+    replace_component(reference.sending, "authorisation_revoked", lambda result: False)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-RETRY-MAX", "SEND-RETRY-DEADLINE")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             kwargs.update(max_retries=20, deadline_seconds=3600.0)
             super().__init__(**kwargs)
 
-    reference.app.SendService = Unbounded
+    replace_component(reference.app, "SendService", Unbounded)

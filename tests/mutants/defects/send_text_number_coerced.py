@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-REQUIRED-FIELDS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import ConfigDict
 
     import reference.api.v1
@@ -13,4 +15,4 @@ def apply() -> None:
     class Coercing(reference.api.v1.SendText):
         model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
-    reference.api.v1.SendText = Coercing
+    replace_component(reference.api.v1, "SendText", Coercing)

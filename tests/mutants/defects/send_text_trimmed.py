@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-VERBATIM",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v1
 
     original = reference.api.v1.text_body
@@ -13,4 +15,4 @@ def apply() -> None:
     def trimmed(channel, recipient, text):
         return original(channel, recipient, text.strip())
 
-    reference.api.v1.text_body = trimmed
+    replace_component(reference.api.v1, "text_body", trimmed)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-RETRY-WARNING-NOTICE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             kwargs["warn_after_retries"] = int(kwargs.get("warn_after_retries", 3)) - 1
             super().__init__(**kwargs)
 
-    reference.app.SendService = EarlyWarning
+    replace_component(reference.app, "SendService", EarlyWarning)

@@ -7,6 +7,8 @@ REQUIREMENTS = ("CONNECT-SETUP-URL-EXPIRED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import dataclasses
 
     import reference.app
@@ -22,4 +24,4 @@ def apply() -> None:
                 return dataclasses.replace(session, expires_at=session.created_at + 300)
             return session
 
-    reference.app.SetupRepository = ShortAtCallback
+    replace_component(reference.app, "SetupRepository", ShortAtCallback)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-SETUP-CHANNEL-TYPE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import field_validator
 
     import reference.api.connect
@@ -16,4 +18,4 @@ def apply() -> None:
         def _lower(cls, value):
             return value.lower() if isinstance(value, str) else value
 
-    reference.api.connect.SetupUrlRequest = LenientSetupUrlRequest
+    replace_component(reference.api.connect, "SetupUrlRequest", LenientSetupUrlRequest)

@@ -6,9 +6,11 @@ REQUIREMENTS = ("API-TIMESTAMP-FORMAT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.connect
 
     def epoch(ts):
         return None if ts is None else int(ts)
 
-    reference.api.connect.iso = epoch  # the only timestamp rendered by the connect routes
+    replace_component(reference.api.connect, "iso", epoch)  # the only timestamp rendered by the connect routes

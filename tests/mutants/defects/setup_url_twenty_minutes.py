@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-SETUP-URL-TTL", "CONNECT-SETUP-URL-EXPIRED")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.connect import SetupRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def create_session(self, account_id, api_key_id, channel_type, redirect_uri, ttl_seconds):
             return super().create_session(account_id, api_key_id, channel_type, redirect_uri, ttl_seconds * 2)
 
-    reference.app.SetupRepository = DoubleLifetime
+    replace_component(reference.app, "SetupRepository", DoubleLifetime)

@@ -12,6 +12,8 @@ REQUIREMENTS = ("RELAY-SIGNATURE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.crypto import WebhookSigner
 
@@ -19,4 +21,4 @@ def apply() -> None:
         def sign(self, body: bytes, secret: str) -> str:
             return super().sign(json.dumps(json.loads(body)).encode("utf-8"), secret)
 
-    reference.app.WebhookSigner = ReserializingSigner
+    replace_component(reference.app, "WebhookSigner", ReserializingSigner)

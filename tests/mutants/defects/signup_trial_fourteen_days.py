@@ -6,6 +6,8 @@ REQUIREMENTS = ("TIER-TRIAL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.accounts import AccountRepository
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def create(self, tier, status, source=None, trial_days=7):
             return super().create(tier, status, source, trial_days * 2)
 
-    reference.app.AccountRepository = LongTrial
+    replace_component(reference.app, "AccountRepository", LongTrial)

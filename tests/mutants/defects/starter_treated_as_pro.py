@@ -11,6 +11,8 @@ REQUIREMENTS = ("TIER-SEND-MEDIA-PRO", "TIER-TEMPLATES-PRO", "TIER-SEND-TEMPLATE
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.accounts import AccountRepository
 
@@ -19,4 +21,4 @@ def apply() -> None:
             account = super().effective(account)
             return dataclasses.replace(account, tier="pro") if account.sub_status == "active" else account
 
-    reference.app.AccountRepository = EveryoneIsPro
+    replace_component(reference.app, "AccountRepository", EveryoneIsPro)

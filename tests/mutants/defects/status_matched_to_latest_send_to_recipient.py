@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-MESSAGE-ID-STATUS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.messages import MessageRepository, _message
 
@@ -18,4 +20,4 @@ def apply() -> None:
                               " ORDER BY created_at DESC LIMIT 1", (channel_id, found.peer))
             return _message(row) if row else found
 
-    reference.app.MessageRepository = LatestToPeer
+    replace_component(reference.app, "MessageRepository", LatestToPeer)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-STATUS-PAYLOAD",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.inbound import InboundService
 
@@ -28,4 +30,4 @@ def apply() -> None:
             finally:
                 del relay.emit
 
-    reference.app.InboundService = MetaIdStatuses
+    replace_component(reference.app, "InboundService", MetaIdStatuses)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TIER-LICENSE-REQUIRED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from reference.repos.accounts import Account
 
-    Account.is_active = property(lambda self: self.sub_status in ("active", "canceled"))
+    replace_component(Account, "is_active", property(lambda self: self.sub_status in ("active", "canceled")))

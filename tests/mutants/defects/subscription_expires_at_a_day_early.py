@@ -12,6 +12,8 @@ REQUIREMENTS = ("SUB-EXPIRES-AT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
     original = service.subscription_view
@@ -23,4 +25,4 @@ def apply() -> None:
             view["expires_at"] = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
         return view
 
-    service.subscription_view = subscription_view
+    replace_component(service, "subscription_view", subscription_view)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SUB-NONE-SHAPE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from reference.repos.accounts import Account
 
-    Account.is_active = property(lambda self: self.sub_status not in ("expired", "canceled"))
+    replace_component(Account, "is_active", property(lambda self: self.sub_status not in ("expired", "canceled")))

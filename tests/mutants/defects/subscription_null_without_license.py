@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-SUBSCRIPTION-PRESENT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
     original = service.channel_view
@@ -16,4 +18,4 @@ def apply() -> None:
             view["subscription"] = None
         return view
 
-    service.channel_view = channel_view
+    replace_component(service, "channel_view", channel_view)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SUB-SOURCE-VALUES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
     original = service.subscription_view
@@ -16,4 +18,4 @@ def apply() -> None:
             view["source"] = None
         return view
 
-    service.subscription_view = subscription_view
+    replace_component(service, "subscription_view", subscription_view)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-RETRY-SUCCESS-ONCE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import json
 
     import reference.app
@@ -25,4 +27,4 @@ def apply() -> None:
                 return MetaResult(ok=False, transient=True, error_message="timeout calling Meta: ReadTimeout")
             return result
 
-    reference.app.MetaClient = ForgetfulClient
+    replace_component(reference.app, "MetaClient", ForgetfulClient)

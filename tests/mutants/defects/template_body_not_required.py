@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-BODY-REQUIRED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import validate_components
 
@@ -16,4 +18,4 @@ def apply() -> None:
             return components
         return validate_components(components)
 
-    reference.api.templates.validate_components = body_optional
+    replace_component(reference.api.templates, "validate_components", body_optional)

@@ -8,9 +8,11 @@ REQUIREMENTS = ("TPL-CREATE-REQUIRED-FIELDS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
 
     class DefaultCategory(reference.api.templates.TemplateCreate):
         category: Literal["MARKETING", "UTILITY", "AUTHENTICATION"] = "UTILITY"
 
-    reference.api.templates.TemplateCreate = DefaultCategory
+    replace_component(reference.api.templates, "TemplateCreate", DefaultCategory)

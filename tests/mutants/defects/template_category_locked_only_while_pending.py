@@ -8,6 +8,8 @@ REQUIREMENTS = ("TPL-UPDATE-CATEGORY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -18,4 +20,4 @@ def apply() -> None:
                 template = dataclasses.replace(template, category=category)
             return await super().update(channel, template, components, category)
 
-    reference.app.TemplateService = PendingLockOnly
+    replace_component(reference.app, "TemplateService", PendingLockOnly)

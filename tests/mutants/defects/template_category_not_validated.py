@@ -8,9 +8,11 @@ REQUIREMENTS = ("TPL-CATEGORY-VALUES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
 
     class FreeCategory(reference.api.templates.TemplateCreate):
         category: Any
 
-    reference.api.templates.TemplateCreate = FreeCategory
+    replace_component(reference.api.templates, "TemplateCreate", FreeCategory)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-CREATE-PENDING",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 meta = {**meta, "status": "APPROVED"}
             super()._upsert(channel, meta)
 
-    reference.app.TemplateService = Optimistic
+    replace_component(reference.app, "TemplateService", Optimistic)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-DELETE-ALL-LANGUAGES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         async def delete(self, channel, template, all_languages):
             return await super().delete(channel, template, False)
 
-    reference.app.TemplateService = OneLanguageOnly
+    replace_component(reference.app, "TemplateService", OneLanguageOnly)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-DELETE-ONE-LANGUAGE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         async def delete(self, channel, template, all_languages):
             return await super().delete(channel, template, True)
 
-    reference.app.TemplateService = DeleteEverything
+    replace_component(reference.app, "TemplateService", DeleteEverything)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-DELETE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 self.db.execute("DELETE FROM templates WHERE id = ?", (victim.id,))
             return [v.id for v in victims]
 
-    reference.app.TemplateService = LocalOnly
+    replace_component(reference.app, "TemplateService", LocalOnly)

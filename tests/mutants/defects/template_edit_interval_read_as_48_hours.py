@@ -10,6 +10,8 @@ REQUIREMENTS = ("TPL-UPDATE-ONCE-PER-DAY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -18,4 +20,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.min_interval = 48 * 3600.0
 
-    reference.app.TemplateService = TwoDaysNotOne
+    replace_component(reference.app, "TemplateService", TwoDaysNotOne)

@@ -10,6 +10,8 @@ REQUIREMENTS = ("TPL-UPDATE-10-PER-30-DAYS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -18,4 +20,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.max_edits -= 1
 
-    reference.app.TemplateService = QuotaOneShort
+    replace_component(reference.app, "TemplateService", QuotaOneShort)

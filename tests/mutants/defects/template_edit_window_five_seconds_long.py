@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-UPDATE-10-PER-30-DAYS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.edit_window += 5
 
-    reference.app.TemplateService = LongMemory
+    replace_component(reference.app, "TemplateService", LongMemory)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-WA-ONLY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.api.common import ApiError
 
@@ -19,4 +21,4 @@ def apply() -> None:
             raise ApiError(402, "WhatsApp templates require an active Pro license. Upgrade via the Billing page.")
         return channel
 
-    reference.api.templates.template_channel = any_type
+    replace_component(reference.api.templates, "template_channel", any_type)

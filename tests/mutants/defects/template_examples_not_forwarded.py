@@ -14,6 +14,8 @@ def _strip(component):
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -21,4 +23,4 @@ def apply() -> None:
         async def create(self, channel, body):
             return await super().create(channel, {**body, "components": [_strip(c) for c in body["components"]]})
 
-    reference.app.TemplateService = NoExamples
+    replace_component(reference.app, "TemplateService", NoExamples)

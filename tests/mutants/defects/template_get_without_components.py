@@ -8,6 +8,8 @@ REQUIREMENTS = ("TPL-GET",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -16,4 +18,4 @@ def apply() -> None:
             found = super().get_local(channel_id, template_id)
             return dataclasses.replace(found, components=[]) if found is not None else None
 
-    reference.app.TemplateService = LazyComponents
+    replace_component(reference.app, "TemplateService", LazyComponents)

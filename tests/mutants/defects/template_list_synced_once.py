@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-LIST-SYNC-DEFAULT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -14,4 +16,4 @@ def apply() -> None:
             if not self.list_local(channel.id):
                 await super().sync(channel)
 
-    reference.app.TemplateService = SyncOnce
+    replace_component(reference.app, "TemplateService", SyncOnce)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-404",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService, _template
 
@@ -14,4 +16,4 @@ def apply() -> None:
             row = self.db.one("SELECT * FROM templates WHERE id = ?", (template_id,))
             return _template(row) if row else None
 
-    reference.app.TemplateService = Unscoped
+    replace_component(reference.app, "TemplateService", Unscoped)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-HEADER-TEXT-ONLY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import validate_components
 
@@ -17,4 +19,4 @@ def apply() -> None:
             return components
         return validate_components(components)
 
-    reference.api.templates.validate_components = media_headers_too
+    replace_component(reference.api.templates, "validate_components", media_headers_too)

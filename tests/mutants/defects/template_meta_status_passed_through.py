@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-META-ERROR-502",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateError, TemplateService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def _meta_failed(self, what, result):
             return TemplateError(result.http_status or 502, f"Meta API error while {what}: {result.error_message}")
 
-    reference.app.TemplateService = PassThrough
+    replace_component(reference.app, "TemplateService", PassThrough)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-NAME-MAX",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     import reference.templates
 
@@ -15,5 +17,5 @@ def apply() -> None:
         return original(name, max_chars + 1)
 
     # the one name validator, rebound where it is looked up (the API route and the service)
-    reference.templates.validate_name = one_more
-    reference.api.templates.validate_name = one_more
+    replace_component(reference.api.templates, "validate_name", one_more)
+    replace_component(reference.templates, "validate_name", one_more)

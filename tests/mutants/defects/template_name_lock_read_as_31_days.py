@@ -10,6 +10,8 @@ REQUIREMENTS = ("TPL-DELETE-NAME-LOCK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -18,4 +20,4 @@ def apply() -> None:
             super().__init__(**kwargs)
             self.name_lock = 31 * 86400.0
 
-    reference.app.TemplateService = OneDayTooLong
+    replace_component(reference.app, "TemplateService", OneDayTooLong)

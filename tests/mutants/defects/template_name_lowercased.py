@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-NAME-CHARSET",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     import reference.templates
 
@@ -15,5 +17,5 @@ def apply() -> None:
         return original(name.lower() if isinstance(name, str) else name, max_chars)
 
     # the one name validator, rebound where it is looked up (the API route and the service)
-    reference.templates.validate_name = lowered
-    reference.api.templates.validate_name = lowered
+    replace_component(reference.api.templates, "validate_name", lowered)
+    replace_component(reference.templates, "validate_name", lowered)

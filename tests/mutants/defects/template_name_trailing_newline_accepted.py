@@ -8,6 +8,8 @@ REQUIREMENTS = ("TPL-NAME-LOOKALIKES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     import reference.templates
     from reference.templates import TemplateError
@@ -20,5 +22,5 @@ def apply() -> None:
         return name
 
     # the one name validator, rebound where it is looked up (the API route and the service)
-    reference.templates.validate_name = validate_name
-    reference.api.templates.validate_name = validate_name
+    replace_component(reference.api.templates, "validate_name", validate_name)
+    replace_component(reference.templates, "validate_name", validate_name)

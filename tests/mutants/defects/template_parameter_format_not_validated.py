@@ -6,9 +6,11 @@ REQUIREMENTS = ("TPL-PARAMETER-FORMAT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
 
     class FreeFormat(reference.api.templates.TemplateCreate):
         parameter_format: str = "positional"
 
-    reference.api.templates.TemplateCreate = FreeFormat
+    replace_component(reference.api.templates, "TemplateCreate", FreeFormat)

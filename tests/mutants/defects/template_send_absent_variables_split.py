@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-SEND-NO-VARIABLES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import template_body
 
@@ -14,4 +16,4 @@ def apply() -> None:
             variables = {"body": "".split(",")}
         return template_body(recipient, template, variables)
 
-    reference.api.templates.template_body = split_absent
+    replace_component(reference.api.templates, "template_body", split_absent)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-SEND-OK",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.sending import SendService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 answer["message_id"] = stored.meta_message_id
             return answer
 
-    reference.app.SendService = WamidAnswer
+    replace_component(reference.app, "SendService", WamidAnswer)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-SEND-POSITIONAL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import template_body
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 component["index"] = str(int(component["index"]) + 1)
         return body
 
-    reference.api.templates.template_body = one_based
+    replace_component(reference.api.templates, "template_body", one_based)

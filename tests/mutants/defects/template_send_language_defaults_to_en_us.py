@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-SEND-REQUIRED-FIELDS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import Field
 
     import reference.api.templates
@@ -13,4 +15,4 @@ def apply() -> None:
     class DefaultLanguage(reference.api.templates.SendTemplate):
         language: str = Field(default="en_US", min_length=1, max_length=20)
 
-    reference.api.templates.SendTemplate = DefaultLanguage
+    replace_component(reference.api.templates, "SendTemplate", DefaultLanguage)

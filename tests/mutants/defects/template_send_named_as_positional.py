@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-SEND-NAMED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import template_body
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 parameter.pop("parameter_name", None)
         return body
 
-    reference.api.templates.template_body = positional_only
+    replace_component(reference.api.templates, "template_body", positional_only)

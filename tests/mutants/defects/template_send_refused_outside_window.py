@@ -8,6 +8,8 @@ WINDOW_SECONDS = 24 * 3600
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.api.common import ApiError
     from reference.sending import SendService
@@ -22,4 +24,4 @@ def apply() -> None:
                     raise ApiError(400, "The 24-hour customer service window is closed")
             return await super().send(channel=channel, recipient=recipient, kind=kind, **kwargs)
 
-    reference.app.SendService = WindowForEverything
+    replace_component(reference.app, "SendService", WindowForEverything)

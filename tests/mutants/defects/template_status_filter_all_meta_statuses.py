@@ -7,6 +7,8 @@ REQUIREMENTS = ("TPL-LIST-STATUS-VALUES",)
 
 def apply() -> None:
     import reference.api.templates
+    from tests.mutants.seams import replace_component
 
-    reference.api.templates.STATUS_FILTERS = ("APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED", "IN_APPEAL",
-                                              "PENDING_DELETION", "DELETED", "LIMIT_EXCEEDED")
+    replace_component(reference.api.templates, "STATUS_FILTERS", (
+        "APPROVED", "PENDING", "REJECTED", "PAUSED", "DISABLED", "IN_APPEAL", "PENDING_DELETION", "DELETED",
+        "LIMIT_EXCEEDED"))

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-LIST-STATUS-FILTER",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def list_local(self, channel_id, status=None):
             return super().list_local(channel_id, None)
 
-    reference.app.TemplateService = UnfilteredTemplates
+    replace_component(reference.app, "TemplateService", UnfilteredTemplates)

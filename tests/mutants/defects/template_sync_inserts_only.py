@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-LIFECYCLE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 return
             super()._upsert(channel, meta)
 
-    reference.app.TemplateService = InsertOnly
+    replace_component(reference.app, "TemplateService", InsertOnly)

@@ -8,6 +8,8 @@ REQUIREMENTS = ("TPL-SEND-APPROVED-ONLY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -16,4 +18,4 @@ def apply() -> None:
             found = super().find(channel_id, name, language)
             return dataclasses.replace(found, status="APPROVED") if found is not None else None
 
-    reference.app.TemplateService = EverythingApproved
+    replace_component(reference.app, "TemplateService", EverythingApproved)

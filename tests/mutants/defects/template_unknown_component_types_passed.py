@@ -8,6 +8,8 @@ KNOWN = ("BODY", "HEADER", "FOOTER", "BUTTONS")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import validate_components
 
@@ -18,4 +20,4 @@ def apply() -> None:
             return components
         return validate_components(components)
 
-    reference.api.templates.validate_components = known_only
+    replace_component(reference.api.templates, "validate_components", known_only)

@@ -8,6 +8,8 @@ REQUIREMENTS = ("TPL-UPDATE-COMPONENTS-REQUIRED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.templates
     from reference.templates import validate_components
 
@@ -18,5 +20,5 @@ def apply() -> None:
         return components if components is None else validate_components(components)
 
     # the update model and the check the update route runs on it
-    reference.api.templates.TemplateUpdate = OptionalComponents
-    reference.api.templates.validate_components = unless_absent
+    replace_component(reference.api.templates, "TemplateUpdate", OptionalComponents)
+    replace_component(reference.api.templates, "validate_components", unless_absent)

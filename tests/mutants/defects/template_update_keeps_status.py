@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-UPDATE-BACK-TO-PENDING",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -15,4 +17,4 @@ def apply() -> None:
             self.db.execute("UPDATE templates SET status = ? WHERE id = ?", (template.status, template.id))
             return self.get_local(channel.id, template.id)
 
-    reference.app.TemplateService = KeepsStatus
+    replace_component(reference.app, "TemplateService", KeepsStatus)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-UPDATE-REPLACE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -15,4 +17,4 @@ def apply() -> None:
             kept = [c for c in template.components if str(c.get("type", "")).upper() not in given]
             return await super().update(channel, template, kept + components, category)
 
-    reference.app.TemplateService = Merging
+    replace_component(reference.app, "TemplateService", Merging)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TPL-LIST-STATUS-FILTER",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.templates import TemplateService
 
@@ -16,4 +18,4 @@ def apply() -> None:
             found = super().list_local(channel_id, status)
             return found[:20] if inspect.stack()[1].function == "list_templates" else found
 
-    reference.app.TemplateService = FirstPage
+    replace_component(reference.app, "TemplateService", FirstPage)

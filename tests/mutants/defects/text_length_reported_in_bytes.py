@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-LENGTH-UNIT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.limits import TextLimitChecker
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 detail["actual_length"] = len(text.encode("utf-8"))
             return detail
 
-    reference.app.TextLimitChecker = BytesInTheReport
+    replace_component(reference.app, "TextLimitChecker", BytesInTheReport)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-CHECKED-BEFORE-META",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.limits import TextLimitChecker
 
@@ -13,4 +15,4 @@ def apply() -> None:
         def check(self, channel_type, text):
             return None
 
-    reference.app.TextLimitChecker = LeftToMeta
+    replace_component(reference.app, "TextLimitChecker", LeftToMeta)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TIER-STARTER-TEXT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from reference.api import v1
     from reference.api.common import ApiError
 
@@ -17,4 +19,4 @@ def apply() -> None:
             raise ApiError(402, "Sending requires a Pro license. Upgrade via the Billing page.")
         return channel
 
-    v1.sendable_channel = sendable_channel
+    replace_component(v1, "sendable_channel", sendable_channel)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-TOO-LONG-VALUES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.limits import TextLimitChecker
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 detail["max_length"] = max(int(v) for v in self.limits.values())
             return detail
 
-    reference.app.TextLimitChecker = GlobalMaximum
+    replace_component(reference.app, "TextLimitChecker", GlobalMaximum)

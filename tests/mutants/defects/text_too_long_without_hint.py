@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-TOO-LONG-BODY",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.limits import TextLimitChecker
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 detail.pop("hint", None)
             return detail
 
-    reference.app.TextLimitChecker = NoHint
+    replace_component(reference.app, "TextLimitChecker", NoHint)

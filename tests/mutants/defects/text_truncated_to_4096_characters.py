@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-REJECTOR",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from pydantic import field_validator
 
     import reference.api.v1
@@ -16,4 +18,4 @@ def apply() -> None:
         def _truncate(cls, value: str) -> str:
             return value[:4096]
 
-    reference.api.v1.SendText = Truncating
+    replace_component(reference.api.v1, "SendText", Truncating)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TRANSIENT-THROTTLE-CODES",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.meta_client import MetaClient
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 result.transient = False
             return result
 
-    reference.app.MetaClient = StatusOnly
+    replace_component(reference.app, "MetaClient", StatusOnly)

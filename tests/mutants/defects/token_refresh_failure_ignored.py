@@ -6,6 +6,8 @@ REQUIREMENTS = ("TOKEN-REFRESH-FAIL-INACTIVE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
     from reference.oauth import OAuthError
@@ -18,4 +20,4 @@ def apply() -> None:
                 return
             self.channels.set_token(channel.id, token, self.clock.now() + (expires_in or self.token_lifetime))
 
-    reference.app.ChannelService = KeepsDeadChannels
+    replace_component(reference.app, "ChannelService", KeepsDeadChannels)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TOKEN-AUTO-REFRESH",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.repos.channels import ChannelRepository
 
@@ -16,4 +18,4 @@ def apply() -> None:
         def next_refresh_at(self, refresh_before):
             return super().next_refresh_at(refresh_before / 24)
 
-    reference.app.ChannelRepository = HoursNotDays
+    replace_component(reference.app, "ChannelRepository", HoursNotDays)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("TIER-TRIAL", "TIER-TRIAL-END-BLOCKS")
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.repos.accounts as accounts
 
     original = accounts.subscription_fields
@@ -16,4 +18,4 @@ def apply() -> None:
             fields["sub_expires_at"] += 5
         return fields
 
-    accounts.subscription_fields = late
+    replace_component(accounts, "subscription_fields", late)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("PROFILE-UNAVAILABLE-NULL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileError, ProfileService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 raise ProfileError(404, "Profile not found")
             return answer
 
-    reference.app.ProfileService = NotFound
+    replace_component(reference.app, "ProfileService", NotFound)

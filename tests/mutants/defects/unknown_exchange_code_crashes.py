@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONNECT-CODE-UNKNOWN",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import json
 
     import reference.app
@@ -18,4 +20,4 @@ def apply() -> None:
                               (code_hash(code), account_id, self.clock.now()))
             return json.loads(row["asset"])  # no "if row": an unknown code raises TypeError
 
-    reference.app.SetupRepository = UncheckedLookup
+    replace_component(reference.app, "SetupRepository", UncheckedLookup)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONTRACT-RESPONSE-SCHEMA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.common
 
     def flatten(errors, prefix=("body",)):
@@ -15,4 +17,4 @@ def apply() -> None:
             issues.append(f"{'.'.join(loc)}: {error.get('msg', 'invalid value')}")
         return issues
 
-    reference.api.common._clean_errors = flatten  # used by parse_body and the request-validation handler
+    replace_component(reference.api.common, "_clean_errors", flatten)  # used by parse_body and the request-validation handler

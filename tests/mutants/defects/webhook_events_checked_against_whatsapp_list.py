@@ -6,6 +6,8 @@ REQUIREMENTS = ("WEBHOOK-EVENTS-PER-CHANNEL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
     original = service.validate_events
@@ -13,4 +15,4 @@ def apply() -> None:
     def validate_events(channel_type, events):
         return original("whatsapp", events)
 
-    service.validate_events = validate_events
+    replace_component(service, "validate_events", validate_events)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("WEBHOOK-EVENTS-UNKNOWN-NAME",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
     from reference.repos.channels import EVENTS_BY_TYPE
 
@@ -20,4 +22,4 @@ def apply() -> None:
                 unique.append(event)
         return unique
 
-    service.validate_events = validate_events
+    replace_component(service, "validate_events", validate_events)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("WEBHOOK-SECRET-AUTOGEN",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.channel_service as service
 
-    service.new_webhook_secret = lambda hex_chars=64: None
+    replace_component(service, "new_webhook_secret", lambda hex_chars=64: None)

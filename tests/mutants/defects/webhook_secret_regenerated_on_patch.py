@@ -8,6 +8,8 @@ REQUIREMENTS = ("WEBHOOK-SECRET-KEPT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -17,4 +19,4 @@ def apply() -> None:
                 channel = dataclasses.replace(channel, webhook_secret=None)
             return super().configure_webhook(channel, fields)
 
-    reference.app.ChannelService = Regenerates
+    replace_component(reference.app, "ChannelService", Regenerates)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-WEBHOOK-URL-HTTPS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.channel_service import ChannelService
 
@@ -16,4 +18,4 @@ def apply() -> None:
                 return url
             return super().check_webhook_url(url)
 
-    reference.app.ChannelService = HttpAllowed
+    replace_component(reference.app, "ChannelService", HttpAllowed)

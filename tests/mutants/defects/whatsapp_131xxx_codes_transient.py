@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-WINDOW-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.meta_client
 
     original = reference.meta_client.classify
@@ -16,4 +18,4 @@ def apply() -> None:
             return True
         return original(http_status, error)
 
-    reference.meta_client.classify = family
+    replace_component(reference.meta_client, "classify", family)

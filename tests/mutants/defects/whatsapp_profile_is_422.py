@@ -6,6 +6,8 @@ REQUIREMENTS = ("PROFILE-WA-400",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.profiles import ProfileError, ProfileService
 
@@ -15,4 +17,4 @@ def apply() -> None:
                 raise ProfileError(422, "Profiles are not available for WhatsApp channels")
             return await super().get(channel, user_id)
 
-    reference.app.ProfileService = Wrong4xx
+    replace_component(reference.app, "ProfileService", Wrong4xx)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-RECIPIENT-WA",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import re
 
     import reference.api.v1
@@ -17,4 +19,4 @@ def apply() -> None:
             recipient = recipient[1:]
         return original(channel, recipient, text)
 
-    reference.api.v1.text_body = national
+    replace_component(reference.api.v1, "text_body", national)

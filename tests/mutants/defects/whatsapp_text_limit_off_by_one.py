@@ -6,6 +6,8 @@ REQUIREMENTS = ("SEND-TEXT-LIMIT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.app
     from reference.limits import TextLimitChecker
 
@@ -14,4 +16,4 @@ def apply() -> None:
             limit = super().max_length(channel_type)
             return limit + 1 if channel_type == "whatsapp" else limit
 
-    reference.app.TextLimitChecker = OffByOneOnWhatsApp
+    replace_component(reference.app, "TextLimitChecker", OffByOneOnWhatsApp)
