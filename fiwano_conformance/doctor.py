@@ -399,10 +399,11 @@ class Doctor:
     @staticmethod
     def _delivery_error(harness: Any, channel_id: str) -> str | None:
         """The error of a failed delivery attempt the target reports for the channel, if it does."""
+        from fiwano_conformance.shared.harness import HarnessError
+
         try:
-            response = harness._send("GET", f"/harness/channels/{channel_id}/deliveries")
-            items = response.json().get("deliveries") if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError, AttributeError):
+            items = harness.channel_deliveries(channel_id)
+        except (HarnessError, httpx.HTTPError, ValueError, AttributeError):
             return None
         for item in items or []:
             if isinstance(item, dict) and (item.get("attempts") or 0) >= 1:
@@ -445,9 +446,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _plain(url: str | None) -> str:
-    from suites.config import _strip_userinfo
+    from fiwano_conformance.shared.redact import strip_userinfo
 
-    return _strip_userinfo(url) if url else "(none)"
+    return strip_userinfo(url) if url else "(none)"
 
 
 def _shown_key(key: str) -> str:
