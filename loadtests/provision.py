@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from fiwano_conformance.shared.harness import HarnessClient, HarnessError
+
 from loadtests.inbound import emit, simulator_client
 from loadtests.keyring import ChannelSpec, Keyring, KeySpec, read_keyring
 from loadtests.loadprofile import LoadProfile
@@ -80,17 +82,19 @@ def _assets_by_channel(world, channels) -> dict[str, list]:
 
 def _mint_key(http: httpx.Client, harness_url: str, target_url: str, sink_url: str | None, profile: LoadProfile,
               index: int, world, assets: dict[str, object]) -> KeySpec:
-    account = _check(http.post(f"{harness_url}/harness/accounts",
-                               json={"tier": profile.keys.tier, "subscription_status": "active"}),
-                     f"mint account {index}")
+    harness = HarnessClient(harness_url, http=http)  # the kit's one harness client, on the shared pool
+    try:
+        account = harness.create_account(profile.keys.tier, "active")
+    except HarnessError as exc:
+        raise ProvisionError(f"mint account {index}: {exc}") from None
     key = KeySpec(index=index, api_key=account["api_key"], account_id=account["account_id"])
     for channel_type, asset in assets.items():
-        body = {"channel_type": channel_type, "asset_id": asset.asset_id, "access_token": asset.access_token}
-        for extra in ("waba_id", "page_id"):
-            if getattr(asset, extra, None):
-                body[extra] = getattr(asset, extra)
-        channel = _check(http.post(f"{harness_url}/harness/accounts/{key.account_id}/channels", json=body),
-                         f"connect {channel_type} for key {index}")
+        try:
+            channel = harness.connect_channel(key.account_id, channel_type, asset.asset_id, asset.access_token,
+                                              waba_id=getattr(asset, "waba_id", None) or None,
+                                              page_id=getattr(asset, "page_id", None) or None)
+        except HarnessError as exc:
+            raise ProvisionError(f"connect {channel_type} for key {index}: {exc}") from None
         spec = ChannelSpec(channel_id=channel["id"], channel_type=channel_type,
                            recipient=recipient_for(channel_type, index), world_id=world.world_id,
                            asset_id=asset.asset_id)

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 EXIT_OK, EXIT_FAILED, EXIT_NO_BROWSER = 0, 1, 3
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -86,7 +86,7 @@ class DevTools:
             if message.get("id") == message_id:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
+                return cast(dict[str, Any], message.get("result", {}))
             self.events.append(message)
 
     def wait_event(self, method: str, timeout: float = 30.0) -> dict[str, Any]:
@@ -98,11 +98,11 @@ class DevTools:
             message = json.loads(self._ws.recv(timeout=max(0.1, deadline - time.monotonic())))
             self.events.append(message)
             if message.get("method") == method:
-                return message
+                return cast(dict[str, Any], message)
         raise TimeoutError(f"no {method} within {timeout} s")
 
 
-def _start(binary: str, profile: Path) -> tuple[subprocess.Popen, str]:
+def _start(binary: str, profile: Path) -> tuple[subprocess.Popen[bytes], str]:
     process = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
                                 "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port_file = profile / "DevToolsActivePort"

@@ -34,6 +34,11 @@ from fiwano_conformance.shared.results import EVIDENCE_SECTION_PREFIX as EVIDENC
 from fiwano_conformance.shared.results import MISSING_PREREQUISITE_PREFIX as MISSING_PREREQUISITE
 
 
+def _text(value: object) -> str | None:
+    """A user property as text (pytest keeps whatever object a test appended)."""
+    return None if value is None else str(value)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("fiwano-reports", "Fiwano conformance reports (see docs/reports.md)")
     group.addoption("--fiwano-partial", dest="fiwano_partial", action="append", default=[], metavar="REASON",
@@ -266,7 +271,7 @@ class Collector:
         if test is None:
             test = self.tests[key] = TestResult(
                 nodeid=str(props.get(TEST_ID_PROPERTY) or report.nodeid), status=PASS, requirements=str(props.get(REQ_PROPERTY, "")).split(),
-                level=props.get(LEVEL_PROPERTY), channel=props.get(CHANNEL_PROPERTY))
+                level=_text(props.get(LEVEL_PROPERTY)), channel=_text(props.get(CHANNEL_PROPERTY)))
         test.duration = round(test.duration + (report.duration or 0.0), 4)
         for name, value in report.user_properties or []:
             if name == READING_PROPERTY and str(value) not in test.readings:

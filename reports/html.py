@@ -49,7 +49,7 @@ def context(results: RunResults, repro_dir: str | None = "repro", docs_url: str 
     for requirement in results.requirements:
         if requirement.section and requirement.section not in sections:
             sections[requirement.section] = docs.section(requirement.section)
-    first_failure = {}
+    first_failure: dict[str, Any] = {}
     for test in failing:
         for rid in test.requirements:
             first_failure.setdefault(rid, "t-" + str(results.tests.index(test)))

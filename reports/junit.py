@@ -15,7 +15,7 @@ from typing import Iterable
 
 from fiwano_conformance.shared.results import (CHANNEL_PROPERTY, ERROR, FAIL, KNOWN_FAILURE_PROPERTY, LEVEL_PROPERTY,
                                                 NOT_CLAIMED, REQ_PROPERTY, SKIP, STATUS_PROPERTY, TEST_ID_PROPERTY, XFAIL)
-from reports.model import RunResults
+from reports.model import RunResults, TestResult
 from fiwano_conformance.shared.redact import redact
 
 
@@ -54,19 +54,19 @@ def enrich_junit(path: Path, results: RunResults, secrets: Iterable[str] = ()) -
             element.text = redact(element.text, secrets)
         for key, value in list(element.attrib.items()):
             element.set(key, redact(value, secrets))
-    by_name: dict[str, list] = {}
+    by_name: dict[str, list[TestResult]] = {}
     for test in results.tests:
         by_name.setdefault(test.nodeid.split("::")[-1], []).append(test)
     for case in root.iter("testcase"):
         classname, name = _nodeid(case)
-        test = next((t for t in by_name.get(name, []) if _matches(t.nodeid, classname, name)), None)
-        if test is None:
+        found = next((t for t in by_name.get(name, []) if _matches(t.nodeid, classname, name)), None)
+        if found is None:
             continue
-        _set_property(case, STATUS_PROPERTY, test.status)
-        if test.requirements:
-            _set_property(case, REQ_PROPERTY, " ".join(test.requirements))
-        if test.known_failure:
-            _set_property(case, KNOWN_FAILURE_PROPERTY, test.known_failure)
+        _set_property(case, STATUS_PROPERTY, found.status)
+        if found.requirements:
+            _set_property(case, REQ_PROPERTY, " ".join(found.requirements))
+        if found.known_failure:
+            _set_property(case, KNOWN_FAILURE_PROPERTY, found.known_failure)
     suite = root if root.tag == "testsuite" else root.find("testsuite")
     if suite is not None:
         for name, value in (("fiwano_verdict", results.verdict), ("fiwano_kit_version", str(results.versions.get("kit"))),
@@ -109,11 +109,11 @@ def junit_tree(results: RunResults, secrets: Iterable[str] = ()) -> ET.ElementTr
         case = ET.SubElement(suite, "testcase", classname=classname, name=name, file=path,
                              time=f"{test.duration:.3f}")
         case_props = ET.SubElement(case, "properties")
-        for prop, value in ((TEST_ID_PROPERTY, test.nodeid), (STATUS_PROPERTY, test.status),
+        for prop, shown in ((TEST_ID_PROPERTY, test.nodeid), (STATUS_PROPERTY, test.status),
                             (REQ_PROPERTY, " ".join(test.requirements)), (LEVEL_PROPERTY, test.level),
                             (CHANNEL_PROPERTY, test.channel), (KNOWN_FAILURE_PROPERTY, test.known_failure)):
-            if value:
-                ET.SubElement(case_props, "property", name=prop, value=redact(str(value), secrets))
+            if shown:
+                ET.SubElement(case_props, "property", name=prop, value=redact(str(shown), secrets))
         outcome = JUNIT_OUTCOME.get(test.status)
         if outcome is None:
             continue

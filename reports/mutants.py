@@ -14,7 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fiwano_conformance.shared.redact import redact
 from fiwano_conformance.shared.results import REQ_PROPERTY
@@ -31,7 +31,7 @@ STATUS_BADGE = {"killed": "s-pass", "survived": "s-fail", "error": "s-error"}
 
 @lru_cache(maxsize=1)
 def mutants_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return cast(dict[str, Any], json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
 def validate_mutants(data: Any) -> None:
@@ -77,7 +77,7 @@ def load_mutants(directory_or_file: Path) -> dict[str, Any]:
         path = path / JSON_FILE
     data = json.loads(path.read_text(encoding="utf-8"))
     validate_mutants(data)
-    return data
+    return cast(dict[str, Any], data)
 
 
 # ------------------------------------------------------------------------------------------- JUnit
@@ -133,6 +133,7 @@ def shared_stylesheet() -> str:
     from reports.html import TEMPLATE as REPORT_TEMPLATE, _environment
 
     env = _environment()
+    assert env.loader is not None  # _environment() always sets the package loader
     source = env.loader.get_source(env, REPORT_TEMPLATE)[0]
     found = re.search(r"<style>(.*?)</style>", source, re.S)
     return found.group(1) if found else ""

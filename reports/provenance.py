@@ -14,7 +14,7 @@ import hashlib
 import importlib.metadata
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 import yaml
 
@@ -57,7 +57,7 @@ def _layers(options: Mapping[str, Any], env: Mapping[str, str]) -> list[dict[str
             loaded = None
         if isinstance(loaded, dict):
             file_layer.update(loaded)
-    env_layer = {name[len(ENV_PREFIX):].lower(): value for name, value in env.items()
+    env_layer: dict[str, Any] = {name[len(ENV_PREFIX):].lower(): value for name, value in env.items()
                  if name.startswith(ENV_PREFIX) and value
                  and not name.startswith(("FIWANO_SIM_", "FIWANO_REF_"))}  # the servers' own settings
     option_layer = {dest[len("fiwano_"):]: value for dest, value in options.items()
@@ -98,7 +98,7 @@ def secrets_of(settings: Mapping[str, Any]) -> list[str]:
 
 def redacted_configuration(settings: Mapping[str, Any]) -> dict[str, Any]:
     """The configuration as results.json shows it: secrets masked, URL credentials stripped."""
-    return redact_mapping(dict(settings), secrets_of(settings))
+    return cast(dict[str, Any], redact_mapping(dict(settings), secrets_of(settings)))
 
 
 def versions(profile: str | None) -> dict[str, Any]:
@@ -144,7 +144,7 @@ def _lineage(name: str) -> list[str]:
 def seeds(settings: Mapping[str, Any], hypothesis_seed: Any = None) -> dict[str, Any]:
     """The seeds that make the run's generated data reproducible."""
     try:
-        fiwano_seed = int(settings.get("seed", 0) or 0)
+        fiwano_seed: Any = int(settings.get("seed", 0) or 0)
     except (TypeError, ValueError):
         fiwano_seed = settings.get("seed")
     return {"fiwano_seed": fiwano_seed, "hypothesis_seed": hypothesis_seed}

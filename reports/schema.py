@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 SCHEMA_FILE = Path(__file__).resolve().parent / "results_schema.json"
 
 
 @lru_cache(maxsize=1)
 def results_schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return cast(dict[str, Any], json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
 def validate_results(data: Any) -> None:

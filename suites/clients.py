@@ -1,9 +1,11 @@
 """Thin HTTP clients of the target (north side) that record every exchange as evidence.
 
 * :class:`FiwanoClient`: the Fiwano REST API v1 with one API key (``X-API-Key``);
-* :class:`HarnessClient`: the target's optional harness API (``/harness``, controlled level).
+* :class:`HarnessClient`: the target's optional harness API (``/harness``, controlled level), the kit's one
+  harness client (fiwano_conformance/shared/harness.py) recording what it exchanges.
 
-They return :class:`httpx.Response` objects unchanged: the tests assert on status and body themselves.
+The Fiwano client returns :class:`httpx.Response` objects unchanged: the tests assert on status and body
+themselves.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from typing import Any
 
 import httpx
 
+from fiwano_conformance.shared import harness as shared_harness
+from fiwano_conformance.shared.harness import HarnessError
 from suites.evidence import Evidence
 from suites.redact import register_secret
+
+__all__ = ["API_PREFIX", "FiwanoClient", "HarnessClient", "HarnessError", "tls_verify"]
 
 API_PREFIX = "/api/v1"
 _UNSET: Any = object()
@@ -150,59 +156,34 @@ class FiwanoClient(_Recording):
                             json={"channel_id": channel_id, "recipient": recipient, "text": text}, **kw)
 
 
-class HarnessError(RuntimeError):
-    """The harness API answered something the kit did not expect (the harness broke, not the rule)."""
-
-
-class HarnessClient(_Recording):
-    """The target's harness API (docs/architecture.md §4.1): accounts, keys, channels."""
+class HarnessClient(shared_harness.HarnessClient):
+    """The target's harness API (fiwano_conformance/shared/harness.py: one method per operation of
+    contract/harness.yaml), every exchange recorded as evidence and every API key it hands out redacted."""
 
     side = "harness"
 
-    def _ok(self, response: httpx.Response, expected: tuple[int, ...], what: str) -> Any:
-        if response.status_code not in expected:
-            raise HarnessError(f"harness {what}: expected HTTP {'/'.join(map(str, expected))}, got "
-                               f"{response.status_code} {response.text[:500]}")
-        return response.json() if response.content else None
+    def __init__(self, base_url: str, evidence: Evidence | None = None, timeout: float = 30.0,
+                 verify: Any = True) -> None:
+        self._recorder = _Recording(base_url, evidence, timeout, verify)
+        self._recorder.side = self.side
+        super().__init__(self._recorder.base_url, http=self._recorder._http)
+        self.evidence = evidence
+        self.timeout = timeout
+        self.verify = verify
 
-    def health(self) -> dict[str, Any]:
-        return self._ok(self._send("GET", "/harness/health"), (200,), "health")
+    @property
+    def _http(self) -> httpx.Client:  # one connection pool: the recorder's (a test may swap its transport)
+        return self._recorder._http
 
-    def settle(self, timeout: float = 30.0) -> bool:
-        """Ask the target to finish all work due now (``POST /harness/settle``, optional in the harness).
+    @_http.setter
+    def _http(self, value: httpx.Client) -> None:
+        self._recorder._http = value
 
-        True once it has; False when the target does not offer the call (404/405/501), so the caller
-        falls back to watching for ``quiet_seconds``.
-        """
-        response = self._send("POST", "/harness/settle", json={"timeout_seconds": timeout})
-        if response.status_code in (404, 405, 501):
-            return False
-        self._ok(response, (200,), "settle")
-        return True
+    def close(self) -> None:
+        self._recorder.close()
 
-    def create_account(self, tier: str = "pro", subscription_status: str = "active",
-                       source: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"tier": tier, "subscription_status": subscription_status}
-        if source is not None:
-            body["source"] = source
-        data = self._ok(self._send("POST", "/harness/accounts", json=body), (200, 201), "create account")
-        register_secret(data.get("api_key"))
-        return data
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self._recorder._send(method, path, **kwargs)
 
-    def create_key(self, account_id: str) -> dict[str, Any]:
-        data = self._ok(self._send("POST", f"/harness/accounts/{account_id}/keys"), (200, 201), "create key")
-        register_secret(data.get("api_key"))
-        return data
-
-    def revoke_key(self, key_id: str) -> None:
-        self._ok(self._send("DELETE", f"/harness/keys/{key_id}"), (200, 204), "revoke key")
-
-    def connect_channel(self, account_id: str, channel_type: str, asset_id: str, access_token: str,
-                        waba_id: str | None = None, page_id: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"channel_type": channel_type, "asset_id": asset_id, "access_token": access_token}
-        if waba_id is not None:
-            body["waba_id"] = waba_id
-        if page_id is not None:
-            body["page_id"] = page_id
-        return self._ok(self._send("POST", f"/harness/accounts/{account_id}/channels", json=body), (200, 201),
-                        "connect channel")
+    def _learned_secret(self, value: Any) -> None:
+        register_secret(value)

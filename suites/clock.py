@@ -32,7 +32,7 @@ class VirtualClock:
 
     def now(self) -> datetime:
         """The target's current time (timezone-aware)."""
-        data = self._harness._ok(self._harness._send("GET", "/harness/clock"), (200,), "read clock")
+        data = self._harness.clock()
         return datetime.fromisoformat(data["now"].replace("Z", "+00:00"))
 
     def advance(self, seconds: float, worlds: Iterable[Any] = (), until: Callable[[], Any] | None = None) -> None:
@@ -43,8 +43,7 @@ class VirtualClock:
         if seconds <= 0:
             raise ValueError(f"a clock only moves forward; got {seconds} s")
         self._simulator.advance_clock(seconds)
-        self._harness._ok(self._harness._send("POST", "/harness/clock/advance", json={"seconds": seconds}),
-                          (200,), "advance clock")
+        self._harness.advance_clock(seconds)
 
 
 class RealTimeClock:

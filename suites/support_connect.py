@@ -258,10 +258,8 @@ def last_seq(simulator: Any, world: Any) -> int:
 def activate(harness: Any, account: Account, now: datetime, days: int = 30) -> None:
     """Make the account's subscription active again until ``now`` + ``days`` (after moving the clock)."""
     until = (now + timedelta(days=days)).isoformat()
-    harness._ok(harness._send("PUT", f"/harness/accounts/{account.account_id}/subscription",
-                              json={"tier": "pro", "subscription_status": "active", "source": "enterprise",
-                                    "expires_at": until}),
-                (200,), "activate subscription")
+    harness.change_subscription(account.account_id, tier="pro", subscription_status="active", source="enterprise",
+                                expires_at=until)
 
 
 @pytest.fixture

@@ -168,9 +168,7 @@ def parse_time(value: Any) -> datetime | None:
 
 def change_subscription(harness: Any, account: Any, **body: Any) -> dict[str, Any]:
     """POST /harness/accounts/{id}/subscription (contract/harness.yaml changeSubscription)."""
-    body = {k: v for k, v in body.items() if v is not None}
-    return harness._ok(harness._send("POST", f"/harness/accounts/{account.account_id}/subscription", json=body),
-                       (200,), "change subscription")
+    return harness.change_subscription(account.account_id, **body)
 
 
 def subscription_of(ch: Any, req: str) -> dict[str, Any]:

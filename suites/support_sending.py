@@ -108,14 +108,11 @@ def send_body(response: Any, req: str | tuple[str, ...], what: str) -> dict[str,
 
 def notices(harness: Any, account: Any) -> list[dict[str, Any]]:
     """The owner notices (e-mails/alerts) of an account, through the harness (contract/harness.yaml)."""
-    response = harness._send("GET", f"/harness/accounts/{account.account_id}/notifications")
-    if response.status_code == 404 and "notifications" not in response.text:
+    found = harness.notifications(account.account_id)
+    if found is None:
         missing_prerequisite("the owner-notice rules need GET /harness/accounts/{id}/notifications "
                              "(contract/harness.yaml, optional call) and the target does not offer it")
-    if response.status_code != 200:
-        from suites.clients import HarnessError
-        raise HarnessError(f"harness notifications: HTTP {response.status_code} {response.text[:300]}")
-    return list(response.json().get("notifications") or [])
+    return found
 
 
 def notices_of(harness: Any, account: Any, kinds: tuple[str, ...], message_id: str | None = None) -> list[dict]:

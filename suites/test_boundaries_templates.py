@@ -126,7 +126,7 @@ def test_trial_serves_one_second_before_seven_days_and_blocks_one_after(harness,
     trial = timedelta(days=float(fiwano_profile["trial_days"]))
     m = timedelta(seconds=probe_margin(clock))
     signup = clock.now()
-    data = harness._ok(harness._send("POST", "/harness/accounts"), (200, 201), "create account")
+    data = harness.create_signup_account()
     signup_by = clock.now()
     client = FiwanoClient(fiwano_target.url, data["api_key"], evidence)
     cleanups.append(client.close)

@@ -233,9 +233,7 @@ def test_inbound_during_a_billing_block_is_delivered_once_active(account, channe
     key = secret(rng)
     ch = oauth_channel(owner, channel_type, webhook_url=endpoint.url, webhook_secret=key,
                        webhook_events=["message.received"])
-    harness._ok(harness._send("POST", f"/harness/accounts/{owner.account_id}/subscription",
-                              json={"tier": "pro", "subscription_status": "expired", "source": "enterprise"}),
-                (200,), "expire the subscription")
+    harness.change_subscription(owner.account_id, tier="pro", subscription_status="expired", source="enterprise")
     texts = [f"kept while blocked #{i} {rng.randrange(10**6)}" for i in range(2)]
     for text in texts:
         simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, user_id(channel_type, rng), text)

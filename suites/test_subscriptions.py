@@ -29,7 +29,7 @@ MINTED = subscription_states()
 
 def new_account(harness, fiwano_target, evidence, cleanups) -> Account:
     """A brand-new account as signup makes it: the harness with no body (contract/harness.yaml)."""
-    data = harness._ok(harness._send("POST", "/harness/accounts"), (200, 201), "create account")
+    data = harness.create_signup_account()
     client = FiwanoClient(fiwano_target.url, data["api_key"], evidence)
     cleanups.append(client.close)
     return Account(data["account_id"], data["api_key"], client, None, None, data.get("key_id"), harness)

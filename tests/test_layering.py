@@ -90,6 +90,8 @@ def test_the_shared_layer_is_what_the_parts_use():
         '"fiwano_req"': "fiwano_conformance.shared.results.REQ_PROPERTY",
         '"kit-ca.pem"': "fiwano_conformance.shared.kit_ca.CA_FILE_NAME",
         're.compile(r"mip_live_': "fiwano_conformance.shared.redact",
+        '"/harness/accounts': "fiwano_conformance.shared.harness.HarnessClient",
+        '"/harness/clock': "fiwano_conformance.shared.harness.HarnessClient",
     }
     sources = [p for package in KIT_PACKAGES if package != "tests" for p in (ROOT / package).rglob("*.py")
                if SHARED.replace(".", "/") not in p.as_posix()]

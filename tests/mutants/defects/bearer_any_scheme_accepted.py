@@ -7,6 +7,8 @@ REQUIREMENTS = ("AUTH-BEARER-UNKNOWN-401",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
-    reference.v2026.bearer_key = lambda authorization: (authorization[0].split() or [""])[-1] if authorization else None
+    replace_component(reference.v2026, "bearer_key", lambda authorization: (authorization[0].split() or [""])[-1] if authorization else None)

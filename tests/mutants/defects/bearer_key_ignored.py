@@ -6,6 +6,8 @@ REQUIREMENTS = ("AUTH-BEARER-ACCEPTED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
-    reference.v2026.bearer_key = lambda authorization: None
+    replace_component(reference.v2026, "bearer_key", lambda authorization: None)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("AUTH-BEARER-X-API-KEY-WINS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
     original = reference.v2026.presented_keys
@@ -14,4 +16,4 @@ def apply() -> None:
         bearer = reference.v2026.bearer_key(authorization)
         return [bearer] if bearer else original(x_api_key, authorization)
 
-    reference.v2026.presented_keys = bearer_first
+    replace_component(reference.v2026, "presented_keys", bearer_first)

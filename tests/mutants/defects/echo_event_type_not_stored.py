@@ -6,8 +6,10 @@ REQUIREMENTS = ("WEBHOOK-EVENTS-2026",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
-    reference.v2026.EVENTS_BY_TYPE = {
+    replace_component(reference.v2026, "EVENTS_BY_TYPE", {
         channel_type: tuple(e for e in events if e != "message.echo")
-        for channel_type, events in reference.v2026.EVENTS_BY_TYPE.items()}
+        for channel_type, events in reference.v2026.EVENTS_BY_TYPE.items()})

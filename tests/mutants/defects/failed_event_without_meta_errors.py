@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-FAILED-ERROR-FIELDS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from reference.sending import SendService
 
     original = SendService._emit_failed
@@ -13,4 +15,4 @@ def apply() -> None:
     def without_errors(self, channel, message, error, code):
         original(self, channel, message, error, None)
 
-    SendService._emit_failed = without_errors
+    replace_component(SendService, "_emit_failed", without_errors)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CHANNEL-HEALTH-FIELD",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
     original = reference.v2026.apply
@@ -14,4 +16,4 @@ def apply() -> None:
         original(components)
         components.channel_service.health_of = None
 
-    reference.v2026.apply = without_health
+    replace_component(reference.v2026, "apply", without_health)

@@ -7,12 +7,14 @@ REQUIREMENTS = ("RELAY-NO-SENT-IGFB",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
     from reference.relay import RelayService
 
-    reference.v2026.EVENTS_BY_TYPE = {
+    replace_component(reference.v2026, "EVENTS_BY_TYPE", {
         channel_type: events if "message.sent" in events else (*events, "message.sent")
-        for channel_type, events in reference.v2026.EVENTS_BY_TYPE.items()}
+        for channel_type, events in reference.v2026.EVENTS_BY_TYPE.items()})
     original = RelayService.emit
 
     def sent_before_read(self, channel, event, data, **kwargs):
@@ -20,4 +22,4 @@ def apply() -> None:
             original(self, channel, "message.sent", {**data, "status": "sent"}, **kwargs)
         return original(self, channel, event, data, **kwargs)
 
-    RelayService.emit = sent_before_read
+    replace_component(RelayService, "emit", sent_before_read)

@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONTRACT-OPENAPI-JSON-URL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import json
 
     import reference.api.v2026 as routes
@@ -18,4 +20,4 @@ def apply() -> None:
         document.pop("openapi", None)
         return json.dumps(document).encode(), as_yaml
 
-    routes._rendered = without_version
+    replace_component(routes, "_rendered", without_version)

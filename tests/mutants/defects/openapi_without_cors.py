@@ -6,6 +6,8 @@ REQUIREMENTS = ("CONTRACT-OPENAPI-CORS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v2026 as routes
 
-    routes.CORS_HEADERS = {}
+    replace_component(routes, "CORS_HEADERS", {})

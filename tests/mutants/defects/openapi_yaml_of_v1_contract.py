@@ -7,6 +7,8 @@ REQUIREMENTS = ("CONTRACT-OPENAPI-YAML-URL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.api.v2026 as routes
 
     original = routes._rendered
@@ -14,4 +16,4 @@ def apply() -> None:
     def yaml_of_v1(profile):
         return original(profile)[0], original("default")[1]
 
-    routes._rendered = yaml_of_v1
+    replace_component(routes, "_rendered", yaml_of_v1)

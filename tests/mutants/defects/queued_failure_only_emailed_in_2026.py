@@ -7,6 +7,8 @@ REQUIREMENTS = ("RELAY-FAILED-QUEUED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
     original = reference.v2026.apply
@@ -15,4 +17,4 @@ def apply() -> None:
         original(components)
         components.sending.failed_webhook_on_exhaustion = False
 
-    reference.v2026.apply = notice_only
+    replace_component(reference.v2026, "apply", notice_only)

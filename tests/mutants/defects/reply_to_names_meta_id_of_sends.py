@@ -7,6 +7,8 @@ REQUIREMENTS = ("RELAY-REPLY-TO",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     from reference.inbound import InboundService
 
-    InboundService.id_the_customer_holds = lambda self, channel, meta_id: meta_id
+    replace_component(InboundService, "id_the_customer_holds", lambda self, channel, meta_id: meta_id)

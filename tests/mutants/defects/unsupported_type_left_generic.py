@@ -7,6 +7,8 @@ REQUIREMENTS = ("RELAY-UNSUPPORTED-NAMES-TYPE",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.v2026
 
     original = reference.v2026.apply
@@ -15,4 +17,4 @@ def apply() -> None:
         original(components)
         components.inbound.names_unsupported = False
 
-    reference.v2026.apply = generic
+    replace_component(reference.v2026, "apply", generic)

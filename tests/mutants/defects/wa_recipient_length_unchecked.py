@@ -6,8 +6,10 @@ REQUIREMENTS = ("SEND-WA-RECIPIENT-VALIDATED",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import re
 
     import reference.v2026
 
-    reference.v2026.WA_RECIPIENT = re.compile(r"\+?[0-9]+")
+    replace_component(reference.v2026, "WA_RECIPIENT", re.compile(r"\+?[0-9]+"))

@@ -6,6 +6,8 @@ REQUIREMENTS = ("RELAY-TAP-AS-TEXT",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import replace_component
+
     import reference.inbound
 
-    reference.inbound._whatsapp_tap = lambda msg: None
+    replace_component(reference.inbound, "_whatsapp_tap", lambda msg: None)
