@@ -277,7 +277,7 @@ class Collector:
             if name == READING_PROPERTY and str(value) not in test.readings:
                 test.readings.append(str(value))
             if name == REAL_TIME_PROPERTY:
-                test.real_time_seconds = float(value)
+                test.real_time_seconds = float(str(value))
         decided = phase_status(report)
         if decided is None:
             return

@@ -148,7 +148,7 @@ def drive_retries(clock: Any, simulator: Any, ch: Any, text: str, horizon: float
     while elapsed < horizon:
         if clock.real_time:
             seen = len(trace.calls)
-            clock.advance(step, worlds=(ch.world,), until=lambda: len(calls_for(simulator, ch, text)) > seen)
+            clock.advance(step, worlds=(ch.world,), until=lambda seen=seen: len(calls_for(simulator, ch, text)) > seen)
             elapsed = time.monotonic() - started
         else:
             clock.advance(step, worlds=(ch.world,))

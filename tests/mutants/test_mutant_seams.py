@@ -30,7 +30,7 @@ NOT_YET_SEAMED = {
     "redirect_list_shows_whole_account",  # route.endpoint: a copy of the handler with its SQL
     "redirect_missing_uri_pattern_is_500",  # route.endpoint
     "redirects_shared_by_all_keys_of_account",  # route.endpoint
-    "setup_url_answers_201_created",  # route.status_code
+    "setup_url_answers_202_accepted",  # route.status_code
     "template_create_answers_202_accepted",  # route.status_code
     "template_list_sync_false_ignored",  # list_templates.__code__: a copy of the handler
     "templates_router_without_api_prefix",  # route.path

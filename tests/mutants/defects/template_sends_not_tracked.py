@@ -8,6 +8,7 @@ REQUIREMENTS = ("TPL-SEND-TRACKED",)
 
 def apply() -> None:
     from reference.inbound import InboundService
+    from tests.mutants.seams import replace_component
 
     original = InboundService.apply_status
 
@@ -16,4 +17,4 @@ def apply() -> None:
             return None
         return original(self, channel, message, *args, **kwargs)
 
-    InboundService.apply_status = untracked
+    replace_component(InboundService, "apply_status", untracked)
