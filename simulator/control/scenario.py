@@ -154,7 +154,7 @@ async def seed_template(world_id: str, body: TemplateSeed, request: Request) -> 
     """A template created at Meta outside the target (WhatsApp Manager): no webhook, no call of the target."""
     store, world = store_of(request), world_of(request, world_id)
     asset = next((a for a in world.assets if a.asset_id == body.asset_id and a.channel == "whatsapp"), None)
-    if asset is None:
+    if asset is None or asset.waba_id is None:
         raise HTTPException(404, f"no WhatsApp asset {body.asset_id!r} in world {world_id}")
     components = body.components or [{"type": "BODY", "text": f"Made in WhatsApp Manager: {body.name}"}]
     with store.lock:
