@@ -133,11 +133,13 @@ def _whatsapp_tap(msg: dict[str, Any]) -> str | None:
     return None
 
 
-def parse_page(payload: dict[str, Any], channel_type: str) -> list[InboundMessage | StatusUpdate]:
-    """Messenger (object "page") and Instagram (object "instagram") share the ``messaging[]`` shape."""
+def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = False) -> list[InboundMessage | StatusUpdate]:
+    """Messenger (object "page") and Instagram (object "instagram") share the ``messaging[]`` shape. With
+    ``standby`` (profile fiwano-2026-10, RELAY-STANDBY-RECEIVED) the events of conversations another app controls
+    (Meta's handover protocol: ``standby[]``, same shape) are read too."""
     events: list[InboundMessage | StatusUpdate] = []
     for entry in _dicts(payload.get("entry")):
-        for event in _dicts(entry.get("messaging")):
+        for event in [*_dicts(entry.get("messaging")), *(_dicts(entry.get("standby")) if standby else [])]:
             sender = event.get("sender", {}).get("id") if isinstance(event.get("sender"), dict) else None
             recipient = event.get("recipient", {}).get("id") if isinstance(event.get("recipient"), dict) else None
             asset = str(recipient or entry.get("id") or "")
@@ -191,16 +193,16 @@ def parse_page(payload: dict[str, Any], channel_type: str) -> list[InboundMessag
     return events
 
 
-def parse_meta_webhook(payload: Any) -> list[InboundMessage | StatusUpdate]:
+def parse_meta_webhook(payload: Any, *, standby: bool = False) -> list[InboundMessage | StatusUpdate]:
     if not isinstance(payload, dict):
         return []
     kind = payload.get("object")
     if kind == "whatsapp_business_account":
         return parse_whatsapp(payload)
     if kind == "page":
-        return parse_page(payload, "facebook")
+        return parse_page(payload, "facebook", standby=standby)
     if kind == "instagram":
-        return parse_page(payload, "instagram")
+        return parse_page(payload, "instagram", standby=standby)
     return []
 
 
@@ -232,6 +234,8 @@ class InboundService:
         self.replies_carry_ids = False
         #: profile fiwano-2026-10 (RELAY-UNSUPPORTED-NAMES-TYPE): unsupported_type names the real content
         self.names_unsupported = False
+        #: profile fiwano-2026-10 (RELAY-STANDBY-RECEIVED): messages of conversations another app controls are relayed
+        self.standby_received = False
         self.wake = wake
 
     def channel_for(self, channel_type: str, asset_id: str) -> Channel | None:
@@ -263,7 +267,7 @@ class InboundService:
         durable media job queue: with one, the download is a persisted job run by the dispatcher).
         """
         pending_media: list[tuple[Channel, Message, InboundMessage]] = []
-        for event in parse_meta_webhook(payload):
+        for event in parse_meta_webhook(payload, standby=self.standby_received):
             try:
                 media = self._on_event(event)
             except UNUSABLE_EVENT as exc:

@@ -59,6 +59,7 @@ def apply(components: Any) -> None:
     components.inbound.taps_as_text = True
     components.inbound.replies_carry_ids = True
     components.inbound.names_unsupported = True
+    components.inbound.standby_received = True
     components.relay.events_by_type = EVENTS_BY_TYPE
 
 

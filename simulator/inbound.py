@@ -55,6 +55,9 @@ class InboundRequest(BaseModel):
     interactive: dict[str, Any] | None = None
     # WhatsApp "unsupported": the real content Meta names in unsupported.type (edit, poll_creation, ...)
     unsupported_type: str | None = Field(default=None, min_length=1, max_length=64)
+    # Messenger/Instagram: the conversation is controlled by another app (Meta's handover protocol); the event
+    # arrives under entry[].standby instead of entry[].messaging
+    standby: bool = False
     context: dict[str, Any] | None = None
     media_error: bool = False  # WhatsApp: Meta could not download the user's media (131052 in messages[].errors)
     signature: Literal["valid", "wrong", "missing"] = "valid"
@@ -210,10 +213,15 @@ def build(store: Store, world: World, req: InboundRequest, base_url: str) -> dic
             raise InboundError("for WhatsApp, 'from' must be a phone number in digits (wa_id)")
         req.sender = digits
         message_id = ids.wamid(digits)
+        if req.standby:
+            raise InboundError("standby (the handover protocol) exists only on Messenger and Instagram")
         payload, media_id = _whatsapp_message(store, world, asset, req, message_id, now)
     else:
         message_id = ids.messenger_mid() if asset.channel == "facebook" else ids.instagram_mid(asset.asset_id)
         payload, media_id = _messaging_event(store, world, asset, req, message_id, now, base_url)
+        if req.standby:
+            for entry in payload["entry"]:
+                entry["standby"] = entry.pop("messaging")
         first, last = _split_name(req.from_name)
         with store.lock:
             profile = world.profiles.setdefault(req.sender, {})
