@@ -35,8 +35,8 @@ class Dispatcher:
         self.max_sleep = max_sleep
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task | None = None
-        self._inflight: set[asyncio.Task] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[Any]] = set()
 
     def add_queue(self, queue: WorkQueue) -> None:
         self.queues.append(queue)

@@ -8,7 +8,7 @@ from typing import Any
 from reference.clock import iso
 
 
-def envelope(event: str, channel_id: str, channel_type: str, timestamp: float, data: dict[str, Any]) -> dict:
+def envelope(event: str, channel_id: str, channel_type: str, timestamp: float, data: dict[str, Any]) -> dict[str, Any]:
     return {"event": event, "channel_id": channel_id, "channel_type": channel_type, "timestamp": iso(timestamp),
             "data": data}
 

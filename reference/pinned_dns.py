@@ -27,7 +27,7 @@ async def resolve_public(host: str, port: int) -> str:
         infos = await asyncio.to_thread(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise OSError(f"cannot resolve {host}: {exc}") from exc
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise NotPublic(f"{host} does not resolve to any address")
     for text in addresses:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from reference.clock import Clock
 from reference.db import Database
@@ -36,7 +36,7 @@ class ProfileService:
                           (channel_id, user_id))
         if row is None or self.clock.now() - row["fetched_at"] >= self.cache_seconds:
             return None
-        return json.loads(row["profile"])
+        return cast(dict[str, Any], json.loads(row["profile"]))
 
     def check_usable(self, channel: Channel) -> None:
         """The channel rules of a profile lookup (PROFILE-WA-400, PROFILE-INACTIVE-400, PROFILE-EXPIRED-TOKEN-400),

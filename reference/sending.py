@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from reference.clock import Clock
 from reference.meta_client import MetaClient, MetaResult, authorisation_revoked
@@ -146,7 +146,7 @@ class SendService:
         db = getattr(self.messages, "db", None)
         group = getattr(db, "group", None)
         if group is not None:
-            return await group(work)
+            return cast(T, await group(work))
         if db is not None and hasattr(db, "transaction"):
             with db.transaction():
                 return work()

@@ -152,7 +152,7 @@ def resolve_is_public(host: str, port: int) -> bool:
         return False
     for text in addresses:
         try:
-            if not is_public_address(ipaddress.ip_address(text.split("%")[0])):
+            if not is_public_address(ipaddress.ip_address(str(text).split("%")[0])):
                 return False
         except ValueError:
             return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, HTTPException, Request, Response
@@ -42,7 +43,7 @@ class ApiError(HTTPException):
         super().__init__(status_code=status_code, detail=detail, headers=headers)
 
 
-def _clean_errors(errors: list[dict[str, Any]], prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
+def _clean_errors(errors: Sequence[Mapping[str, Any]], prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
     cleaned = []
     for error in errors:
         loc = [*prefix, *[part for part in error.get("loc", ()) if part != "body"]]
@@ -142,7 +143,7 @@ class Caller:
     account: Account
 
 
-def components(request: Request):
+def components(request: Request) -> Any:
     return request.app.state.components
 
 

@@ -41,7 +41,7 @@ class ExchangeRequest(BaseModel):
     webhook_events: list[Annotated[str, Field(max_length=100)]] | None = Field(default=None, max_length=50)
 
 
-def _redirect_view(redirect) -> dict[str, Any]:
+def _redirect_view(redirect: Any) -> dict[str, Any]:
     return {"id": redirect.id, "uri_pattern": redirect.uri_pattern}
 
 
@@ -132,7 +132,7 @@ async def exchange_code(request: Request, response: Response, caller: CallerDep)
     return answer
 
 
-def _fail(session, message: str) -> Response:
+def _fail(session: Any, message: str) -> Response:
     return RedirectResponse(add_query(session.redirect_uri, {"error": "setup_failed", "message": message}), 302)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,7 +51,7 @@ class ClockAdvance(BaseModel):
     seconds: float = Field(ge=0, le=10 * 365 * 86400)
 
 
-def _account(request: Request, account_id: str):
+def _account(request: Request, account_id: str) -> Any:
     account = components(request).accounts.get(account_id)
     if account is None:
         raise ApiError(404, "Account not found")
@@ -120,7 +120,7 @@ async def connect_channel(account_id: str, request: Request) -> dict[str, Any]:
                                                       waba_id=body.waba_id, page_id=body.page_id)
     except ChannelError as exc:
         raise ApiError(exc.status_code, exc.detail) from None
-    return comps.channel_service.view(channel)
+    return cast(dict[str, Any], comps.channel_service.view(channel))
 
 
 def _clock_view(request: Request) -> dict[str, Any]:

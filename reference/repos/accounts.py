@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from reference.clock import Clock
 from reference.crypto import hash_api_key, new_api_key, new_id
@@ -39,13 +40,13 @@ class ApiKey:
     prefix: str
 
 
-def _account(row) -> Account:
+def _account(row: Any) -> Account:
     return Account(id=row["id"], tier=row["tier"], sub_status=row["sub_status"], sub_source=row["sub_source"],
                    sub_expires_at=row["sub_expires_at"], sub_auto_renew=bool(row["sub_auto_renew"]))
 
 
 def subscription_fields(status: str, tier: str | None, source: str | None, now: float, trial_days: int = 7,
-                        auto_renew: bool | None = None, expires_at: float | None = None) -> dict:
+                        auto_renew: bool | None = None, expires_at: float | None = None) -> dict[str, Any]:
     """The stored subscription for a status, following the documented combinations.
 
     Defaults: an active Pro account without a source is a trial (7 days), an active Starter one a paddle

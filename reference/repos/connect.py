@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reference.clock import Clock
 from reference.crypto import new_id
@@ -105,4 +105,4 @@ class SetupRepository:
                 return None
             self.db.execute("UPDATE exchange_codes SET used_at = ? WHERE code_hash = ?",
                             (self.clock.now(), code_hash(code)))
-        return json.loads(row["asset"])
+        return cast(dict[str, Any], json.loads(row["asset"]))

@@ -21,7 +21,7 @@ class MediaJob:
     created_at: float
 
 
-def _job(row) -> MediaJob:
+def _job(row: Any) -> MediaJob:
     values = dict(row)
     values["item"] = json.loads(values["item"])
     return MediaJob(**values)

@@ -38,7 +38,7 @@ class Message:
     data: dict[str, Any] | None
 
 
-def _message(row) -> Message:
+def _message(row: Any) -> Message:
     values = dict(row)
     values["meta_request"] = json.loads(values["meta_request"]) if values["meta_request"] else None
     values["data"] = json.loads(values["data"]) if values["data"] else None
