@@ -23,7 +23,7 @@ FIELDS = "id,name,language,status,category,components,parameter_format"
 DAY = 86400.0
 
 
-def meta_refused(result) -> bool:
+def meta_refused(result: Any) -> bool:
     """Meta answered a permanent client error: HTTP 4xx (not 429), not transient, with a Graph error code."""
     status = result.http_status
     return (not result.ok and not result.transient and status is not None and 400 <= status < 500
@@ -89,7 +89,7 @@ class Template:
                 "meta_template_id": self.meta_template_id}
 
 
-def _template(row) -> Template:
+def _template(row: Any) -> Template:
     values = dict(row)
     values.pop("created_at")
     values.pop("updated_at")
@@ -146,7 +146,7 @@ class TemplateService:
                             ("tpl_" + new_id(6), channel.account_id, channel.id, meta_id or None, *values, now, now))
 
     # Meta -----------------------------------------------------------------------------------------------
-    def _meta_failed(self, what: str, result) -> TemplateError:
+    def _meta_failed(self, what: str, result: Any) -> TemplateError:
         """502 for an upstream failure (retry may help); 400 with Meta's reason when Meta refused the request
         itself (a 4xx that is not transient and not a rate limit): retrying it can never succeed, and the caller
         must see why (issue 18 row 6: a second edit of an approved template, Meta 100/2388039, was a 502)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 
 class ClockError(ValueError):
@@ -57,7 +58,7 @@ class Clock:
         with self._lock:
             self._offset = 0.0
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         now = self.now()
         return {"now": now, "iso": iso(now), "offset_seconds": self.offset}
 

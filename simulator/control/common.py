@@ -53,7 +53,8 @@ class Body(BaseModel):
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store
+    store: Store = request.app.state.store
+    return store
 
 
 def world_of(request: Request, world_id: str) -> World:

@@ -81,7 +81,7 @@ def _access_token(call: GraphCall) -> GraphResult:
     if grant == "fb_exchange_token":
         old = p.get("fb_exchange_token")
         resolved = store.resolve_token(old) if isinstance(old, str) else None
-        if resolved is None or resolved[1] is not None or store.token_expired(old, resolved[0]):
+        if resolved is None or resolved[1] is not None or store.token_expired(str(old), resolved[0]):
             raise GraphError(190, "Error validating access token: The session is invalid.", subcode=467)
         token = store.mint_user_token(resolved[0], LONG_LIVED)
         return GraphResult({"access_token": token, "token_type": "bearer", "expires_in": LONG_LIVED})
