@@ -34,8 +34,11 @@ def test_merged_openapi_is_valid(name):
 def test_fiwano_2026_10_overlay_adds_what_the_changelog_adds():
     v1, new = contract.load_openapi(), contract.load_openapi_of_profile("fiwano-2026-10")
     assert "/api/v1/openapi.json" not in v1["paths"] and "/api/v1/openapi.json" in new["paths"]
-    assert "health" in new["components"]["schemas"]["Channel"]["required"]
-    assert "health" not in v1["components"]["schemas"]["Channel"]["required"]  # v1 stays as the docs say
+    channel = new["components"]["schemas"]["Channel"]
+    assert channel["properties"]["health"] == {"$ref": "#/components/schemas/Health"}
+    assert channel["x-fiwano-required-by-profile"] == ["health"]  # judged by CHANNEL-HEALTH-FIELD's own test
+    assert channel["required"] == v1["components"]["schemas"]["Channel"]["required"]  # not by every v1 check
+    assert "health" not in v1["components"]["schemas"]["Channel"]["properties"]  # v1 stays as the docs say
     assert {"ApiKeyAuth": []} in new["security"] and {"BearerAuth": []} in new["security"]
     assert "409" in new["paths"]["/api/v1/channels/setup-url"]["post"]["responses"]
     # the v1 operations survive the merge unchanged where the overlay does not touch them
