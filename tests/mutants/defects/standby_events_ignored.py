@@ -7,6 +7,7 @@ REQUIREMENTS = ("RELAY-STANDBY-RECEIVED",)
 
 def apply() -> None:
     import reference.v2026
+    from tests.mutants.seams import replace_component
 
     original = reference.v2026.apply
 
@@ -14,4 +15,4 @@ def apply() -> None:
         original(components)
         components.inbound.standby_received = False
 
-    reference.v2026.apply = messaging_only
+    replace_component(reference.v2026, "apply", messaging_only)
