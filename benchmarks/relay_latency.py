@@ -28,6 +28,9 @@ from benchmarks._common import fmt_load, load_average, percentile, print_machine
 from benchmarks._pair import provision_whatsapp_channel, start_pinned_pair
 
 
+EMITTERS = 32
+
+
 def cpu(value: str) -> str | None:
     return None if value == "none" else value
 
@@ -35,10 +38,18 @@ def cpu(value: str) -> str | None:
 async def emit_all(sim_url: str, world_id: str, asset_id: str, rate: float, duration: float, run: str) -> list[dict]:
     n = int(rate * duration)
     records: list[dict] = []
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    # At most EMITTERS emit calls in flight: httpcore's pool walks every queued request against every connection,
+    # so hundreds of queued calls on a busy box made the emitter itself the bottleneck (issue 17). A call that
+    # waits for a free emitter shows as start lag, not as relay latency.
+    limits = httpx.Limits(max_connections=EMITTERS, max_keepalive_connections=EMITTERS)
+    slots = asyncio.Semaphore(EMITTERS)
     async with httpx.AsyncClient(base_url=sim_url, timeout=30, limits=limits) as http:
         async def one(i: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
+            async with slots:
+                await emit(i, at)
+
+        async def emit(i: int, at: float) -> None:
             token = f"{run}-{i}"
             started = time.monotonic()
             rec = {"i": i, "token": token, "emit": started, "planned": at}

@@ -138,6 +138,7 @@ def main() -> int:
                     ["taskset", "-c", args.server_cpu, PYTHON, "-m", "uvicorn", "benchmarks.raw_asgi:app",
                      "--host", "127.0.0.1", "--port", str(raw_port), "--loop", "uvloop", "--http", "httptools",
                      "--no-access-log", "--log-level", "warning"], work / "raw-uvicorn.log"))
+                (work / "uvicorn").mkdir(exist_ok=True)
                 sim = start_server("simulator", ["simulator", "--app-secret", APP_SECRET, "--verify-token",
                                                  "bench-verify"], work / "uvicorn",
                                    launcher=pinned_launcher(args.server_cpu))
