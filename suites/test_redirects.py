@@ -116,6 +116,20 @@ def test_wildcard_allows_a_subdomain(account, uri):
     expect.check("setup_url" in response.json(), "REDIRECT-WILDCARD", "setup-url body", "a setup_url", response.json())
 
 
+@pytest.mark.req("REDIRECT-ADD", "CONNECT-SETUP-URL")
+@pytest.mark.level("api")
+def test_uri_with_unreserved_path_characters_is_an_ordinary_redirect(account):
+    """RFC 3986's unreserved characters in a path (~ . _ -) make an ordinary redirect URI: allowed, and its exact
+    URI starts a setup (a ``~user`` path is common on shared hosts)."""
+    owner = account()
+    uri = f"https://app.{DOMAIN}/~team/call_back-v2.0"
+    allow_redirect(owner.client, uri)
+
+    response = setup_url(owner.client, "whatsapp", uri)
+
+    readings.setup_started(response, "CONNECT-SETUP-URL", f"setup-url with the allowed redirect URI {uri}")
+
+
 @pytest.mark.req("REDIRECT-WILDCARD")
 @pytest.mark.level("api")
 def test_wildcard_allows_generated_subdomains(account):

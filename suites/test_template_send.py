@@ -188,7 +188,7 @@ def test_button_variables_reach_meta_as_their_button_type(wa, simulator, rng):
     requests library write it: any valid JSON encoding of the body means the same request (RFC 8259)."""
     name = unique_name(rng)
     tpl.new_template(wa.client, wa, simulator, name, components=BUTTON_KINDS)
-    values = {0: "stöp-promo-7", 1: "a1b2c3", 2: "SAVE25NOW"}
+    values = {0: "stöp-promo-7 ✓ 😀", 1: "a1b2c3", 2: "SAVE25NOW"}  # sent as \u00f6, \u2713 and a surrogate pair
     since = tpl.last_seq(simulator, wa.world.world_id)
     body = request_body(wa, name, user_id("whatsapp", rng), {
         "buttons": [{"index": index, "value": value} for index, value in values.items()]})
