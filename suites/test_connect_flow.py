@@ -15,7 +15,7 @@ import pytest
 
 from suites import expect, readings
 from suites.data import EVENTS_BY_CHANNEL, secret, unicode_text, user_id
-from suites.support_connect import (allow_redirect, browser, callback_uri, exchange, oauth_channel,  # noqa: F401
+from suites.support_connect import (CUSTOMER_HOST, allow_redirect, browser, callback_uri, exchange, oauth_channel,  # noqa: F401
                                     parse_time, setup_url, start_flow, target_now)
 
 CHANNEL_IDS = {"whatsapp": ("phone_number_id", "phone_number_id"), "instagram": ("ig_account_id", "ig_account_id"),
@@ -95,16 +95,30 @@ def test_setup_url_needs_a_known_channel_type_and_redirect(account, body):
 
 @pytest.mark.req("CONNECT-SETUP-REDIRECT-WHITELIST")
 @pytest.mark.level("api")
-@pytest.mark.parametrize("registered", [False, True], ids=["nothing-registered", "other-uri-registered"])
-def test_setup_url_refuses_a_redirect_that_is_not_whitelisted(account, channel_type, registered):
+@pytest.mark.parametrize("asked", [
+    pytest.param(None, id="nothing-registered"),
+    pytest.param(lambda uri: uri.replace("/registered", "/not-registered"), id="other-path"),
+    pytest.param(lambda uri: uri.replace(f"https://{CUSTOMER_HOST}/", "https://evil.example.net/"), id="other-host"),
+    pytest.param(lambda uri: uri.replace(f"https://{CUSTOMER_HOST}/", f"https://www.{CUSTOMER_HOST}/"),
+                 id="subdomain-of-the-host"),
+    pytest.param(lambda uri: uri.replace(f"https://{CUSTOMER_HOST}/", f"https://{CUSTOMER_HOST}:8443/"),
+                 id="other-port"),
+    pytest.param(lambda uri: uri.replace("https://", "http://"), id="http"),
+])
+def test_setup_url_refuses_a_redirect_that_is_not_whitelisted(account, channel_type, asked):
+    """Only a whitelisted redirect URI starts a setup: nothing registered, or an exact URI registered and the
+    same URI asked with another path, host (also a subdomain), port or scheme."""
     owner = account()
-    if registered:
-        allow_redirect(owner.client, callback_uri(path="/registered"))
+    registered = callback_uri(path="/registered")
+    if asked is not None:
+        allow_redirect(owner.client, registered)
+    uri = callback_uri(path="/not-registered") if asked is None else asked(registered)
 
-    response = setup_url(owner.client, channel_type, callback_uri(path="/not-registered"))
+    response = setup_url(owner.client, channel_type, uri)
 
     expect.check(400 <= response.status_code < 500, "CONNECT-SETUP-REDIRECT-WHITELIST",
-                 "setup-url with a redirect_uri not in the allowed list", "a 4xx refusal", expect.describe(response))
+                 f"setup-url with {uri} ({'nothing' if asked is None else registered} allowed)", "a 4xx refusal",
+                 expect.describe(response))
     expect.check("setup_url" not in response.text, "CONNECT-SETUP-REDIRECT-WHITELIST", "refusal body",
                  "no setup_url", response.text)
 
