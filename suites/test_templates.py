@@ -165,7 +165,7 @@ def test_create_requires_name_category_language_components(wa, simulator, rng):
         del body[missing]
         tpl.refused(tpl.create(wa.client, wa.id, body), "TPL-CREATE-REQUIRED-FIELDS", f"create without {missing}")
     assert_no_meta_write(simulator, wa, since, "TPL-CREATE-REQUIRED-FIELDS", "creations without a required field")
-    for value in ("", None, 42, ["en_US"]):  # no language code: refused by the target, or by Meta and relayed
+    for value in ("", "english", "en-US", None, 42, ["en_US"]):  # no language code: refused by the target or by Meta
         name = unique_name(rng)
         tpl.refused(tpl.create(wa.client, wa.id, template_request(name, language=value)), "TPL-CREATE-REQUIRED-FIELDS",
                     f"create with language={value!r}")
