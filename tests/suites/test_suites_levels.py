@@ -94,3 +94,28 @@ def test_a_real_time_clock_over_its_budget_is_a_missing_prerequisite_without_wai
         clock.advance(30)
     assert "over its budget of 1 s" in str(raised.value) and time.monotonic() - started < 1
     assert clock.waited == 0
+
+
+def test_every_case_named_for_real_time_exists():
+    """``real_time_cases`` names parametrization ids; one that no longer exists (the parametrization changed)
+    would silently leave its rule on the harness clock."""
+    import importlib
+    import inspect
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    listed = subprocess.run([sys.executable, "-m", "pytest", "suites", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                            cwd=root, capture_output=True, text=True, timeout=300).stdout.split()
+    named, stale = 0, []
+    for path in sorted((root / "suites").glob("test_*.py")):
+        module = importlib.import_module(f"suites.{path.stem}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            for mark in getattr(function, "pytestmark", []):
+                cases = mark.kwargs.get("real_time_cases") if mark.name == "level" else None
+                for case in cases or ():
+                    named += 1
+                    if f"suites/{path.name}::{name}[{case}]" not in listed:
+                        stale.append(f"{path.name}::{name}[{case}]")
+    assert named and not stale, stale
