@@ -123,12 +123,16 @@ def validation_refused(response: Any, req: str | tuple[str, ...], what: str) -> 
     return response
 
 
+def _ok_or_created(response: Any, entry: str, req: str | tuple[str, ...], what: str) -> Any:
+    """200 or 201, both readings of register ``entry``; records which one the target showed."""
+    expect.status(response, (200, 201), req, what)
+    accepts(entry, "created-201" if response.status_code == 201 else "ok-200", what=what, seen=response.status_code)
+    return response
+
+
 def created(response: Any, req: str | tuple[str, ...], what: str) -> Any:
     """A creation (redirect, template): 201 or 200 (API-CREATE-STATUS)."""
-    expect.status(response, (200, 201), req, what)
-    accepts("API-CREATE-STATUS", "created-201" if response.status_code == 201 else "ok-200", what=what,
-            seen=response.status_code)
-    return response
+    return _ok_or_created(response, "API-CREATE-STATUS", req, what)
 
 
 def deleted(response: Any, req: str | tuple[str, ...], what: str) -> Any:
@@ -141,18 +145,12 @@ def deleted(response: Any, req: str | tuple[str, ...], what: str) -> Any:
 
 def exchanged(response: Any, req: str | tuple[str, ...], what: str) -> Any:
     """A successful exchange-code: 200 as the docs' example, or 201 (a channel was created)."""
-    expect.status(response, (200, 201), req, what)
-    accepts("CONNECT-EXCHANGE-OK", "created-201" if response.status_code == 201 else "ok-200", what=what,
-            seen=response.status_code)
-    return response
+    return _ok_or_created(response, "CONNECT-EXCHANGE-OK", req, what)
 
 
 def setup_started(response: Any, req: str | tuple[str, ...], what: str) -> Any:
     """A setup URL given out: 200 as the docs' example, or 201 (a setup session was created)."""
-    expect.status(response, (200, 201), req, what)
-    accepts("CONNECT-SETUP-URL", "created-201" if response.status_code == 201 else "ok-200", what=what,
-            seen=response.status_code)
-    return response
+    return _ok_or_created(response, "CONNECT-SETUP-URL", req, what)
 
 
 def messenger_file(response: Any, req: str | tuple[str, ...], what: str) -> str:
