@@ -5,6 +5,11 @@ Before each test's setup it writes the test's node id to ``DIR/context`` and wai
 reference's coverage follower (:func:`tests.mutants.worker.follow_contexts`) has switched coverage.py's
 dynamic context to it and acknowledged in ``DIR/ack``: every reference line the test's requests execute is
 then recorded under that test. What runs before the first test (the reference starting) has no context.
+
+After the last test it announces :data:`END`: coverage.py writes a context's lines when the context is
+switched, and the reference may be stopped without saving, which lost the last test of every module
+(seen in the audit of 2026-12-06: each module's last test was missing from the map). Lines recorded under
+:data:`END` (the reference shutting down) belong to no test and are dropped by the map.
 """
 
 from __future__ import annotations
@@ -33,6 +38,16 @@ def announce(directory: Path, name: str, wait: float = 2.0) -> bool:
             pass
         time.sleep(0.001)
     return False
+
+
+END = "(after the last test)"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    directory = session.config.getoption("audit_context_dir")
+    if directory:
+        announce(Path(directory), END)
 
 
 @pytest.hookimpl(tryfirst=True)

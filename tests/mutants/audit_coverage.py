@@ -15,6 +15,13 @@ later) may be recorded under the next test; that only changes which tests run fi
 The map is cached in the results directory as ``audit-coverage.json`` under a hash of every file of
 ``reference/``, ``suites/``, ``simulator/`` and ``contract/``: it is rebuilt when any of them changes.
 The per-module wall times of that run order the modules of a mutant's run (fastest first).
+
+Profiles: the reference runs code of a later profile (``fiwano-2026-10``) only when it runs that profile, and
+the suite tests of that profile's requirements are not-claimed under ``default``. So each suite module is
+measured under every profile whose requirements it names (:func:`measure_plan`; a module naming only v1
+ids, or none, runs under ``default``), and the tests of a run under profile P are recorded as
+``P|<node id>`` (``P|`` for P's start-up). A mutant then runs under ``default`` first and under each later
+profile whose tests execute its line (``audit_run``).
 """
 
 from __future__ import annotations
@@ -22,16 +29,51 @@ from __future__ import annotations
 import hashlib
 import json
 import queue
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
 from tests.mutants.audit import ROOT, suite_modules
+from tests.mutants.audit_context import END
 from tests.mutants.runner import MutantPool, _Lane, ensure_kit_ca, read_junit
 
 CACHE_NAME = "audit-coverage.json"
 HASHED = ("reference", "suites", "simulator", "contract")
+MAP_FORMAT = "profiles-1"  # part of the cache key: a map of an older format is measured again
+DEFAULT_PROFILE = "default"
+PROFILE_SEP = "|"  # "P|node id": a test measured under the later profile P
+
+
+def tagged(profile: str, context: str) -> str:
+    """A coverage context as the map stores it: bare under ``default``, ``P|context`` under profile P."""
+    return context if profile == DEFAULT_PROFILE else f"{profile}{PROFILE_SEP}{context}"
+
+
+def split_tag(entry: str) -> tuple[str, str]:
+    """``P|node`` -> (P, node); a bare node id -> (``default``, node)."""
+    profile, sep, node = entry.partition(PROFILE_SEP)
+    return (profile, node) if sep else (DEFAULT_PROFILE, entry)
+
+
+_REQ_ID = re.compile(r"[\"']([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)[\"']")
+
+
+def measure_plan(modules: list[str], root: Path = ROOT) -> list[tuple[str, str]]:
+    """(suite module, profile) pairs to measure: under every profile that introduced a requirement id the module
+    names as a string literal, and under ``default`` when it names a v1 id or none it can resolve."""
+    import contract
+
+    introduced = {rid: contract.requirement_profile(entry) for rid, entry in contract.load_requirements().items()}
+    plan: list[tuple[str, str]] = []
+    for module in modules:
+        text = (root / "suites" / f"{module}.py").read_text(encoding="utf-8")
+        profiles = {introduced[rid] for rid in _REQ_ID.findall(text) if rid in introduced}
+        if not profiles or DEFAULT_PROFILE in profiles:
+            plan.append((module, DEFAULT_PROFILE))
+        plan.extend((module, profile) for profile in sorted(profiles - {DEFAULT_PROFILE}))
+    return plan
 
 
 def sources_hash(root: Path = ROOT) -> str:
@@ -72,36 +114,40 @@ def _measure(pool: MutantPool, modules: list[str], scratch: Path,
 
     pool.scratch.mkdir(parents=True, exist_ok=True)
     ca_file = ensure_kit_ca(pool.scratch / "ca")
-    todo: queue.Queue[str] = queue.Queue()
-    for module in modules:
-        todo.put(module)
+    todo: queue.Queue[tuple[str, str]] = queue.Queue()
+    for item in measure_plan(modules):
+        todo.put(item)
     seconds: dict[str, float] = {}
     failures: dict[str, int] = {}
-    data_files: dict[str, Path] = {}
+    data_files: dict[tuple[str, str], Path] = {}
     lanes = [_Lane(i, pool.scratch, ca_file, pool.timeout, early_stop=False) for i in range(pool.jobs)]
 
     def drive(lane: _Lane) -> None:
         try:
             while True:
                 try:
-                    module = todo.get_nowait()
+                    module, profile = todo.get_nowait()
                 except queue.Empty:
                     return
+                key = tagged(profile, module)
                 for attempt in (1, 2):  # once more if the run broke (a loaded machine, a worker restart)
-                    workdir = lane.dir / f"cov-{module}-{attempt}"
+                    workdir = lane.dir / f"cov-{module}-{profile}-{attempt}"
                     data_file = workdir / "coverage.data"
                     started = time.monotonic()
-                    answer = lane.call({"mutant": "", "nodes": [f"suites/{module}.py"],
-                                        "coverage_file": str(data_file),
-                                        "pytest_args": ["-p", "tests.mutants.audit_context",
-                                                        f"--audit-context-dir={workdir}"]}, workdir)
-                    seconds[module] = round(time.monotonic() - started, 2)
+                    pytest_args = ["-p", "tests.mutants.audit_context", f"--audit-context-dir={workdir}"]
+                    request: dict[str, object] = {"mutant": "", "nodes": [f"suites/{module}.py"],
+                                                  "coverage_file": str(data_file), "pytest_args": pytest_args}
+                    if profile != DEFAULT_PROFILE:  # reference and suites both run the later profile
+                        request["profile"] = profile
+                        pytest_args.append(f"--fiwano-profile={profile}")
+                    answer = lane.call(request, workdir)
+                    seconds[key] = round(time.monotonic() - started, 2)
                     outcomes = read_junit(Path(answer.get("junit", workdir / "junit.xml")))
                     failed = [o for o in outcomes if o.failed]
-                    failures[module] = len(failed) if outcomes else -1
-                    data_files[module] = data_file
+                    failures[key] = len(failed) if outcomes else -1
+                    data_files[(module, profile)] = data_file
                     broke = answer.get("error") or failed or not outcomes or not data_file.exists()
-                    progress(f"  coverage of {module}: {seconds[module]:.0f} s"
+                    progress(f"  coverage of {key}: {seconds[key]:.0f} s"
                              + (f", {len(failed)} test(s) FAILED on the reference" if failed else "")
                              + (f" (the run broke: {answer.get('error') or 'no results'})" if broke and not failed
                                 else ""))
@@ -116,9 +162,9 @@ def _measure(pool: MutantPool, modules: list[str], scratch: Path,
     for thread in threads:
         thread.join()
     lines: dict[str, dict[int, list[str]]] = {}
-    for module, data_file in sorted(data_files.items()):
+    for (module, profile), data_file in sorted(data_files.items()):
         if not data_file.exists():
-            progress(f"  no coverage data for {module}: its mutants run against every suite module")
+            progress(f"  no coverage data for {tagged(profile, module)}: its lines may look unexecuted")
             continue
         data = coverage.CoverageData(basename=str(data_file))
         data.read()
@@ -126,14 +172,14 @@ def _measure(pool: MutantPool, modules: list[str], scratch: Path,
             rel = Path(measured).resolve().relative_to(ROOT).as_posix()
             for line, contexts in data.contexts_by_lineno(measured).items():
                 known = lines.setdefault(rel, {}).setdefault(line, [])
-                known.extend(c for c in contexts if c not in known)
+                known.extend(t for t in (tagged(profile, c) for c in contexts if c != END) if t not in known)
     return CoverageMap(lines, seconds, failures)
 
 
 def coverage_map(results: Path, jobs: int, scratch: Path, progress: Callable[[str], None] = print,
                  timeout: float = 900) -> CoverageMap:
     """The cached map when the sources did not change, else a fresh one (and cache it)."""
-    key = sources_hash()
+    key = f"{MAP_FORMAT}-{sources_hash()}"
     cache = Path(results) / CACHE_NAME
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))

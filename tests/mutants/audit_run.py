@@ -5,7 +5,8 @@ forks the reference with the mutated module's source executed in place of the fi
 (:func:`tests.mutants.worker.load_patched_module`), resets the lane's simulator, and forks a black-box pytest
 run of every suite test that executes the mutated line (:mod:`tests.mutants.audit_coverage`), the ones of
 the suite modules relevant to the mutated module first (:func:`tests.mutants.audit.suite_order`), stopping at the first
-failure (``-x``).
+failure (``-x``). Tests measured under a later profile run in a second pytest run with the reference and the
+suites in that profile (:func:`profile_runs`), only if the mutant survived the ``default`` run.
 
 Verdicts:
 
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tests.mutants.audit import AuditMutant, covering_tests, enumerate_mutants, operator_names, suite_order
-from tests.mutants.audit_coverage import CoverageMap
+from tests.mutants.audit_coverage import DEFAULT_PROFILE, CoverageMap, split_tag
 from tests.mutants.runner import ROOT, MutantPool, WorkerDied, _Lane, _tail, ensure_kit_ca, read_junit
 
 KILLED, SURVIVED, TIMEOUT, EQUIVALENT, ERROR = "killed", "survived", "timeout", "equivalent", "error"
@@ -136,7 +137,7 @@ class AuditPool(MutantPool):
                 with lock:
                     on_result(result)
 
-        plan: dict[int, list[str]] = {}
+        plan: dict[int, list[tuple[str, list[str]]]] = {}
         for index, mutant in enumerate(mutants):
             covering = covering_tests(mutant, cmap.lines.get(mutant.path, {}))
             if mutant.id in triage:
@@ -144,7 +145,7 @@ class AuditPool(MutantPool):
             elif not covering:
                 report(index, AuditResult(mutant, SURVIVED, f"no suite test executes line {mutant.line}"))
             else:
-                plan[index] = suite_order(mutant, covering, cmap.seconds)
+                plan[index] = profile_runs(mutant, covering, cmap.seconds)
                 todo.put((index, mutant))
         self.lanes = [_Lane(i, self.scratch, ca_file, self.timeout, early_stop=False)
                       for i in range(min(self.jobs, max(1, todo.qsize())))]
@@ -156,14 +157,9 @@ class AuditPool(MutantPool):
                         index, mutant = todo.get_nowait()
                     except queue.Empty:
                         return
-                    workdir = lane.dir / f"m{index:04d}"
-                    request = {"mutant": "", "nodes": plan[index],
-                               "patch": {"module": mutant.module, "path": str(ROOT / mutant.path),
-                                         "source": mutant.mutated},
-                               "pytest_args": ["-x", f"--timeout={PER_TEST_TIMEOUT}"]}
                     started = time.monotonic()
                     try:
-                        result = judge(mutant, lane.call(request, workdir), workdir, self.timeout)
+                        result = self._run_profiles(lane, index, mutant, plan[index])
                     except (WorkerDied, OSError, ValueError) as exc:
                         result = AuditResult(mutant, ERROR, f"{type(exc).__name__}: {exc}"[:500])
                     except Exception as exc:  # noqa: BLE001 - one mutant's breakage must not stop the rest
@@ -187,6 +183,47 @@ class AuditPool(MutantPool):
                 lane._kill_worker()
             raise
         return [r for r in results if r is not None]
+
+
+    def _run_profiles(self, lane: _Lane, index: int, mutant: AuditMutant,
+                      runs: list[tuple[str, list[str]]]) -> AuditResult:
+        """One pytest run per profile whose tests execute the mutated line, ``default`` first, until one does
+        not survive; the verdict of a later profile's run names that profile."""
+        result: AuditResult | None = None
+        passed = 0
+        for profile, nodes in runs:
+            workdir = lane.dir / (f"m{index:04d}" if profile == DEFAULT_PROFILE else f"m{index:04d}-{profile}")
+            request: dict = {"mutant": "", "nodes": nodes,
+                             "patch": {"module": mutant.module, "path": str(ROOT / mutant.path),
+                                       "source": mutant.mutated},
+                             "pytest_args": ["-x", f"--timeout={PER_TEST_TIMEOUT}"]}
+            if profile != DEFAULT_PROFILE:
+                request["profile"] = profile
+                request["pytest_args"].append(f"--fiwano-profile={profile}")
+            result = judge(mutant, lane.call(request, workdir), workdir, self.timeout)
+            passed += result.tests_passed
+            if profile != DEFAULT_PROFILE and result.status != SURVIVED:
+                result.detail = f"[profile {profile}] {result.detail}"
+            if result.status != SURVIVED:
+                break
+        assert result is not None
+        result.tests_passed = passed
+        return result
+
+
+def profile_runs(mutant: AuditMutant, covering: list[str],
+                 seconds: dict[str, float]) -> list[tuple[str, list[str]]]:
+    """The covering tests (``P|node`` under a later profile P, see ``audit_coverage``) as one ordered pytest
+    selection per profile, ``default`` first."""
+    by_profile: dict[str, list[str]] = {}
+    for entry in covering:
+        profile, node = split_tag(entry)
+        by_profile.setdefault(profile, []).append(node)
+    runs = []
+    for profile in sorted(by_profile, key=lambda p: (p != DEFAULT_PROFILE, p)):
+        times = {split_tag(k)[1]: v for k, v in seconds.items() if split_tag(k)[0] == profile}
+        runs.append((profile, suite_order(mutant, by_profile[profile], times)))
+    return runs
 
 
 def host_load() -> list[float]:

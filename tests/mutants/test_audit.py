@@ -40,3 +40,32 @@ def test_mutant_ids_survive_edits_elsewhere_in_the_module(tmp_path):
     assert before and before <= {m.id for m in after}
     flipped = next(m for m in after if m.id.startswith("reference.sample:ReplaceComparisonOperator_Gt_GtE:"))
     assert "n >= 4096" in mutated_source(flipped, tmp_path)
+
+
+def test_suite_modules_are_measured_under_each_profile_whose_requirements_they_name(tmp_path):
+    """A module naming only ids a later profile introduced runs only under that profile (its tests are
+    not-claimed under default); a module naming v1 ids, or none, runs under default; both when it names both."""
+    from tests.mutants.audit_coverage import measure_plan
+
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    (suites / "test_v1.py").write_text('@pytest.mark.req("SEND-TEXT-OK")\n', encoding="utf-8")
+    (suites / "test_new.py").write_text('@pytest.mark.req("AUTH-BEARER-ACCEPTED")\n', encoding="utf-8")
+    (suites / "test_both.py").write_text('req("SEND-TEXT-OK")\nreq("AUTH-BEARER-ACCEPTED")\n', encoding="utf-8")
+    (suites / "test_none.py").write_text("def test_x(): pass\n", encoding="utf-8")
+    plan = measure_plan(["test_v1", "test_new", "test_both", "test_none"], root=tmp_path)
+    assert plan == [("test_v1", "default"), ("test_new", "fiwano-2026-10"), ("test_both", "default"),
+                    ("test_both", "fiwano-2026-10"), ("test_none", "default")]
+
+
+def test_a_mutant_runs_under_default_first_then_under_each_later_profile_that_executes_its_line():
+    from tests.mutants.audit import AuditMutant
+    from tests.mutants.audit_run import profile_runs
+
+    mutant = AuditMutant(id="reference.sending:AddNot:0123456789:0", path="reference/sending.py",
+                         operator="AddNot", occurrence=0, line=10, line_text="if x:", statement_line=10)
+    covering = ["fiwano-2026-10|suites/test_v2026_failed.py::test_a", "suites/test_send.py::test_b",
+                "fiwano-2026-10|suites/test_send.py::test_b"]
+    assert profile_runs(mutant, covering, {}) == [
+        ("default", ["suites/test_send.py::test_b"]),
+        ("fiwano-2026-10", ["suites/test_send.py::test_b", "suites/test_v2026_failed.py::test_a"])]  # relevant first
