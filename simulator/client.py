@@ -244,6 +244,13 @@ class SimulatorClient:
                             json={"payload": payload, "signature": signature})
         return Delivery.model_validate(answer["delivery"])
 
+    def emit_raw_body(self, world_id: str, body: bytes, signature: str = "valid") -> Delivery:
+        """POST exactly these bytes to the target's Meta webhook URL, signed with the app secret (or not):
+        for bodies that are no JSON at all."""
+        answer = self._call("POST", f"/_sim/worlds/{world_id}/webhooks",
+                            json={"body_base64": base64.b64encode(body).decode("ascii"), "signature": signature})
+        return Delivery.model_validate(answer["delivery"])
+
     def deliveries(self, world_id: str, since_seq: int | None = None) -> list[dict[str, Any]]:
         return self._call("GET", f"/_sim/worlds/{world_id}/deliveries", params={"since_seq": since_seq})["deliveries"]
 

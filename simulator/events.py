@@ -14,7 +14,7 @@ from simulator import webhooks
 from simulator.world import Store, World
 
 
-async def emit(store: Store, world: World, payload: dict[str, Any], *, signature: str = "valid",
+async def emit(store: Store, world: World, payload: dict[str, Any] | bytes, *, signature: str = "valid",
                url: str | None = None, attempt: int = 1) -> dict[str, Any]:
     """Deliver once; if that fails and the world has ``webhook_retry_delays``, retry in the background
     (Meta retries non-2xx deliveries; its schedule is not published, so tests choose the delays)."""
@@ -35,7 +35,7 @@ async def emit(store: Store, world: World, payload: dict[str, Any], *, signature
     return result
 
 
-async def _retry(store: Store, world: World, payload: dict[str, Any], signature: str, url: str | None,
+async def _retry(store: Store, world: World, payload: dict[str, Any] | bytes, signature: str, url: str | None,
                  attempt: int, delay: float) -> None:
     await asyncio.sleep(delay)
     if store.get_world(world.world_id) is world:

@@ -22,6 +22,9 @@ from simulator.world import Asset
 
 
 def serialize(payload: Any) -> bytes:
+    """Meta's bytes for a payload: compact ASCII JSON; bytes are sent as they are (a body that is no JSON)."""
+    if isinstance(payload, bytes):
+        return payload
     return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 

@@ -5,7 +5,8 @@ a 500 to one unusable entry (a NaN timestamp, a lone surrogate, an unknown type,
 of that batch, and Meta retries it for ever. The simulator emits one batch ``[good text 1, hostile entry, good
 text 2]`` (``SimulatorClient.emit_hostile_webhook``, docs/simulator.md); the target must answer 2xx or 4xx and
 relay both good messages exactly once. What it does with the hostile entry itself (skip it, relay it with the
-clock's time, ...) is its own business. Requirements: META-WEBHOOK-HOSTILE-ANSWER,
+clock's time, ...) is its own business. A signed body that is no JSON object at all (truncated, invalid UTF-8,
+empty, an array) gets the same answer rule, and the channel's next message is still relayed. Requirements: META-WEBHOOK-HOSTILE-ANSWER,
 META-WEBHOOK-HOSTILE-ENTRY-ISOLATED (SHOULD: the docs do not speak of batches) and META-WEBHOOK-DEDUPE.
 """
 
@@ -85,3 +86,36 @@ def test_same_message_twice_in_one_batch_is_relayed_once(account, channel, chann
 
     _answer_checked(result)
     _good_messages_relayed_once(endpoint, result, fiwano_config, "META-WEBHOOK-DEDUPE")
+
+
+UNPARSEABLE_BODIES = {
+    "truncated": b'{"object":"whatsapp_business_account","entry":[{"id":"1","time":17',
+    "invalid_utf8": b'{"object":"\xff\xfe","entry":[]}',
+    "empty": b"",
+    "array": b"[]",
+    "json_string": b'"EVENT_RECEIVED"',
+    "null": b"null",
+}
+
+
+@pytest.mark.req("META-WEBHOOK-HOSTILE-ANSWER")
+@pytest.mark.level("simulated")
+@pytest.mark.parametrize("kind", list(UNPARSEABLE_BODIES))
+def test_signed_body_that_is_no_json_object_is_answered_without_a_5xx(account, channel, kind, simulator, sink,
+                                                                       fiwano_config, rng):
+    """A 3xx would be as wrong as a 5xx: Meta counts anything but 2xx as a failed delivery and retries it."""
+    ch = channel(account(), "whatsapp")
+    endpoint = _relay_to_sink(ch, sink, rng)
+
+    delivery = simulator.emit_raw_body(ch.world.world_id, UNPARSEABLE_BODIES[kind])
+
+    status = delivery.status
+    expect.check(status is not None and (200 <= status < 300 or 400 <= status < 500), "META-WEBHOOK-HOSTILE-ANSWER",
+                 f"the target's answer to a signed Meta webhook whose body is {kind!r}",
+                 "2xx, or a 4xx (never 3xx, 5xx or no answer)", delivery.model_dump())
+    text = f"after a {kind} body {rng.randrange(10**9)}"
+    simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, user_id("whatsapp", rng), text)
+    arrived = collect(endpoint, 1, fiwano_config, f"META-WEBHOOK-HOSTILE-ANSWER: the message after a {kind} body")
+    texts = [((r.json().get("data") or {}).get("text")) for r in arrived]
+    expect.check(texts == [text], "META-WEBHOOK-HOSTILE-ANSWER", "message.received after the unparseable body",
+                 [text], texts)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from typing import Any, Literal
 
 import httpx
 from fastapi import HTTPException, Query, Request
+from pydantic import model_validator
 
 from simulator import events, hostile, inbound, statuses
 from simulator.control.common import Body, base_url, new_router, store_of, world_of
@@ -16,8 +18,23 @@ router = new_router()
 
 
 class RawWebhook(Body):
-    payload: dict[str, Any]
+    """Any payload (odd shapes), or ``body_base64``: bytes that need not be JSON at all (a truncated batch,
+    invalid UTF-8), signed like Meta signs what it sends. Exactly one of the two."""
+
+    payload: dict[str, Any] | None = None
+    body_base64: str | None = None
     signature: Literal["valid", "wrong", "missing"] = "valid"
+
+    @model_validator(mode="after")
+    def _one_body(self) -> "RawWebhook":
+        if (self.payload is None) == (self.body_base64 is None):
+            raise ValueError("give exactly one of payload and body_base64")
+        if self.body_base64 is not None:
+            try:
+                base64.b64decode(self.body_base64, validate=True)
+            except ValueError as exc:
+                raise ValueError(f"body_base64 is not base64: {exc}") from exc
+        return self
 
 
 
@@ -59,7 +76,11 @@ async def emit_status(world_id: str, body: statuses.StatusRequest, request: Requ
 @router.post("/worlds/{world_id}/webhooks")
 async def emit_raw(world_id: str, body: RawWebhook, request: Request) -> dict[str, Any]:
     store, world = store_of(request), world_of(request, world_id)
-    result = await events.emit(store, world, body.payload, signature=body.signature)
+    payload: dict[str, Any] | bytes = (body.payload if body.payload is not None
+                                       else base64.b64decode(body.body_base64 or ""))
+    result = await events.emit(store, world, payload, signature=body.signature)
+    if isinstance(payload, bytes):  # the delivery log stays JSON
+        result["payload"] = {"body_base64": body.body_base64, "bytes": len(payload)}
     return {"delivery": events.public_delivery(result)}
 
 
