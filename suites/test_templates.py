@@ -221,6 +221,16 @@ def test_create_requires_name_category_language_components(wa, simulator, rng):
                  marks=pytest.mark.req("TPL-COMPONENT-TYPES"), id="type-lto"),
     pytest.param(lambda b: b["components"].append({"type": "SIGNATURE", "text": "x"}),
                  marks=pytest.mark.req("TPL-COMPONENT-TYPES"), id="type-unknown"),
+    pytest.param(lambda b: b["components"].insert(0, 42), marks=pytest.mark.req("TPL-COMPONENT-TYPES"),
+                 id="component-number"),
+    pytest.param(lambda b: b["components"].insert(0, "FOOTER"), marks=pytest.mark.req("TPL-COMPONENT-TYPES"),
+                 id="component-string"),
+    pytest.param(lambda b: b["components"].append({"text": "no type"}), marks=pytest.mark.req("TPL-COMPONENT-TYPES"),
+                 id="component-without-type"),
+    pytest.param(lambda b: b["components"].append({"type": 7, "text": "x"}),
+                 marks=pytest.mark.req("TPL-COMPONENT-TYPES"), id="component-type-number"),
+    pytest.param(lambda b: b.update(components={"type": "BODY", "text": "not in a list"}),
+                 marks=pytest.mark.req("TPL-BODY-REQUIRED"), id="components-object"),
 ])
 def test_invalid_template_is_refused_before_meta(wa, simulator, rng, mutate, request):
     body = template_request(unique_name(rng))
