@@ -14,9 +14,11 @@ from reference.fasthttp import FastHTTPClient, FastHTTPError
 
 log = logging.getLogger("reference.meta")
 
-# Meta error codes that mean "try again later" (throttling, temporary outages, maintenance).
+# Meta error codes that mean "try again later" (throttling, temporary outages). Not 131057: Meta uses it for
+# maintenance, but the docs' error table lists it with 131047 as "outside 24h window", a permanent failure
+# answered with its error_code (MEDIA-SEND-ERROR-CODE, SEND-WINDOW-WA).
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 32, 613, 80001, 80002, 80006, 80007, 80008, 130429, 131000, 131016,
-                             131056, 131057})
+                             131056})
 
 
 @dataclass

@@ -399,7 +399,7 @@ def test_meta_failure_is_answered_with_its_error_code(account, channel, channel_
     codes = fiwano_profile["meta_error_codes"]
     wrong = []
     for code in (codes["media_download_failed"], codes["media_upload_error"], codes["recipient_invalid"],
-                 codes["permanent_invalid_parameter"], codes["outside_window"][0], codes["token"][0]):
+                 codes["permanent_invalid_parameter"], *codes["outside_window"], *codes["token"]):  # every code
         simulator.add_faults(ch.world.world_id, [{"match": {"path_contains": "/messages", "method": "POST"},
                                                   "action": {"kind": "http_error", "code": code,
                                                              "message": f"scripted failure {code}"},
