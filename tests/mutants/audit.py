@@ -57,6 +57,7 @@ EXCLUDED_OPERATORS = frozenset({"core/VariableInserter", "core/VariableReplacer"
 # Which suite modules exercise each audited module: run first (then the rest of the suites).
 RELEVANT: dict[str, tuple[str, ...]] = {
     "reference/app.py": ("test_channels", "test_send", "test_errors", "test_auth"),
+    "reference/bodylimit.py": ("test_hostile_meta_input", "test_errors"),
     "reference/channel_service.py": ("test_channels", "test_channel_lifecycle", "test_subscriptions",
                                      "test_tier_gating", "test_isolation"),
     "reference/clock.py": ("test_windows", "test_tokens", "test_rate_limit"),
@@ -81,7 +82,7 @@ RELEVANT: dict[str, tuple[str, ...]] = {
     "reference/urls.py": ("test_send_media", "test_connect_flow", "test_redirects", "test_errors"),
     "reference/api/common.py": ("test_errors", "test_auth", "test_rate_limit"),
     "reference/api/connect.py": ("test_connect_flow", "test_redirects"),
-    "reference/api/meta_webhook.py": ("test_inbound_relay", "test_statuses"),
+    "reference/api/meta_webhook.py": ("test_inbound_relay", "test_hostile_meta_input", "test_statuses"),
     "reference/api/templates.py": ("test_templates", "test_template_send"),
     "reference/api/v1.py": ("test_send", "test_channels", "test_errors", "test_send_media", "test_profiles"),
     "reference/repos/accounts.py": ("test_auth", "test_isolation", "test_tier_gating", "test_subscriptions"),
