@@ -534,6 +534,25 @@ def test_approved_template_is_edited_at_most_once_per_day(wa, simulator, clock, 
                   f"an edit {interval + 60} s after the first")
 
 
+@pytest.mark.req("TPL-UPDATE-ONCE-PER-DAY", "TPL-UPDATE-10-PER-30-DAYS")
+@pytest.mark.level("simulated")
+@pytest.mark.parametrize("status", ["REJECTED", "PAUSED"])
+def test_edit_limits_count_only_for_approved_templates(wa, simulator, rng, status):
+    """The limits are those of an approved template (Meta edits rejected and paused ones without limit): an
+    approved template is edited, Meta then rejects or pauses it, and the next edit right away is accepted."""
+    name = unique_name(rng)
+    made = tpl.new_template(wa.client, wa, simulator, name)
+    expect.status(_edit(wa, str(made["id"]), 1), 200, "TPL-UPDATE-ONCE-PER-DAY", "first edit of an approved template")
+    tpl.review(simulator, wa, name, status)
+    tpl.listed(wa.client, wa.id, "TPL-LIFECYCLE")
+
+    expect.status(_edit(wa, str(made["id"]), 2), 200, "TPL-UPDATE-ONCE-PER-DAY",
+                  f"an edit right after Meta set the template {status} (the first edit was minutes ago)")
+    at_meta = tpl.meta_template(simulator, wa.world.world_id, name)
+    expect.check(at_meta["components"][0]["text"].startswith("Edit 2:"), "TPL-UPDATE-ONCE-PER-DAY",
+                 f"the template at Meta after the edit of the {status} template", "edit 2", at_meta["components"])
+
+
 @pytest.mark.req("TPL-UPDATE-10-PER-30-DAYS")
 @pytest.mark.level("controlled")
 def test_approved_template_is_edited_at_most_ten_times_in_30_days(wa, simulator, clock, fiwano_profile, rng):
