@@ -157,10 +157,12 @@ def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_t
 
 
 def point_simulator_at(simulator_url: str, target_url: str) -> None:
-    """Tell the simulator where the target's Meta webhook endpoint is."""
-    response = httpx.put(f"{simulator_url}/_sim/app", json={"target_webhook_url": f"{target_url}/meta/webhook"},
-                         timeout=10)
-    response.raise_for_status()
+    """Tell the simulator where the target's Meta webhook endpoint is (every instance of a split simulator:
+    the control client fans the app settings out)."""
+    from simulator.client import SimulatorClient
+
+    with SimulatorClient(simulator_url, timeout=10) as simulator:
+        simulator.configure_app(target_webhook_url=f"{target_url}/meta/webhook")
 
 
 def start_pair(workdir: Path, webhook_ca_file: Path | None = None,

@@ -42,6 +42,21 @@ def add_arguments(parser: argparse.ArgumentParser, part: str) -> None:
     options = SIMULATOR_OPTIONS if part == "simulator" else REFERENCE_OPTIONS
     for option, field in options.items():
         parser.add_argument(option, dest=field, default=None)
+    if part == "simulator":
+        scale = parser.add_argument_group("scale-out (docs/scaling.md; needs the router: pip install "
+                                          "'fiwano-conformance[scale]')")
+        scale.add_argument("--workers", type=int, default=1,
+                           help="N simulator processes behind one router (Caddy) on --host/--port, each owning the "
+                                "worlds it creates (default 1: one process, no router)")
+        scale.add_argument("--instance", dest="instance", type=int, default=None,
+                           help="serve as instance I (0-based) of --instances N behind a router on another host")
+        scale.add_argument("--instances", dest="instances", type=int, default=None,
+                           help="how many instances the simulator is split into (with --instance)")
+        scale.add_argument("--backend", action="append", default=[], metavar="URL",
+                           help="start only the router, in front of these instances (repeatable; the i-th must run "
+                                "with --instance i --instances N)")
+        scale.add_argument("--print-router-config", action="store_true",
+                           help="print the router's Caddyfile for the --backend URLs and exit")
     if part == "reference":
         parser.add_argument("--test-mode", dest="test_mode", action="store_true", default=None,
                             help="enable the harness API (/harness) and the virtual clock; never in production")
@@ -66,11 +81,13 @@ def run(args: argparse.Namespace) -> int:
         from fiwano_conformance import admin_cmd
 
         return admin_cmd.run(args)
+    if args._part == "simulator" and (args.workers != 1 or args.backend or args.print_router_config):
+        return _serve_split_simulator(args)
     if args._part == "simulator":
         from simulator.app import create_app as create_simulator
         from simulator.settings import SimulatorSettings
 
-        settings = SimulatorSettings(**_given(args, list(SIMULATOR_OPTIONS.values())))
+        settings = SimulatorSettings(**_given(args, [*SIMULATOR_OPTIONS.values(), "instance", "instances"]))
 
         def factory(url: str):
             return create_simulator(settings)
@@ -92,3 +109,40 @@ def run(args: argparse.Namespace) -> int:
     serve(factory, host=args.host, port=args.port, ready_file=args.ready_file, log_level=args.log_level,
           graceful_seconds=graceful)
     return 0
+
+
+def _serve_split_simulator(args: argparse.Namespace) -> int:
+    """``--workers N`` (N instances + the router here), ``--backend URL...`` (the router alone) or
+    ``--print-router-config``; a contradictory combination is one line and exit 2."""
+    import sys
+
+    from fiwano_conformance import simulator_fleet
+
+    prog = simulator_fleet.PROG
+    problem = None
+    if args.workers < 1:
+        problem = f"--workers must be at least 1, not {args.workers}"
+    elif args.workers > 100:
+        problem = f"--workers {args.workers}: at most 100 instances (their owner tags have two digits)"
+    elif args.instance is not None or args.instances is not None:
+        problem = "--instance/--instances serve ONE instance; they cannot be combined with --workers or --backend"
+    elif args.backend and args.workers != 1:
+        problem = "give either --workers N (instances started here) or --backend URL (instances elsewhere)"
+    elif args.print_router_config and len(args.backend) < 2:
+        problem = "--print-router-config needs the instances' URLs: --backend URL at least twice"
+    elif args.backend and len(args.backend) < 2:
+        problem = "--backend: a router needs at least two instances (one simulator needs no router)"
+    if problem:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        return 2
+    if args.print_router_config:
+        from simulator.routing import caddyfile
+
+        print(caddyfile(args.backend, args.host, args.port or 9100), end="")
+        return 0
+    options: list[str] = ["--log-level", args.log_level]
+    for option, field in SIMULATOR_OPTIONS.items():
+        if getattr(args, field, None) is not None:
+            options += [option, str(getattr(args, field))]
+    return simulator_fleet.serve_fleet(args.workers if not args.backend else 0, args.backend, options,
+                                       args.host, args.port, args.ready_file)

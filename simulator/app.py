@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from simulator import control
+from simulator import control, ids
 from simulator.errors import GraphError
 from simulator.graph import pipeline
 from simulator.graph.media import DOWNLOAD_PATH
@@ -66,6 +66,7 @@ class SimulatorApp(FastAPI):
 
 def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     settings = settings or SimulatorSettings()
+    ids.set_owner(settings.instance, settings.instances)
     app = SimulatorApp(title="Fiwano simulator (fake Meta)", docs_url="/_sim/docs", redoc_url=None,
                        openapi_url="/_sim/openapi.json")
     app.state.store = Store(settings)

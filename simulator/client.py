@@ -2,6 +2,11 @@
 
 Synchronous httpx, one method per control call, pydantic models for what comes back. Errors from the
 simulator raise ``SimulatorError`` carrying the status and ``detail``.
+
+A simulator split by world (``fiwano-conformance simulator --workers N``, docs/scaling.md) is one URL too: calls
+about a world reach its owner through the router. What belongs to no world (the app settings, the global clock,
+a reset) lives in every instance, so the client applies it to each, through ``/_sim/instances/{n}/...``; the
+number of instances is asked once (``GET /_sim/instances``, 1 for a lone simulator).
 """
 
 from __future__ import annotations
@@ -131,6 +136,7 @@ class SimulatorClient:
     def __init__(self, base_url: str, timeout: float = 30.0, transport: httpx.BaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+        self._prefixes: list[str] | None = None
 
     # ---- plumbing ---------------------------------------------------------------------------------
     def close(self) -> None:
@@ -155,6 +161,23 @@ class SimulatorClient:
             return None
         return response.json()
 
+    def instance_prefixes(self) -> list[str]:
+        """Where each simulator process behind this URL answers: ``[""]`` for a lone simulator, else
+        ``["/_sim/instances/0", ...]`` (the router strips the prefix)."""
+        if self._prefixes is None:
+            try:
+                count = self._call("GET", "/_sim/instances").get("instances", 1)
+            except SimulatorError as exc:  # a simulator older than the endpoint: alone
+                if exc.status != 404:
+                    raise
+                count = 1
+            self._prefixes = [f"/_sim/instances/{n}" for n in range(count)] if count > 1 else [""]
+        return self._prefixes
+
+    def _everywhere(self, method: str, path: str, json: Any = None) -> list[Any]:
+        """The same control call on every instance, in order; the answers."""
+        return [self._call(method, prefix + path, json=json) for prefix in self.instance_prefixes()]
+
     # ---- app ----------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/_sim/health")
@@ -166,10 +189,10 @@ class SimulatorClient:
                       target_webhook_url: str | None = None) -> dict[str, Any]:
         body = {k: v for k, v in (("app_secret", app_secret), ("verify_token", verify_token),
                                   ("target_webhook_url", target_webhook_url)) if v is not None}
-        return self._call("PUT", "/_sim/app", json=body)
+        return self._everywhere("PUT", "/_sim/app", json=body)[0]
 
     def reset(self) -> None:
-        self._call("POST", "/_sim/reset")
+        self._everywhere("POST", "/_sim/reset")
 
     # ---- worlds -------------------------------------------------------------------------------------
     def create_world(self, channels: Iterable[str], label: str | None = None,
@@ -271,12 +294,28 @@ class SimulatorClient:
         return ClockState.model_validate(self._call("GET", path))
 
     def advance_clock(self, seconds: float, world_id: str | None = None) -> ClockState:
-        path = f"/_sim/worlds/{world_id}/clock/advance" if world_id else "/_sim/clock/advance"
-        return ClockState.model_validate(self._call("POST", path, json={"seconds": seconds}))
+        """Move a world's clock, or (no world) the global clock every world follows, on every instance."""
+        if world_id:
+            return ClockState.model_validate(self._call("POST", f"/_sim/worlds/{world_id}/clock/advance",
+                                                        json={"seconds": seconds}))
+        return ClockState.model_validate(self._everywhere("POST", "/_sim/clock/advance", json={"seconds": seconds})[0])
 
     def set_clock(self, now: float | str, world_id: str | None = None) -> ClockState:
-        path = f"/_sim/worlds/{world_id}/clock" if world_id else "/_sim/clock"
-        return ClockState.model_validate(self._call("PUT", path, json={"now": now}))
+        """Set a world's clock, or the global clock. Split by world, the first instance takes ``now`` and the
+        others move by the same amount, so that every instance keeps exactly the same offset."""
+        if world_id:
+            return ClockState.model_validate(self._call("PUT", f"/_sim/worlds/{world_id}/clock", json={"now": now}))
+        first, *others = self.instance_prefixes()
+        before = ClockState.model_validate(self._call("GET", f"{first}/_sim/clock"))
+        after = ClockState.model_validate(self._call("PUT", f"{first}/_sim/clock", json={"now": now}))
+        moved = after.offset_seconds - before.offset_seconds
+        for prefix in others:
+            left = moved
+            while left > 0:  # one advance moves at most ten years (the control API's bound)
+                step = min(left, 10 * 365 * 86400)
+                self._call("POST", f"{prefix}/_sim/clock/advance", json={"seconds": step})
+                left -= step
+        return after
 
     # ---- faults -------------------------------------------------------------------------------------------
     def add_faults(self, world_id: str, rules: list[dict[str, Any]], seed: int | None = None,

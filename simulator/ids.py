@@ -2,6 +2,12 @@
 
 Numeric ids are digit strings built from one process-wide counter with a random start, so they never
 collide across worlds (or across simulator restarts, in practice); tokens are random, hence unique.
+
+Scale-out (``fiwano-conformance simulator --workers N``, docs/scaling.md): every identifier a request can be
+routed by carries its owner's tag, the instance number in ``width`` digits, so that a router sends the request
+to the one process holding the world: numeric ids END with the tag (``…{tag}``), tokens start ``EAAS{tag}``,
+world ids ``w_{tag}_``, OAuth codes ``AQ{tag}``, CDN keys ``{tag}…``. A lone simulator has the empty tag and
+mints exactly the shapes it always did. ``simulator.routing`` builds the router's rules from the same grammar.
 """
 
 from __future__ import annotations
@@ -13,6 +19,33 @@ import threading
 
 _lock = threading.Lock()
 _counter = itertools.count(secrets.randbelow(10**9) * 1000)
+_owner = ""  # this process's owner tag: "" for a lone simulator, the instance number in tag_width() digits
+
+
+def tag_width(instances: int) -> int:
+    """Digits of an owner tag for ``instances`` simulator processes (1 up to 10 instances, 2 up to 100)."""
+    if not 1 <= instances <= 100:
+        raise ValueError(f"a simulator can be split into 1 to 100 instances, not {instances}")
+    return 1 if instances <= 10 else 2
+
+
+def owner_tag(instance: int, instances: int) -> str:
+    """The tag minted into every routable id of ``instance`` (0-based) of ``instances``; "" when alone."""
+    if instances <= 1:
+        return ""
+    if not 0 <= instance < instances:
+        raise ValueError(f"instance {instance} is not one of 0..{instances - 1}")
+    return f"{instance:0{tag_width(instances)}d}"
+
+
+def set_owner(instance: int, instances: int) -> None:
+    """Make this process mint ids tagged for ``instance`` of ``instances`` (the app does it at start)."""
+    global _owner
+    _owner = owner_tag(instance, instances)
+
+
+def owner() -> str:
+    return _owner
 
 
 def _next() -> int:
@@ -22,8 +55,8 @@ def _next() -> int:
 
 def numeric_id(prefix: str, width: int = 15) -> str:
     """A digit string of ``width`` digits starting with ``prefix`` (e.g. ``1065…`` for phone numbers)."""
-    body_width = width - len(prefix)
-    return f"{prefix}{_next() % 10**body_width:0{body_width}d}"
+    body_width = width - len(prefix) - len(_owner)
+    return f"{prefix}{_next() % 10**body_width:0{body_width}d}{_owner}"
 
 
 def phone_number_id() -> str:
@@ -61,11 +94,21 @@ def display_number() -> str:
 
 
 def access_token() -> str:
-    return "EAAS" + secrets.token_urlsafe(48).replace("-", "A").replace("_", "B")
+    return "EAAS" + _owner + secrets.token_urlsafe(48).replace("-", "A").replace("_", "B")
 
 
 def world_id() -> str:
-    return "w_" + secrets.token_hex(8)
+    return f"w_{_owner}_{secrets.token_hex(8)}" if _owner else "w_" + secrets.token_hex(8)
+
+
+def oauth_code() -> str:
+    """A single-use code of Meta's login dialog (``AQ`` + 128 URL-safe characters, as Meta's look)."""
+    return "AQ" + _owner + secrets.token_urlsafe(96)
+
+
+def cdn_key() -> str:
+    """The key of a CDN file URL (``/cdn/{key}``) of a Messenger/Instagram attachment."""
+    return _owner + secrets.token_urlsafe(16)
 
 
 def wamid(recipient_digits: str) -> str:

@@ -94,7 +94,7 @@ def register_media(store: Store, world: World, asset: Asset, content: bytes, mim
     with store.lock:
         world.media[item.media_id] = item
         store.register_object(item.media_id, world)
-        cdn_key = secrets.token_urlsafe(16)
+        cdn_key = ids.cdn_key()
         world.cdn_files[cdn_key] = item.media_id
         item.cdn_key = cdn_key
         store.register_object("cdn:" + cdn_key, world)

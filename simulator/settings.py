@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,3 +28,14 @@ class SimulatorSettings(BaseSettings):
     whatsapp_media_error: Literal["async", "sync"] = "async"
     async_status_delay_seconds: float = 0.2
     media_url_ttl_seconds: int = 300
+
+    # Scale-out (docs/scaling.md): this process is instance ``instance`` (0-based) of ``instances`` behind a
+    # router; every id it mints carries the owner tag the router routes by (simulator/ids.py). 1 = alone.
+    instance: int = Field(default=0, ge=0, le=99)
+    instances: int = Field(default=1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _instance_is_one_of_them(self) -> "SimulatorSettings":
+        if self.instance >= self.instances:
+            raise ValueError(f"instance {self.instance} is not one of the {self.instances} instances (0-based)")
+        return self

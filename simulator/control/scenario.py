@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import secrets
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -221,7 +220,7 @@ async def oauth_authorize(world_id: str, body: OAuthAuthorize, request: Request)
     params: dict[str, str] = {}
     code = None
     if body.decision == "approve":
-        code = "AQ" + secrets.token_urlsafe(96)
+        code = ids.oauth_code()
         with store.lock:
             store.oauth_codes[code] = {"world_id": world.world_id, "redirect_uri": redirect_uri,
                                        "expires_at": world.clock.now() + 600, "used": False}

@@ -69,8 +69,18 @@ class ClockSet(Body):
 # ---- app, health, reset -------------------------------------------------------------------------
 
 @router.get("/health")
-async def health() -> dict[str, str]:
+async def health(request: Request) -> dict[str, Any]:
+    settings = store_of(request).settings
+    if settings.instances > 1:  # one of several behind a router: which one (the fleet checks its backends)
+        return {"status": "ok", "instance": settings.instance, "instances": settings.instances}
     return {"status": "ok"}
+
+
+@router.get("/instances")
+async def instances() -> dict[str, int]:
+    """How many simulator processes answer at this URL: 1 here; a router in front of N answers N itself, and
+    the control client then fans global changes out to each (docs/scaling.md)."""
+    return {"instances": 1}
 
 
 @router.get("/app")
