@@ -130,9 +130,11 @@ def start_server(name: str, part_args: list[str], workdir: Path, env: dict[str, 
 EMBEDDED_META_TIMEOUT_SECONDS = 3.0
 
 
-def start_simulator(workdir: Path, app_secret: str, verify_token: str) -> ManagedServer:
-    return start_server("simulator", ["simulator", "--app-secret", app_secret, "--verify-token", verify_token],
-                        workdir)
+def start_simulator(workdir: Path, app_secret: str, verify_token: str, workers: int = 1) -> ManagedServer:
+    """One simulator process; ``workers`` > 1 (load runs only, docs/scaling.md): that many behind Caddy."""
+    split = ["--workers", str(workers)] if workers > 1 else []
+    return start_server("simulator", ["simulator", "--app-secret", app_secret, "--verify-token", verify_token,
+                                      *split], workdir)
 
 
 def start_reference(workdir: Path, simulator_url: str, app_secret: str, verify_token: str,
@@ -166,13 +168,14 @@ def point_simulator_at(simulator_url: str, target_url: str) -> None:
 
 
 def start_pair(workdir: Path, webhook_ca_file: Path | None = None,
-               allow_webhook_hosts: list[str] | None = None, profile: str = "default") -> EmbeddedPair:
+               allow_webhook_hosts: list[str] | None = None, profile: str = "default",
+               simulator_workers: int = 1) -> EmbeddedPair:
     """Start the simulator and the reference wired together; stopped at exit if the caller forgets."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     app_secret = secrets.token_hex(16)
     verify_token = secrets.token_hex(12)  # hex: never starts with "-", which argparse would take for an option
-    simulator = start_simulator(workdir, app_secret, verify_token)
+    simulator = start_simulator(workdir, app_secret, verify_token, simulator_workers)
     try:
         reference = start_reference(workdir, simulator.url, app_secret, verify_token, webhook_ca_file,
                                     allow_webhook_hosts if allow_webhook_hosts is not None else ["127.0.0.1", "localhost"],

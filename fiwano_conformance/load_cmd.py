@@ -48,6 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sink-port", type=int, default=0)
     parser.add_argument("--sink-url", default=os.environ.get("FIWANO_SINK_URL"),
                         help="URL the target must use to reach the webhook sink")
+    parser.add_argument("--sink-workers", type=int, default=1,
+                        help="webhook sink processes sharing its port (SO_REUSEPORT; default 1, docs/scaling.md)")
+    parser.add_argument("--simulator-workers", type=int, default=1,
+                        help="the embedded pair's simulator split over N processes behind Caddy (simulator --workers "
+                             "N; needs the extra `scale`; default 1)")
     parser.add_argument("--sink-ca-dir", type=Path, default=None,
                         help="kit CA directory (kit-ca.pem) the target trusts (default: the one every run reuses, "
                              "FIWANO_SINK_CA_DIR or `fiwano-conformance ca path`)")
@@ -67,6 +72,8 @@ def locust_command(args: argparse.Namespace, target: str, simulator: str | None,
                "--csv", str(out / "locust"), "--html", str(out / "locust.html"),
                "--fiwano-profile", args.profile, "--fiwano-out", str(out), "--fiwano-sink-ca-dir", str(ca_dir),
                "--fiwano-sink-host", args.sink_host, "--fiwano-sink-port", str(args.sink_port)]
+    if getattr(args, "sink_workers", 1) > 1:
+        command += ["--fiwano-sink-workers", str(args.sink_workers)]
     if not args.web:
         # Locust's own table every 2 s is too much for a CI log: one progress line instead (loadtests/progress.py)
         command += ["--headless", "--only-summary"]
@@ -116,6 +123,13 @@ def run(args: argparse.Namespace) -> int:
 def _run_with(args: argparse.Namespace, profile, out: Path, ca_dir: Path) -> int:
     pair = None
     target, simulator = args.target, args.simulator
+    if args.simulator_workers > 1 and not target:
+        from fiwano_conformance.simulator_fleet import caddy_executable, missing_router_message
+
+        if caddy_executable() is None:
+            print(missing_router_message(args.simulator_workers, "fiwano-conformance load", "--simulator-workers"),
+                  file=sys.stderr)
+            return 2
     if target and args.pair_profile:
         print("fiwano-conformance load: --pair-profile only applies to the embedded pair; ignored", file=sys.stderr)
     if not target:
@@ -127,7 +141,8 @@ def _run_with(args: argparse.Namespace, profile, out: Path, ca_dir: Path) -> int
         os.environ.setdefault("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "1000000")
         try:
             pair = start_pair(out / "pair", webhook_ca_file=ca_file(ca_dir),
-                              profile=str(args.pair_profile or profile.contract_profile))
+                              profile=str(args.pair_profile or profile.contract_profile),
+                              simulator_workers=args.simulator_workers)
         except children.Interrupted:
             children.stop_tree(children.tree_of_self())
             raise

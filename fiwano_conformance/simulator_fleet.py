@@ -53,8 +53,8 @@ def caddy_executable() -> str | None:
         return shutil.which("caddy")
 
 
-def missing_router_message(workers: int) -> str:
-    return (f"{PROG}: --workers {workers} needs the Caddy router, which is not installed: "
+def missing_router_message(workers: int, prog: str = PROG, option: str = "--workers") -> str:
+    return (f"{prog}: {option} {workers} needs the Caddy router, which is not installed: "
             "pip install 'fiwano-conformance[scale]' (or put caddy on PATH, or set FIWANO_CADDY)")
 
 

@@ -44,6 +44,8 @@ def _options(parser, **_kw) -> None:
     group.add_argument("--fiwano-sink-port", env_var="FIWANO_SINK_PORT", default="0", help="sink port (0: free)")
     group.add_argument("--fiwano-sink-url", env_var="FIWANO_SINK_URL", default="",
                        help="URL the target must use to reach the sink (default https://<host>:<port>)")
+    group.add_argument("--fiwano-sink-workers", env_var="FIWANO_SINK_WORKERS", default="1",
+                       help="sink processes sharing its port (SO_REUSEPORT), each with its own JSONL, merged after")
     group.add_argument("--fiwano-sink-ca-dir", env_var="FIWANO_SINK_CA_DIR", default="",
                        help="directory of the kit CA (kit-ca.pem) the target trusts "
                             "(default: the kit CA every run reuses, `fiwano-conformance ca path`)")

@@ -25,6 +25,7 @@ from loadtests.loadprofile import LoadProfile, Shape, load_load_profile
 from loadtests.provision import load_keyring, mint_keyring, repoint_webhooks
 from loadtests.ratelimit import KeyAdmission, judge_key
 from loadtests.sink import Sink
+from loadtests.sink_pool import SinkPool, make_sink
 
 from fiwano_conformance.shared.kit_ca import default_ca_dir
 
@@ -45,6 +46,7 @@ class Options:
     sink_port: int = 0
     sink_url: str | None = None
     sink_ca_dir: Path | None = None
+    sink_workers: int = 1
     save_keys: Path | None = None
     keys_count: int | None = None
     duration: float | None = None
@@ -59,6 +61,7 @@ class Options:
                    sink_host=o.fiwano_sink_host, sink_port=int(o.fiwano_sink_port or 0),
                    sink_url=o.fiwano_sink_url or None,
                    sink_ca_dir=Path(o.fiwano_sink_ca_dir) if o.fiwano_sink_ca_dir else None,
+                   sink_workers=int(getattr(o, "fiwano_sink_workers", 1) or 1),
                    save_keys=Path(o.fiwano_save_keys) if o.fiwano_save_keys else None,
                    keys_count=int(o.fiwano_keys_count) if o.fiwano_keys_count else None,
                    duration=float(o.fiwano_duration) if o.fiwano_duration else None,
@@ -72,7 +75,7 @@ class Session:
     run_id: str = ""
     keyring: Keyring | None = None
     coordinator: Coordinator | None = None
-    sink: Sink | None = None
+    sink: Sink | SinkPool | None = None
     setup_inbound: list[dict] = field(default_factory=list)
     error: str | None = None
     steps: list[analysis.Step] = field(default_factory=list)
@@ -105,9 +108,9 @@ class Session:
         self.run_id = o.run_id or time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         o.out.mkdir(parents=True, exist_ok=True)
         if self.profile.keys.source == "harness" or o.simulator:
-            self.sink = Sink(o.sink_ca_dir or default_ca_dir(), host=o.sink_host, port=o.sink_port,
-                             public_url=o.sink_url).start()
-            log.info("webhook sink at %s (CA %s)", self.sink.url, self.sink.ca_file)
+            self.sink = make_sink(o.sink_ca_dir or default_ca_dir(), o.sink_workers, o.out, host=o.sink_host,
+                                  port=o.sink_port, public_url=o.sink_url).start()
+            log.info("webhook sink at %s (CA %s, %d process(es))", self.sink.url, self.sink.ca_file, o.sink_workers)
         if self.profile.keys.source == "harness":
             if not o.simulator:
                 raise ValueError("minting keys needs the simulator (--fiwano-simulator URL) to own the assets")

@@ -72,24 +72,35 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024
 
 
+class _SharedPortServer(_Server):
+    """One of several sink processes on one port (SO_REUSEPORT: the kernel spreads connections over them)."""
+
+    allow_reuse_port = True
+
+
 class Sink:
     """Start with :meth:`start`; ``url`` is what the target must be given; :meth:`records` after the run."""
 
-    def __init__(self, ca_dir: Path, host: str = "127.0.0.1", port: int = 0, public_url: str | None = None):
+    def __init__(self, ca_dir: Path, host: str = "127.0.0.1", port: int = 0, public_url: str | None = None,
+                 shared_port: bool = False, record_file: Path | None = None):
+        """``shared_port``: bind with SO_REUSEPORT, as one worker of a pool (loadtests/sink_pool.py);
+        ``record_file``: also append every record to this JSONL file as it arrives (flushed per line)."""
         self._ca = ensure_ca(ca_dir)  # the kit's one CA (fiwano_conformance/shared/kit_ca.py)
         self.ca_file = ca_file(ca_dir)
         self._host, self._port, self._public_url = host, port, public_url
+        self._shared_port = shared_port
         self._lock = threading.Lock()
         self._records: list[SinkRecord] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._record_file = record_file.open("a", encoding="utf-8") if record_file is not None else None
 
     def start(self) -> "Sink":
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         names = sorted({self._host if self._host not in ("0.0.0.0", "::", "") else "127.0.0.1",
                         "127.0.0.1", "localhost"})
         self._ca.issue_cert(*names).configure_cert(context)
-        self._server = _Server((self._host, self._port), _Handler)
+        self._server = (_SharedPortServer if self._shared_port else _Server)((self._host, self._port), _Handler)
         # the handshake happens in the handler thread, so a slow client cannot stall the accept loop
         self._server.socket = context.wrap_socket(self._server.socket, server_side=True,
                                                   do_handshake_on_connect=False)
@@ -107,7 +118,11 @@ class Sink:
 
     def _add(self, path: str, headers: dict, body: bytes, arrived: float, answered: float, status: int) -> None:
         with self._lock:
-            self._records.append(SinkRecord(len(self._records), path, headers, body, arrived, answered, status))
+            record = SinkRecord(len(self._records), path, headers, body, arrived, answered, status)
+            self._records.append(record)
+            if self._record_file is not None:
+                self._record_file.write(json.dumps(record.as_json()) + "\n")
+                self._record_file.flush()
 
     def records(self) -> list[SinkRecord]:
         with self._lock:
@@ -127,3 +142,7 @@ class Sink:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            if self._record_file is not None:
+                self._record_file.close()
+                self._record_file = None

@@ -45,7 +45,9 @@ def local_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def distributed_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("load-ci-distributed")
-    code, verdict, seconds = run_load(out, "--workers", "2")
+    # the layout of docs/scaling.md in miniature: 2 Locust workers, 2 simulator processes behind Caddy, 2 sink
+    # processes on one port
+    code, verdict, seconds = run_load(out, "--workers", "2", "--simulator-workers", "2", "--sink-workers", "2")
     return out, code, verdict, seconds
 
 
@@ -78,9 +80,14 @@ def test_ci_profile_in_one_process(local_run):
     assert code == {"pass": 0, "fail": 1}[verdict["result"]]
 
 
-def test_ci_profile_with_a_master_and_two_workers(distributed_run):
+def test_ci_profile_with_two_locust_simulator_and_sink_workers(distributed_run):
     out, code, verdict, seconds = distributed_run
     assert_burst_judged_correctly(verdict)
+    ready = json.loads((out / "pair" / "simulator.ready.json").read_text())
+    assert len(ready["instances"]) == 2, ready  # the embedded pair's simulator was split in two
+    per_worker = [len((out / "sink-workers" / f"sink-{i}.jsonl").read_text().splitlines()) for i in (0, 1)]
+    merged = (out / "sink.jsonl").read_text().splitlines()
+    assert sum(per_worker) == len(merged) == verdict["east"]["deliveries"] > 0, per_worker
 
 
 def test_statuses_arrive_in_a_legal_order(local_run):
