@@ -87,7 +87,17 @@ def run(args: argparse.Namespace) -> int:
         from simulator.app import create_app as create_simulator
         from simulator.settings import SimulatorSettings
 
-        settings = SimulatorSettings(**_given(args, [*SIMULATOR_OPTIONS.values(), "instance", "instances"]))
+        from pydantic import ValidationError
+
+        try:
+            settings = SimulatorSettings(**_given(args, [*SIMULATOR_OPTIONS.values(), "instance", "instances"]))
+        except ValidationError as exc:  # a configuration mistake: one line, exit 2
+            import sys
+
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+            print(f"fiwano-conformance simulator: {where}: {first.get('msg')}", file=sys.stderr)
+            return 2
 
         def factory(url: str):
             return create_simulator(settings)

@@ -63,23 +63,17 @@ def worker_arguments(options: Sequence[str], index: int, count: int) -> list[str
     return ["simulator", *options, "--host", "127.0.0.1", "--instance", str(index), "--instances", str(count)]
 
 
-def start_workers(options: Sequence[str], count: int, workdir: Path) -> list[ManagedServer]:
-    """Start ``count`` simulator instances at once; all or none (a failed start stops the others)."""
+def start_workers(options: Sequence[str], count: int, workdir: Path, started: list[ManagedServer]) -> None:
+    """Start ``count`` simulator instances at once, each appended to ``started`` as it comes up (so that the
+    caller stops every one that started, whatever interrupts the start); raises the first failure."""
+    def start(index: int) -> None:
+        started.append(start_server(f"simulator-{index}", worker_arguments(options, index, count), workdir))
+
     with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = [pool.submit(start_server, f"simulator-{i}", worker_arguments(options, i, count), workdir)
-                   for i in range(count)]
-        started: list[ManagedServer] = []
-        errors: list[BaseException] = []
-        for future in futures:
-            try:
-                started.append(future.result())
-            except BaseException as exc:  # noqa: BLE001 - collected, the survivors stopped, then re-raised
-                errors.append(exc)
+        futures = [pool.submit(start, i) for i in range(count)]
+        errors = [exc for exc in (future.exception() for future in futures) if exc is not None]
     if errors:
-        for server in started:
-            server.stop()
         raise errors[0]
-    return started
 
 
 def check_backends(backends: Sequence[str], timeout: float = 10.0) -> None:
@@ -159,7 +153,8 @@ def serve_fleet(workers: int, backends: Sequence[str], options: Sequence[str], h
     try:
         with children.signals_raise():
             if not backends:
-                servers = start_workers(options, workers, workdir)
+                start_workers(options, workers, workdir, servers)
+                servers.sort(key=lambda server: int(server.name.rsplit("-", 1)[1]))
                 backends = [server.url for server in servers]
             else:
                 check_backends(backends)

@@ -37,5 +37,6 @@ class SimulatorSettings(BaseSettings):
     @model_validator(mode="after")
     def _instance_is_one_of_them(self) -> "SimulatorSettings":
         if self.instance >= self.instances:
-            raise ValueError(f"instance {self.instance} is not one of the {self.instances} instances (0-based)")
+            raise ValueError(f"instance {self.instance} is not one of the {self.instances} instance(s), numbered from "
+                             f"0: give --instances N with N > {self.instance}")
         return self

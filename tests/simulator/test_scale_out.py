@@ -104,12 +104,24 @@ def test_workers_without_the_router_is_one_line_and_exit_2(tmp_path: Path) -> No
     assert "serving" not in result.stdout
 
 
+def test_load_with_simulator_workers_without_the_router_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "fiwano_conformance", "load", "--simulator-workers", "2",
+                             "--out", str(tmp_path / "out"), "--sink-ca-dir", str(tmp_path / "ca")],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "FIWANO_CADDY": str(tmp_path / "no-caddy")})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "load: --simulator-workers 2 needs the Caddy router" in lines[0], lines
+    assert "running:" not in result.stdout
+
+
 @pytest.mark.parametrize("args, says", [
     (["--workers", "0"], "--workers must be at least 1"),
     (["--workers", "2", "--instance", "0", "--instances", "2"], "cannot be combined"),
     (["--workers", "2", "--backend", "http://a:1", "--backend", "http://b:1"], "either --workers N"),
     (["--backend", "http://a:1"], "at least two instances"),
     (["--print-router-config"], "--backend URL at least twice"),
+    (["--instance", "1", "--port", "0"], "give --instances N with N > 1"),
 ])
 def test_contradictory_scale_out_options_are_one_line_and_exit_2(args: list[str], says: str) -> None:
     result = _cli(*args)
