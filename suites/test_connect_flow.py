@@ -103,6 +103,8 @@ def test_setup_url_needs_a_known_channel_type_and_redirect(account, body):
                  id="subdomain-of-the-host"),
     pytest.param(lambda uri: uri.replace(f"https://{CUSTOMER_HOST}/", f"https://{CUSTOMER_HOST}:8443/"),
                  id="other-port"),
+    pytest.param(lambda uri: uri.replace(f"https://{CUSTOMER_HOST}/", f"https://{CUSTOMER_HOST}:442/"),
+                 id="lower-port"),
     pytest.param(lambda uri: uri.replace("https://", "http://"), id="http"),
 ])
 def test_setup_url_refuses_a_redirect_that_is_not_whitelisted(account, channel_type, asked):
