@@ -85,6 +85,8 @@ RELEVANT: dict[str, tuple[str, ...]] = {
     "reference/api/meta_webhook.py": ("test_inbound_relay", "test_hostile_meta_input", "test_statuses"),
     "reference/api/templates.py": ("test_templates", "test_template_send"),
     "reference/api/v1.py": ("test_send", "test_channels", "test_errors", "test_send_media", "test_profiles"),
+    "reference/api/v2026.py": ("test_v2026_openapi", "test_v2026_auth"),
+    "reference/v2026.py": tuple(sorted(p.stem for p in (ROOT / "suites").glob("test_v2026_*.py"))),
     "reference/repos/accounts.py": ("test_auth", "test_isolation", "test_tier_gating", "test_subscriptions"),
     "reference/repos/channels.py": ("test_channels", "test_channel_lifecycle", "test_isolation"),
     "reference/repos/connect.py": ("test_connect_flow",),
