@@ -116,6 +116,20 @@ def test_wildcard_allows_a_subdomain(account, uri):
     expect.check("setup_url" in response.json(), "REDIRECT-WILDCARD", "setup-url body", "a setup_url", response.json())
 
 
+@pytest.mark.req("REDIRECT-WILDCARD", "CONNECT-SETUP-URL")
+@pytest.mark.level("api")
+def test_the_docs_wildcard_over_a_registrable_domain_is_accepted(account):
+    """The docs' own example, a wildcard right above a registrable domain (two labels), is a valid pattern."""
+    owner = account()
+    pattern, uri = "https://*.example.com/callback", "https://app.example.com/callback"
+    readings.created(owner.client.request("POST", "/redirects", json={"uri_pattern": pattern}), "REDIRECT-WILDCARD",
+                     f"POST /redirects {pattern} (the docs' example)")
+
+    response = setup_url(owner.client, "whatsapp", uri)
+
+    readings.setup_started(response, "REDIRECT-WILDCARD", f"setup-url with {uri} under the pattern {pattern}")
+
+
 @pytest.mark.req("REDIRECT-ADD", "CONNECT-SETUP-URL")
 @pytest.mark.level("api")
 def test_uri_with_unreserved_path_characters_is_an_ordinary_redirect(account):

@@ -113,10 +113,10 @@ def test_text_reaches_meta_unchanged(account, channel, channel_type, simulator, 
 @pytest.mark.req("SEND-TEXT-EMPTY")
 @pytest.mark.level("simulated")
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"], ids=["empty", "spaces", "whitespace"])
-def test_empty_text_is_refused(account, channel, simulator, text, rng):
+def test_empty_text_is_refused(account, channel, channel_type, simulator, text, rng):
     owner = account()
-    ch = channel(owner, "whatsapp")
-    recipient = user_id("whatsapp", rng)
+    ch = channel(owner, channel_type)
+    recipient = user_id(channel_type, rng)
     open_window(simulator, ch, recipient)
 
     response = owner.client.send_text(ch.id, recipient, text)

@@ -84,7 +84,8 @@ RELEVANT: dict[str, tuple[str, ...]] = {
     "reference/api/connect.py": ("test_connect_flow", "test_redirects"),
     "reference/api/meta_webhook.py": ("test_inbound_relay", "test_hostile_meta_input", "test_statuses"),
     "reference/api/templates.py": ("test_templates", "test_template_send"),
-    "reference/api/v1.py": ("test_send", "test_channels", "test_errors", "test_send_media", "test_profiles"),
+    "reference/api/v1.py": ("test_send", "test_channels", "test_errors", "test_send_media", "test_profiles",
+                            "test_text_limits"),
     "reference/api/v2026.py": ("test_v2026_openapi", "test_v2026_auth"),
     "reference/v2026.py": tuple(sorted(p.stem for p in (ROOT / "suites").glob("test_v2026_*.py"))),
     "reference/repos/accounts.py": ("test_auth", "test_isolation", "test_tier_gating", "test_subscriptions"),
@@ -252,10 +253,36 @@ def covering_tests(mutant: AuditMutant, lines: dict[int, list[str]]) -> list[str
     coverage.py records a multi-line statement on one of its lines, so the nearest recorded line between the
     statement's first line and the mutated one stands for it (erring towards running more tests)."""
     first = min(mutant.statement_line or mutant.line, mutant.line)
+    found: list[str] = []
     for line in range(mutant.line, first - 1, -1):
         if line in lines:
-            return list(lines[line])
-    return []
+            found = list(lines[line])
+            break
+    if found and all(test == "" or test.endswith("|") for test in found):  # "" / "P|": the start-up
+        # run only while the reference starts (a decorator, a def line, a default): the tests that execute
+        # the body of the definition it belongs to see what it changes (a removed @field_validator)
+        for line in definition_body(mutant.path, mutant.line):
+            found.extend(t for t in lines.get(line, ()) if t not in found)
+    return found
+
+
+def definition_body(path: str, line: int, root: Path | None = None) -> range:
+    """The body lines of the function or class whose decorator or ``def``/``class`` line is ``line``
+    (an empty range when the line is no such line)."""
+    import ast
+
+    try:
+        tree = ast.parse(((root or ROOT) / path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return range(0)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            body_start = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
+            if any(d.lineno <= line <= (d.end_lineno or d.lineno) for d in node.decorator_list) \
+                    or node.lineno <= line < body_start:
+                return range(body_start, (node.end_lineno or node.body[-1].lineno) + 1)
+    return range(0)
 
 
 def _module_of(nodeid: str) -> str:

@@ -69,3 +69,25 @@ def test_a_mutant_runs_under_default_first_then_under_each_later_profile_that_ex
     assert profile_runs(mutant, covering, {}) == [
         ("default", ["suites/test_send.py::test_b"]),
         ("fiwano-2026-10", ["suites/test_send.py::test_b", "suites/test_v2026_failed.py::test_a"])]  # relevant first
+
+
+def test_a_start_up_line_of_a_definition_runs_the_tests_of_its_body(tmp_path):
+    """A decorator runs only while the reference starts; removing it (a @field_validator) changes what the
+    tests executing the decorated function see, so those tests cover it too."""
+    from tests.mutants.audit import AuditMutant, covering_tests, definition_body
+
+    module = tmp_path / "reference" / "m.py"
+    module.parent.mkdir()
+    module.write_text("class Body:\n    @validator('text')\n    def check(cls, v):\n        return v\n", encoding="utf-8")
+    assert list(definition_body("reference/m.py", 2, root=tmp_path)) == [4]
+    mutant = AuditMutant(id="reference.m:RemoveDecorator:0123456789:0", path="reference/m.py",
+                         operator="RemoveDecorator", occurrence=0, line=2, line_text="@validator('text')",
+                         statement_line=2)
+    lines = {2: [""], 4: ["suites/test_x.py::test_a"]}
+    import tests.mutants.audit as audit
+    original = audit.ROOT
+    audit.ROOT = tmp_path
+    try:
+        assert covering_tests(mutant, lines) == ["", "suites/test_x.py::test_a"]
+    finally:
+        audit.ROOT = original
