@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser, part: str) -> None:
                             help="enable the harness API (/harness) and the virtual clock; never in production")
         parser.add_argument("--allow-webhook-host", dest="allow_webhook_hosts", action="append", default=None,
                             help="host exempted from the private-address rule for webhook_url (repeatable; tests only)")
+        parser.add_argument("--no-speedups", dest="speedups", action="store_false", default=None,
+                            help="serve every request through FastAPI and every Graph call through httpx "
+                                 "(reference/speedups/ off; same answers, more CPU)")
         # the operator path (no harness, no test mode): `fiwano-conformance reference admin create-account ...`
         commands = parser.add_subparsers(dest="reference_command", metavar="COMMAND")
         from fiwano_conformance import admin_cmd
@@ -105,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         from reference.app import create_app as create_reference
         from reference.settings import ReferenceSettings
 
-        given = _given(args, [*REFERENCE_OPTIONS.values(), "test_mode", "allow_webhook_hosts"])
+        given = _given(args, [*REFERENCE_OPTIONS.values(), "test_mode", "allow_webhook_hosts", "speedups"])
         settings = ReferenceSettings(**given)
 
         def factory(url: str):

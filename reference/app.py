@@ -29,7 +29,7 @@ from reference.clock import Clock, OffsetClock, RealClock
 from reference.crypto import MetaSignatureVerifier, WebhookSigner
 from reference.db import Database
 from reference.dispatcher import Dispatcher, WorkQueue
-from reference.fastpath import ReferenceApp
+from reference.bodylimit import BodyLimitedApp
 from reference.inbound import InboundService
 from reference.limits import TextLimitChecker
 from reference.media import MediaRepository, MediaService
@@ -155,7 +155,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     messages = MessageRepository(db, clock)
     deliveries = DeliveryRepository(db, clock)
     meta = MetaClient(settings.meta_graph_url, settings.meta_graph_version, transport=meta_transport,
-                      timeout=settings.meta_timeout_seconds)
+                      timeout=settings.meta_timeout_seconds, speedups=settings.speedups)
     allow_hosts = frozenset(h.lower() for h in settings.allow_webhook_hosts)
     relay_profile = profile["relay_retry"]
     dispatcher = Dispatcher(clock)
@@ -265,9 +265,14 @@ def create_app(settings: ReferenceSettings, *, clock: Clock | None = None,
             await comps.meta.aclose()
             await comps.relay_sender.aclose()
 
-    app = ReferenceApp(title="Fiwano reference", version="1.0.0", lifespan=lifespan,
-                  docs_url="/docs" if settings.test_mode else None, redoc_url=None,
-                  openapi_url="/openapi.json" if settings.test_mode else None)
+    app_class = BodyLimitedApp
+    if settings.speedups:
+        from reference.speedups.dispatch import FastDispatchApp
+
+        app_class = FastDispatchApp
+    app = app_class(title="Fiwano reference", version="1.0.0", lifespan=lifespan,
+                    docs_url="/docs" if settings.test_mode else None, redoc_url=None,
+                    openapi_url="/openapi.json" if settings.test_mode else None)
     app.state.components = comps
     if comps.readings.rewrites_rest:
         app.add_middleware(ReadingsMiddleware, readings=comps.readings)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fastapi import FastAPI
+
 MAX_API_BODY_BYTES = 1_048_576           # every JSON route (reference.api.common.read_json)
 MAX_META_BODY_BYTES = 8 * 1024 * 1024    # Meta's webhook batches (up to ~3 MB)
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -76,3 +78,18 @@ def _replay(messages: list[dict[str, Any]], receive: Any) -> Any:
         return await receive()
 
     return replay
+
+
+class BodyLimitedApp(FastAPI):
+    """The reference's FastAPI application: every HTTP request passes :func:`limit_body` first, then
+    :meth:`route` (FastAPI's own routing; ``reference.speedups.dispatch`` overrides it with the direct path)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            receive = await limit_body(scope, receive, send)
+            if receive is None:
+                return
+        await self.route(scope, receive, send)
+
+    async def route(self, scope: Any, receive: Any, send: Any) -> None:
+        await super().__call__(scope, receive, send)

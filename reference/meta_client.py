@@ -1,16 +1,23 @@
-"""Client of Meta's Graph API (the simulator in tests). One class, easy to wrap or replace."""
+"""Client of Meta's Graph API (the simulator in tests). One class, easy to wrap or replace.
+
+Every Graph call takes one path (``MetaClient.request``): the body encoded once, sent through a
+:class:`GraphHTTP` (the kept-alive client of ``reference.speedups.graph_client`` when the speed-ups are on,
+else :class:`HttpxGraphHTTP`: httpx, also whenever a transport is injected), the answer classified once.
+Media downloads stream through httpx (their size is capped while reading).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
 
-from reference.fasthttp import FastHTTPClient, FastHTTPError
+from reference.speedups.graph_client import FastGraphHTTP, GraphAnswer
+from reference.speedups.http1 import FastHTTPError
 
 log = logging.getLogger("reference.meta")
 
@@ -75,9 +82,37 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
+class GraphHTTP(Protocol):
+    """What ``MetaClient`` needs of an HTTP client: one request to the Graph origin, the whole answer; failures
+    raised as :class:`FastHTTPError` with httpx's exception names (``ReadTimeout``, ``ConnectError`` ...)."""
+
+    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                      body: bytes | None = None) -> GraphAnswer: ...
+
+    async def aclose(self) -> None: ...
+
+
+class HttpxGraphHTTP:
+    """:class:`GraphHTTP` on an ``httpx.AsyncClient`` (its own transport, or the one a test injects)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+                      body: bytes | None = None) -> GraphAnswer:
+        try:
+            response = await self.client.request(method, path, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise FastHTTPError(type(exc).__name__) from None
+        return GraphAnswer(response.status_code, dict(response.headers), response.content)
+
+    async def aclose(self) -> None:
+        """The httpx client belongs to ``MetaClient`` (media downloads use it too) and is closed there."""
+
+
 class MetaClient:
     def __init__(self, base_url: str, version: str, *, transport: httpx.AsyncBaseTransport | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, speedups: bool = True) -> None:
         self.base_url = base_url.rstrip("/")
         self.version = version
         # idle connections are dropped well before a typical server keep-alive timeout (uvicorn: 5 s)
@@ -85,13 +120,13 @@ class MetaClient:
                                          follow_redirects=False, trust_env=False,
                                          limits=httpx.Limits(keepalive_expiry=2.0))
         # Graph calls go through a lighter keep-alive client (about a tenth of httpx's CPU per call, see
-        # docs/benchmarks.md); an injected transport (tests) keeps everything on httpx.
-        self._fast = FastHTTPClient(self.base_url, timeout=timeout, keepalive_expiry=2.0) \
-            if transport is None and self.base_url.startswith(("http://", "https://")) else None
+        # docs/benchmarks.md) when the speed-ups are on; an injected transport (tests) keeps them on httpx.
+        fast = speedups and transport is None and self.base_url.startswith(("http://", "https://"))
+        self._http: GraphHTTP = FastGraphHTTP(self.base_url, timeout=timeout, keepalive_expiry=2.0) if fast \
+            else HttpxGraphHTTP(self._client)
 
     async def aclose(self) -> None:
-        if self._fast is not None:
-            await self._fast.aclose()
+        await self._http.aclose()
         await self._client.aclose()
 
     def path(self, *parts: str) -> str:
@@ -100,32 +135,17 @@ class MetaClient:
     async def request(self, method: str, path: str, token: str, *, json_body: Any = None,
                       params: dict[str, Any] | None = None) -> MetaResult:
         headers = {"Authorization": f"Bearer {token}"}
-        if self._fast is not None:
-            return await self._fast_request(method, path, headers, json_body, params)
-        try:
-            response = await self._client.request(method, path, json=json_body, params=params, headers=headers)
-        except httpx.TimeoutException as exc:
-            return MetaResult(ok=False, transient=True, error_message=f"timeout calling Meta: {type(exc).__name__}")
-        except httpx.HTTPError as exc:
-            return MetaResult(ok=False, transient=True, error_message=f"network error calling Meta: {type(exc).__name__}")
-        try:
-            data = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-            data = None
-        return self._result(response.status_code, data, response.headers)
-
-    async def _fast_request(self, method: str, path: str, headers: dict[str, str], json_body: Any,
-                            params: dict[str, Any] | None) -> MetaResult:
-        assert self._fast is not None
         if params:
-            path = f"{path}?{urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)}"
+            query = urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
+            if query:
+                path = f"{path}?{query}"
         body = None
         if json_body is not None:
-            # the bytes httpx would send for json= (compact, UTF-8, no NaN)
+            # the bytes httpx sends for json= (compact, UTF-8, no NaN)
             body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
             headers["Content-Type"] = "application/json"
         try:
-            response = await self._fast.request(method, path, headers, body)
+            response = await self._http.request(method, path, headers, body)
         except FastHTTPError as exc:
             what = "timeout calling Meta" if exc.is_timeout else "network error calling Meta"
             return MetaResult(ok=False, transient=True, error_message=f"{what}: {exc.kind}")

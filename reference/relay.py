@@ -21,7 +21,7 @@ from reference.repos.channels import EVENTS_BY_TYPE
 from reference.crypto import WebhookSigner
 from reference.notifications import Notifier
 from reference.events import envelope, serialize
-from reference.fasthttp import FastHTTPError
+from reference.speedups.http1 import FastHTTPError
 from reference.repos.accounts import AccountRepository
 from reference.repos.channels import Channel, ChannelRepository
 from reference.repos.deliveries import Delivery, DeliveryRepository

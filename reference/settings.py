@@ -28,6 +28,9 @@ class ReferenceSettings(BaseSettings):
     readings: Annotated[dict[str, str], NoDecode] = {}
     #: Add fields the v1 docs do not name to answers and webhooks (an additive later version, for the self-test).
     extra_fields: bool = False
+    #: The speed-ups of reference/speedups/ (the direct dispatch of the hot routes, the kept-alive Graph client);
+    #: off, every request goes through FastAPI and every Graph call through httpx. Answers are the same either way.
+    speedups: bool = True
 
     @field_validator("allow_webhook_hosts", mode="before")
     @classmethod

@@ -19,6 +19,10 @@ What stays exactly as it was with a fresh connection per delivery:
 * A request is never retried here, on this or another connection: a failure is an ordinary failed attempt,
   retried by the relay's schedule, as before.
 
+The framing (Content-Length, chunked, close-delimited) and the idle pool are ``reference.speedups.http1``'s,
+shared with the Graph client; this module adds the relay's rules: the pinned connect, the bounded answer, one
+pool per endpoint.
+
 What keeps a reused connection from looking like a failed delivery (the reason the relay used to open a fresh
 one): a connection is reused only when the server kept it open (HTTP/1.1 keep-alive, no ``Connection:
 close``), the whole answer was read, the server has not closed it meanwhile (its FIN closes our side at once),
@@ -34,16 +38,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import httptools
 import httpx
 
-from reference.fasthttp import FastHTTPError, _Connection
 from reference.pinned_dns import resolve_public
+from reference.speedups.http1 import Connection, FastHTTPError, LoopBound, Pool, encode_head
 
 IDLE_SECONDS = 1.0
 MAX_HEAD_BYTES = 64 * 1024
@@ -53,7 +55,7 @@ MAX_IDLE_PER_ENDPOINT = 16
 _TARGET_CACHE_SIZE = 1024
 
 
-class _LimitedConnection(_Connection):
+class _LimitedConnection(Connection):
     """One HTTP/1.1 connection whose answers are bounded (head and body sizes)."""
 
     def __init__(self) -> None:
@@ -114,62 +116,20 @@ class _Target:
     head: bytes              # "POST <target> HTTP/1.1\r\nHost: ...\r\n" (httpx's encoding of the URL)
 
 
-class _Endpoint:
-    """The connections to one (host, port): idle ones newest first, and a bound on those in use."""
-
-    def __init__(self) -> None:
-        self.idle: deque[_LimitedConnection] = deque()
-        self.slots = asyncio.Semaphore(MAX_CONNECTIONS_PER_ENDPOINT)
-        self.sweep: asyncio.TimerHandle | None = None
-
-    def take(self) -> _LimitedConnection | None:
-        now = time.monotonic()
-        while self.idle:
-            conn = self.idle.pop()
-            if conn.closed or conn.transport is None or conn.transport.is_closing() or \
-                    now - conn.idle_since >= IDLE_SECONDS:
-                conn.close()
-                continue
-            return conn
-        return None
-
-    def prune(self) -> None:
-        """Close idle connections past their time (they would not be reused anyway)."""
-        self.sweep = None
-        now = time.monotonic()
-        keep = deque(c for c in self.idle if not c.closed and now - c.idle_since < IDLE_SECONDS)
-        for conn in self.idle:
-            if conn not in keep:
-                conn.close()
-        self.idle = keep
-        if self.idle:
-            self.sweep = asyncio.get_running_loop().call_later(IDLE_SECONDS, self.prune)
-
-    def close(self) -> None:
-        if self.sweep is not None:
-            self.sweep.cancel()
-            self.sweep = None
-        while self.idle:
-            self.idle.pop().close()
+def _endpoint_pool() -> Pool:
+    return Pool(idle_seconds=IDLE_SECONDS, max_connections=MAX_CONNECTIONS_PER_ENDPOINT,
+                max_idle=MAX_IDLE_PER_ENDPOINT)
 
 
-class WebhookClient:
+class WebhookClient(LoopBound):
     """POST a body to webhook URLs over kept-alive, pinned, verified HTTPS connections (see the module doc)."""
 
     def __init__(self, ssl_context: ssl.SSLContext, allow_hosts: frozenset[str]) -> None:
         self.ssl = ssl_context
         self.allow_hosts = allow_hosts
-        self._endpoints: dict[tuple[str, int], _Endpoint] = {}
+        self._endpoints: dict[tuple[str, int], Pool] = {}
         self._targets: OrderedDict[str, _Target] = OrderedDict()
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
-
-    def _check_loop(self) -> None:
-        """Connections belong to one event loop; a client used from a new loop (tests) starts afresh."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._loop = loop
-            self._endpoints = {}
 
     def _target(self, url: str) -> _Target:
         target = self._targets.get(url)
@@ -197,51 +157,27 @@ class WebhookClient:
             raise FastHTTPError("ConnectError", str(exc)) from None
         return conn
 
-    def _release(self, endpoint: _Endpoint, conn: _LimitedConnection) -> None:
-        if self._closed or len(endpoint.idle) >= MAX_IDLE_PER_ENDPOINT:
-            conn.close()
-            return
-        conn.idle_since = time.monotonic()
-        endpoint.idle.append(conn)
-        if endpoint.sweep is None:
-            endpoint.sweep = asyncio.get_running_loop().call_later(IDLE_SECONDS, endpoint.prune)
-
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         """POST ``body`` with ``headers``; the answer's status code. The caller bounds the time (cancellation
         closes the connection in use). Raises :class:`FastHTTPError` (httpx's error names)."""
         if self._closed:
             raise FastHTTPError("ConnectError", "client closed")
-        self._check_loop()
+        if self.loop_changed():
+            self._endpoints = {}
         target = self._target(url)
-        lines = [f"{name}: {value}" for name, value in headers.items()]
-        lines.append(f"Content-Length: {len(body)}")
-        data = b"".join((target.head, b"Accept: */*\r\nConnection: keep-alive\r\n",
-                         ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"), body))
-        endpoint = self._endpoints.get(target.key)
-        if endpoint is None:
-            endpoint = self._endpoints[target.key] = _Endpoint()
-        conn: _LimitedConnection | None = None
-        reusable = False
-        try:
-            async with endpoint.slots:
-                conn = endpoint.take()
-                if conn is None:
-                    conn = await self._connect(target)
-                try:
-                    status, _headers, _content, keep_alive = await conn.start(data)
-                except httptools.HttpParserError as exc:  # pragma: no cover - reported through the waiter
-                    raise FastHTTPError("RemoteProtocolError", str(exc)) from None
-                reusable = keep_alive and not conn.closed
-                return int(status)
-        finally:
-            if conn is not None:
-                if reusable:
-                    self._release(endpoint, conn)
-                else:
-                    conn.close()
+        data = encode_head(target.head, [("Accept", "*/*"), ("Connection", "keep-alive"), *headers.items()], body)
+        pool = self._endpoints.get(target.key)
+        if pool is None:
+            pool = self._endpoints[target.key] = _endpoint_pool()
+
+        async def connect() -> _LimitedConnection:
+            return await self._connect(target)
+
+        status, _headers, _content, _keep_alive = await pool.exchange(connect, data)
+        return int(status)
 
     async def aclose(self) -> None:
         self._closed = True
-        for endpoint in self._endpoints.values():
-            endpoint.close()
+        for pool in self._endpoints.values():
+            pool.close()
         self._endpoints = {}

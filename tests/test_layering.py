@@ -26,8 +26,13 @@ ROOMS = {
     "reports": ("contract", SHARED, "reports"),
     "simulator": ("contract", SHARED, "simulator"),
     "reference": ("contract", SHARED, "reference"),
+    # the speed-ups repeat FastAPI's dispatch and an HTTP client: they call the endpoints and the body caps
+    "reference/speedups": ("contract", SHARED, "reference.api", "reference.bodylimit", "reference.speedups"),
     "contract": ("contract",),
 }
+# the reference modules that may use the speed-ups room (docs/architecture.md §1): the app picks the dispatch by
+# the `speedups` setting, MetaClient the Graph client, the relay's webhook connections share the HTTP/1.1 framing
+SPEEDUPS_USERS = {"reference/app.py", "reference/meta_client.py", "reference/webhook_http.py", "reference/relay.py"}
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -80,6 +85,14 @@ def test_each_room_imports_only_what_the_architecture_allows():
     problems = [problem for room, allowed in ROOMS.items() for path in sorted((ROOT / room).rglob("*.py"))
                 for problem in room_violations(path, allowed)]
     assert not problems, "docs/architecture.md §1 broken:\n" + "\n".join(problems)
+
+
+def test_only_the_named_modules_use_the_speedups_room():
+    users = {str(path.relative_to(ROOT)) for path in sorted((ROOT / "reference").rglob("*.py"))
+             if "speedups" not in path.relative_to(ROOT).parts
+             and any(_within(module, ("reference.speedups",)) for _, module in imported_modules(path))}
+    assert users <= SPEEDUPS_USERS, f"reference/speedups/ used beyond {sorted(SPEEDUPS_USERS)}: {sorted(users)}"
+    assert {"reference/app.py", "reference/meta_client.py"} <= users
 
 
 def test_the_shared_layer_is_what_the_parts_use():

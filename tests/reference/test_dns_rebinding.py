@@ -76,7 +76,7 @@ def test_row5_checked_public_address_is_the_one_connected(monkeypatch):
     with the host name kept for TLS (SNI and certificate verification)."""
     import ssl
 
-    from reference.fasthttp import FastHTTPError
+    from reference.speedups.http1 import FastHTTPError
     from reference.webhook_http import WebhookClient
 
     _rebinding_resolver(monkeypatch, [PUBLIC])

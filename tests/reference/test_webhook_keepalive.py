@@ -13,6 +13,7 @@ import pytest
 import trustme
 
 from reference import webhook_http
+from reference.speedups import http1
 from reference.crypto import WebhookSigner
 from reference.relay import RelaySender
 
@@ -112,7 +113,7 @@ def test_deliveries_to_one_endpoint_share_one_connection_and_send_exact_bytes(tl
 
 def test_a_connection_idle_for_idle_seconds_is_not_reused(tls, monkeypatch):
     now = [1000.0]
-    monkeypatch.setattr(webhook_http.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(http1.time, "monotonic", lambda: now[0])
 
     def idle_past_expiry() -> None:
         now[0] += webhook_http.IDLE_SECONDS

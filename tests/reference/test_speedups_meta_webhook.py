@@ -1,4 +1,4 @@
-"""Meta's webhook on the reference's direct path (reference/fastpath.py, issue 17): the same answers and effects
+"""Meta's webhook on the reference's direct path (reference/speedups/dispatch.py, issue 17): the same answers and effects
 as through FastAPI, and FastAPI again as soon as the route is not the original one."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import pytest
 from fastapi.responses import PlainTextResponse
 
-from reference.fastpath import ReferenceApp
+from reference.speedups.dispatch import FastDispatchApp
 from tests.reference.conftest import APP_SECRET
 from tests.reference.fake_meta import sign, wa_text
 
@@ -16,13 +16,13 @@ from tests.reference.fake_meta import sign, wa_text
 @pytest.fixture
 def taken(monkeypatch):
     calls: list[str] = []
-    original = ReferenceApp._fast_plain
+    original = FastDispatchApp._fast_plain
 
     async def spy(self, endpoint, scope, receive, send):
         calls.append(scope["path"])
         await original(self, endpoint, scope, receive, send)
 
-    monkeypatch.setattr(ReferenceApp, "_fast_plain", spy)
+    monkeypatch.setattr(FastDispatchApp, "_fast_plain", spy)
     return calls
 
 
@@ -55,7 +55,7 @@ def test_only_the_original_meta_webhook_endpoint_takes_the_direct_path():
     from fastapi.routing import APIRoute
 
     from reference.api import meta_webhook
-    from reference.fastpath import _usable_plain
+    from reference.speedups.dispatch import _usable_plain
 
     async def replaced(request: Request) -> PlainTextResponse:
         return PlainTextResponse("REPLACED")

@@ -11,6 +11,10 @@ dependency with a sub-response whose headers are copied onto the answer, the end
 ``request`` and ``caller``, its dict rendered as JSON by pydantic (FastAPI's ``dump_json`` path for a
 ``dict[str, Any]`` return type), exceptions answered by the app's exception handlers (and an unexpected
 error re-raised after its 500, like Starlette's ServerErrorMiddleware).
+
+Used when the reference's ``speedups`` setting is on (the default); off, ``reference.app`` builds a plain
+``BodyLimitedApp`` and every request goes through FastAPI. tests/reference/test_speedups_dispatch.py sends the
+same requests through both and compares the answers.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pydantic_core
-from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,9 +34,9 @@ from reference.api import common as api_common
 from reference.api import meta_webhook as api_meta
 from reference.api import templates as api_templates
 from reference.api import v1 as api_v1
-from reference.bodylimit import limit_body
+from reference.bodylimit import BodyLimitedApp
 
-log = logging.getLogger("reference.fastpath")
+log = logging.getLogger("reference.speedups.dispatch")
 
 # (method, path) -> the original endpoint that must be the one FastAPI routes to
 _CANDIDATES: dict[tuple[str, str], Callable[..., Any]] = {
@@ -56,7 +59,7 @@ _DYNAMIC_CACHE_MAX = 50_000
 _REQUIRE_API_KEY = api_common.require_api_key
 
 
-def _selected_route(app: FastAPI, method: str, path: str) -> Any:
+def _selected_route(app: BodyLimitedApp, method: str, path: str) -> Any:
     """The route FastAPI's router would hand this request to (None if it cannot be told)."""
     scope: dict[str, Any] = {"type": "http", "method": method, "path": path, "root_path": "", "app": app,
                              "headers": [], "query_string": b""}
@@ -121,7 +124,7 @@ def _is_default(response_class: Any) -> bool:
     return isinstance(response_class, DefaultPlaceholder)
 
 
-class ReferenceApp(FastAPI):
+class FastDispatchApp(BodyLimitedApp):
     """The reference's FastAPI application, with the direct path described in the module docstring."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -150,11 +153,7 @@ class ReferenceApp(FastAPI):
                 routes[(method, path)] = endpoint
         return routes
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            receive = await limit_body(scope, receive, send)
-            if receive is None:
-                return
+    async def route(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             routes = self._fast_routes
             if routes is None:
@@ -183,7 +182,7 @@ class ReferenceApp(FastAPI):
                         await self._fast(endpoint, scope, receive, send, {name: match.group(1)})
                         return
                     break
-        await super().__call__(scope, receive, send)
+        await super().route(scope, receive, send)
 
     def _resolve_one(self, method: str, path: str, endpoint: Callable[..., Any], name: str) -> Callable[..., Any] | None:
         try:
