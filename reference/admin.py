@@ -38,11 +38,12 @@ def create_account(db_path: str, tier: str | None = "pro", subscription_status: 
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
     if keys < 1:
         raise ValueError("an account needs at least one key")
-    trial_days = int(contract.load_profile(profile).get("trial_days", 7))
+    numbers = contract.load_profile(profile)
     db = Database(db_path)
     try:
         clock = RealClock()
-        account = AccountRepository(db, clock).create(tier, subscription_status, source, trial_days)
+        account = AccountRepository(db, clock, period_days=numbers["subscription_period_days"]).create(
+            tier, subscription_status, source, numbers["trial_days"])
         repo = ApiKeyRepository(db, clock)
         created = []
         for _ in range(keys):

@@ -97,7 +97,7 @@ def validate_secret(secret: str) -> str:
 class ChannelService:
     def __init__(self, *, channels: ChannelRepository, accounts: AccountRepository, meta: MetaClient, clock: Clock,
                  allow_webhook_hosts: frozenset[str], token_lifetime_seconds: float,
-                 secret_hex_chars: int = 64) -> None:
+                 secret_hex_chars: int) -> None:
         self.channels = channels
         self.accounts = accounts
         self.meta = meta

@@ -23,7 +23,7 @@ def new_id(nbytes: int = 8) -> str:
     return secrets.token_hex(nbytes)
 
 
-def new_webhook_secret(hex_chars: int = 64) -> str:
+def new_webhook_secret(hex_chars: int) -> str:
     return secrets.token_hex((hex_chars + 1) // 2)[:hex_chars]
 
 

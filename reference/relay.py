@@ -130,7 +130,7 @@ class RelayService:
     def __init__(self, *, deliveries: DeliveryRepository, channels: ChannelRepository, accounts: AccountRepository,
                  sender: RelaySender, clock: Clock, backoff_seconds: list[float], max_retries: int,
                  deadline_seconds: float, wake: Callable[[], None] = lambda: None,
-                 notifier: Notifier | None = None, warn_after_retries: int = 3) -> None:
+                 warn_after_retries: int, notifier: Notifier | None = None) -> None:
         self.deliveries = deliveries
         self.channels = channels
         self.accounts = accounts

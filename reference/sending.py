@@ -18,7 +18,6 @@ T = TypeVar("T")
 log = logging.getLogger("reference.sending")
 
 INTERRUPTED_ERROR = "Interrupted: the service restarted while Meta was being called; the outcome is unknown"
-DEFAULT_SEND_BACKOFF = [30, 60, 120, 180, 240, 270, 270]  # 7 retries, 1170 s: "~20 minutes"
 
 
 def text_body(channel: Channel, recipient: str, text: str) -> dict[str, Any]:
@@ -70,8 +69,8 @@ class SendService:
 
     def __init__(self, *, meta: MetaClient, messages: MessageRepository, channels: ChannelRepository,
                  relay: RelayService, clock: Clock, max_retries: int, deadline_seconds: float,
-                 backoff_seconds: list[float] | None = None, wake: Callable[[], None] = lambda: None,
-                 notifier: Notifier | None = None, warn_after_retries: int = 3) -> None:
+                 backoff_seconds: list[float], warn_after_retries: int, wake: Callable[[], None] = lambda: None,
+                 notifier: Notifier | None = None) -> None:
         self.meta = meta
         self.messages = messages
         self.channels = channels
@@ -79,7 +78,7 @@ class SendService:
         self.clock = clock
         self.max_retries = int(max_retries)
         self.deadline_seconds = float(deadline_seconds)
-        self.backoff = [float(x) for x in (backoff_seconds or DEFAULT_SEND_BACKOFF)]
+        self.backoff = [float(x) for x in backoff_seconds]  # the profile's send_retry.backoff_seconds
         self.wake = wake
         self.notifier = notifier
         self.warn_after = int(warn_after_retries)

@@ -20,7 +20,6 @@ FORMATS = ("positional", "named")
 COMPONENT_TYPES = ("BODY", "HEADER", "FOOTER", "BUTTONS")
 STATUS_FILTERS = ("APPROVED", "PENDING", "REJECTED")
 FIELDS = "id,name,language,status,category,components,parameter_format"
-DAY = 86400.0
 
 
 def meta_refused(result: Any) -> bool:
@@ -103,13 +102,12 @@ class TemplateService:
         self.db = db
         self.meta = meta
         self.clock = clock
-        self.max_name = int(profile.get("template_name_max_chars", 512))
-        edit = profile.get("template_edit", {})
-        self.max_edits = int(edit.get("max_per_30_days", 10))
-        self.min_interval = float(edit.get("min_interval_seconds", DAY))
-        self.edit_window = float(profile.get("template_edit_window_seconds", 30 * DAY))
-        self.name_lock = float(profile.get("deleted_template_name_lock_seconds",
-                                           profile.get("deleted_template_name_lock_days", 30) * DAY))
+        self.max_name = int(profile["template_name_max_chars"])
+        edit = profile["template_edit"]
+        self.max_edits = int(edit["max_per_30_days"])
+        self.min_interval = float(edit["min_interval_seconds"])
+        self.edit_window = float(profile["template_edit_window_seconds"])
+        self.name_lock = float(profile["deleted_template_name_lock_seconds"])
 
     # storage -------------------------------------------------------------------------------------------
     def list_local(self, channel_id: str, status: str | None = None) -> list[Template]:

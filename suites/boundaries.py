@@ -186,6 +186,10 @@ NOT_A_TARGET_BOUNDARY: dict[str, str] = {
     "relay_retry.schedule_tolerance_seconds": "the kit's tolerance around the documented schedule, not a rule",
     "signed_url_min_expiry_seconds": "advice to the customer about their own signed URLs; Fiwano never sees "
                                      "the expiry",
+    "send_retry.backoff_seconds": "the reference's own waits between send retries: the docs give only the number "
+                                  "of retries and the ~20-minute deadline (send_retry.max_retries, .deadline_seconds)",
+    "subscription_period_days": "the length of a billing period (billing is out of the API's reach; the suites "
+                                "set expires_at through the harness)",
     "monthly_price_usd.starter": "a price (billing is out of the API's reach)",
     "monthly_price_usd.pro": "a price (billing is out of the API's reach)",
     **{f"meta_outbound_media_max_bytes.{key}": "Meta's own size limit, enforced by Meta (the simulator); the "

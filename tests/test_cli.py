@@ -209,7 +209,8 @@ def test_reference_operator_command_creates_accounts_with_keys(tmp_path, capsys)
     assert main(["reference", "admin", "create-account", "--db", str(db_path), "--count", "0"]) == 2
     db = Database(db_path)
     try:
-        accounts, api_keys = AccountRepository(db, RealClock()), ApiKeyRepository(db, RealClock())
+        accounts = AccountRepository(db, RealClock(), period_days=30)
+        api_keys = ApiKeyRepository(db, RealClock())
         owners = [api_keys.authenticate(key).account_id for key in keys]
         assert len(set(owners)) == 2 and all(key.startswith("mip_live_") for key in keys)
         assert all((accounts.get(o).tier, accounts.get(o).sub_status, accounts.get(o).sub_source)

@@ -45,12 +45,14 @@ def _account(row: Any) -> Account:
                    sub_expires_at=row["sub_expires_at"], sub_auto_renew=bool(row["sub_auto_renew"]))
 
 
-def subscription_fields(status: str, tier: str | None, source: str | None, now: float, trial_days: int = 7,
-                        auto_renew: bool | None = None, expires_at: float | None = None) -> dict[str, Any]:
+def subscription_fields(status: str, tier: str | None, source: str | None, now: float, trial_days: int,
+                        period_days: int, auto_renew: bool | None = None,
+                        expires_at: float | None = None) -> dict[str, Any]:
     """The stored subscription for a status, following the documented combinations.
 
-    Defaults: an active Pro account without a source is a trial (7 days), an active Starter one a paddle
-    subscription (30-day period, auto-renewing); expired ended a day ago, canceled ends now.
+    Defaults: an active Pro account without a source is a trial (the profile's ``trial_days``), an active Starter
+    one a paddle subscription (a period of the profile's ``subscription_period_days``, auto-renewing); expired
+    ended a day ago, canceled ends now.
     """
     if status == "none":
         return {"tier": None, "sub_status": "none", "sub_source": None, "sub_expires_at": None,
@@ -60,7 +62,7 @@ def subscription_fields(status: str, tier: str | None, source: str | None, now: 
         source = "trial" if (status == "active" and tier == "pro") else "paddle"
     if expires_at is None:
         if status == "active":
-            expires_at = now + (trial_days * DAY if source == "trial" else 30 * DAY)
+            expires_at = now + (trial_days if source == "trial" else period_days) * DAY
         elif status == "canceled":
             expires_at = now
         else:  # expired
@@ -75,9 +77,10 @@ class AccountRepository:
 
     CACHE_MAX = 100_000
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, *, period_days: int) -> None:
         self.db = db
         self.clock = clock
+        self.period_days = int(period_days)  # the profile's subscription_period_days (a paddle billing period)
         self._cache: dict[str, Account] = {}
         self._generation = 0  # bumped after every write: a read that raced a write is not cached
 
@@ -85,10 +88,10 @@ class AccountRepository:
         self._generation += 1
         self._cache.pop(account_id, None)
 
-    def create(self, tier: str | None, status: str, source: str | None = None, trial_days: int = 7) -> Account:
+    def create(self, tier: str | None, status: str, source: str | None, trial_days: int) -> Account:
         now = self.clock.now()
         account_id = "acc_" + new_id()
-        fields = subscription_fields(status, tier, source, now, trial_days)
+        fields = subscription_fields(status, tier, source, now, trial_days, self.period_days)
         self.db.execute(
             "INSERT INTO accounts (id, tier, sub_status, sub_source, sub_expires_at, sub_auto_renew, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -114,9 +117,10 @@ class AccountRepository:
         return account
 
     def set_subscription(self, account_id: str, tier: str | None, status: str, source: str | None,
-                         trial_days: int = 7, auto_renew: bool | None = None,
+                         trial_days: int, auto_renew: bool | None = None,
                          expires_at: float | None = None) -> Account | None:
-        fields = subscription_fields(status, tier, source, self.clock.now(), trial_days, auto_renew, expires_at)
+        fields = subscription_fields(status, tier, source, self.clock.now(), trial_days, self.period_days, auto_renew,
+                                     expires_at)
         count = self.db.execute(
             "UPDATE accounts SET tier = ?, sub_status = ?, sub_source = ?, sub_expires_at = ?, sub_auto_renew = ?"
             " WHERE id = ?",
@@ -127,7 +131,7 @@ class AccountRepository:
 
     def effective(self, account: Account) -> Account:
         """The account as of now: an active subscription past expires_at lapses to expired, unless it
-        auto-renews (paddle), in which case the period rolls forward by 30 days per renewal."""
+        auto-renews (paddle), in which case the period rolls forward by ``period_days`` per renewal."""
         now = self.clock.now()
         if account.sub_status != "active" or account.sub_expires_at is None or account.sub_expires_at > now:
             return account
@@ -135,7 +139,7 @@ class AccountRepository:
             return Account(account.id, account.tier, "expired", account.sub_source, account.sub_expires_at, False)
         expires = account.sub_expires_at
         while expires <= now:
-            expires += 30 * DAY
+            expires += self.period_days * DAY
         self.db.execute("UPDATE accounts SET sub_expires_at = ? WHERE id = ? AND sub_expires_at = ?",
                         (expires, account.id, account.sub_expires_at))
         self._forget(account.id)
