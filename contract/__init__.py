@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from contract.profile import Profile as Profile, ProfileError as ProfileError, validated
 CONTRACT_DIR = Path(__file__).resolve().parent
 PROFILES_DIR = CONTRACT_DIR / "profiles"
 WEBHOOKS_DIR = CONTRACT_DIR / "webhooks"
@@ -64,14 +65,16 @@ def load_profile_file(name_or_path: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=None)
-def load_profile(name_or_path: str = "default") -> dict[str, Any]:
+def load_profile(name_or_path: str = "default") -> Profile:
     """Return a profile by name (a file in contract/profiles/) or by path to a YAML file, resolved.
 
     A profile may ``extends: PARENT`` (a profile name): its values are the parent's with its own over them
     (mappings merged key by key). The resolved profile carries ``lineage``: the names from the root down to
     itself (``["default", "fiwano-2026-10"]``); a profile without ``extends`` is a root (``[name]``).
+    It is validated against contract/profiles/profile.schema.json (:class:`ProfileError` otherwise) and
+    frozen (contract/profile.py: every caller shares it; ``copy.deepcopy`` gives a mutable copy).
     """
-    return _resolve_profile(name_or_path, ())
+    return validated(name_or_path, _resolve_profile(name_or_path, ()), load_profile_schema())
 
 
 def _resolve_profile(name_or_path: str, seen: tuple[str, ...]) -> dict[str, Any]:

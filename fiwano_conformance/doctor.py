@@ -128,11 +128,13 @@ class Doctor:
         import jsonschema
         import yaml
 
-        from contract import load_profile, load_profile_schema
+        from contract import ProfileError, load_profile, load_profile_schema
 
         name = self.config.profile
         try:
             profile = load_profile(name)
+        except ProfileError as exc:  # (validated at load: the same line as below)
+            raise Problem(str(exc)) from None
         except FileNotFoundError as exc:
             raise Problem(f"{exc}: give --profile NAME of contract/profiles/ or the path of a profile YAML file") \
                 from None

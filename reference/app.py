@@ -149,7 +149,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     profile = contract.load_profile(settings.profile)
     db = Database(settings.db_path)
     clock = clock or (persistent_offset_clock(db) if settings.test_mode else RealClock())
-    accounts = AccountRepository(db, clock, period_days=profile["subscription_period_days"])
+    accounts = AccountRepository(db, clock, period_days=profile.integer("subscription_period_days"))
     api_keys = ApiKeyRepository(db, clock)
     channels = ChannelRepository(db, clock)
     messages = MessageRepository(db, clock)
@@ -160,7 +160,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     relay_profile = profile["relay_retry"]
     dispatcher = Dispatcher(clock)
     notifier = Notifier(db, clock)
-    warn_after = int(profile["send_retry_warning_after_retries"])
+    warn_after = profile.integer("send_retry_warning_after_retries")
     sender = RelaySender(timeout_seconds=relay_profile["response_timeout_seconds"], ca_file=settings.webhook_ca_file,
                          allow_hosts=allow_hosts, signer=WebhookSigner(), transport=webhook_transport)
     relay = RelayService(deliveries=deliveries, channels=channels, accounts=accounts, sender=sender, clock=clock,
@@ -170,7 +170,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     send_profile = profile["send_retry"]
     sending = SendService(meta=meta, messages=messages, channels=channels, relay=relay, clock=clock,
                           max_retries=send_profile["max_retries"], deadline_seconds=send_profile["deadline_seconds"],
-                          backoff_seconds=send_profile["backoff_seconds"], wake=dispatcher.wake,
+                          backoff_seconds=profile.numbers("send_retry.backoff_seconds"), wake=dispatcher.wake,
                           notifier=notifier, warn_after_retries=warn_after)
     media_repo = MediaRepository(db, clock)
     media_service = MediaService(repo=media_repo, meta=meta, clock=clock, public_url=settings.public_url,
@@ -181,7 +181,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
     channel_service = ChannelService(channels=channels, accounts=accounts, meta=meta, clock=clock,
                                      allow_webhook_hosts=allow_hosts,
                                      token_lifetime_seconds=profile["token_lifetime_seconds"],
-                                     secret_hex_chars=profile["webhook_secret_autogen_hex_chars"])
+                                     secret_hex_chars=profile.integer("webhook_secret_autogen_hex_chars"))
     dispatcher.add_queue(WorkQueue(
         name="relay", claim_due=deliveries.claim_due, run=relay.attempt, next_due_at=deliveries.next_due_at,
         on_crash=lambda d: deliveries.mark_retry(d.id, d.attempts, clock.now() + relay.next_delay(0), None,
@@ -200,7 +200,7 @@ def build_components(settings: ReferenceSettings, *, clock: Clock | None = None,
         on_crash=lambda item: None, release_stuck=lambda: None))
     oauth = MetaOAuth(meta, app_id=settings.meta_app_id, app_secret=settings.meta_app_secret,
                       public_url=settings.public_url)
-    refresh_before = float(profile["token_refresh_before_seconds"])
+    refresh_before = profile.number("token_refresh_before_seconds")
 
     async def refresh(channel) -> None:
         await channel_service.refresh_token(channel, oauth)

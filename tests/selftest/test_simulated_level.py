@@ -14,6 +14,7 @@ be reported not-claimed (this used to be tests/selftest/test_api_level.py).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import secrets
@@ -60,7 +61,7 @@ def roomy_profile(workdir: Path) -> Path:
 
     from contract import load_profile
 
-    profile = load_profile("default")
+    profile = copy.deepcopy(load_profile("default"))  # (the loaded profile is shared and read-only)
     profile["rate_limit"]["requests"] = 1000
     path = workdir / "roomy-rate-limit.yaml"
     path.write_text(yaml.safe_dump(profile), encoding="utf-8")
