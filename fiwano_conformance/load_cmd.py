@@ -99,9 +99,19 @@ def sink_ca_dir(args: argparse.Namespace) -> Path:
     return Path(args.sink_ca_dir).expanduser() if args.sink_ca_dir else default_ca_dir()
 
 
+LOCUST_MISSING = ("fiwano-conformance load: Locust is not installed; install the kit's `load` extra: "
+                  "pip install -e '.[load]' (from a checkout) or pip install 'fiwano-conformance[load]'")
+
+
 def run(args: argparse.Namespace) -> int:
+    import importlib.util
+
     from loadtests.loadprofile import load_load_profile
     from fiwano_conformance.shared.kit_ca import ensure_ca
+
+    if importlib.util.find_spec("locust") is None:  # an optional extra since issue 16
+        print(LOCUST_MISSING, file=sys.stderr)
+        return 2
 
     try:
         profile = load_load_profile(args.profile)

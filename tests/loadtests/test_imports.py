@@ -27,3 +27,16 @@ def test_no_module_shadows_the_standard_library():
 
     names = {p.stem for p in Path(loadtests.__file__).parent.glob("*.py")}
     assert not names & set(sys.stdlib_module_names)
+
+
+def test_load_without_locust_says_which_extra_to_install_and_exits_2(monkeypatch, capsys):
+    """Locust is the optional `load` extra: without it, one line naming the install command, exit 2."""
+    import importlib.util
+
+    from fiwano_conformance import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "locust" else real(name, *a))
+    assert cli.main(["load", "--profile", "ci"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and "pip install -e '.[load]'" in err and "fiwano-conformance[load]" in err

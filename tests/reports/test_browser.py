@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports import browser_check
+from tests.reports import browser_check
 from reports.html import write_html
 from reports.model import RunResults
 from tests.reports.conftest import CATALOGUE, make_test

@@ -1,6 +1,7 @@
-"""Checks a report.html in a real headless Chromium and takes a screenshot (docs/reports.md).
+"""Checks a report.html in a real headless Chromium and takes a screenshot (docs/reports.md). Test code of the
+kit (run from a checkout), not part of the installed package.
 
-    python -m reports.browser_check RESULTS_DIR/report.html [--expect-failure]
+    python -m tests.reports.browser_check RESULTS_DIR/report.html [--expect-failure]
         [--screenshot docs/report-example.png] [--failure-screenshot docs/report-example-failure.png]
 
 What "the report works" means here, checked in the rendered page (not in the HTML source):
@@ -204,7 +205,7 @@ def problems(inspection: dict[str, Any], report: Path, expect_failure: bool = Fa
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports.browser_check", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.reports.browser_check", description=__doc__.split("\n\n")[0])
     parser.add_argument("report", type=Path, help="path of a report.html")
     parser.add_argument("--screenshot", type=Path, help="write a PNG of the top of the rendered page here")
     parser.add_argument("--failure-screenshot", type=Path, help="write a PNG of the first failure and its evidence here")
