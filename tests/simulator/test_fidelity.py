@@ -7,7 +7,7 @@ import pytest
 
 from .conftest import APP_SECRET
 
-import pywa  # noqa: F401  (a dependency of the kit: these tests must run, never skip)
+import pywa  # noqa: F401  (in the `dev` group the kit's tests are installed with: these tests must run, never skip)
 from pywa import WhatsApp
 from pywa import errors as pywa_errors
 from pywa.utils import webhook_updates_validator
