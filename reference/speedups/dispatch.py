@@ -211,14 +211,8 @@ class FastDispatchApp(BodyLimitedApp):
                 response = Response(pydantic_core.to_json(content), status_code=sub_response.status_code or 200,
                                     media_type="application/json")
                 response.headers.raw.extend(sub_response.headers.raw)
-        except Exception as exc:
-            handler, last_resort = self._handler_for(exc)
-            if handler is None:
-                raise
-            response = await handler(request, exc)
-            await response(scope, receive, send)
-            if last_resort:  # Starlette's ServerErrorMiddleware answers 500, then re-raises for the server log
-                raise
+        except Exception as exc:  # noqa: BLE001 - every error goes to the app's handlers, re-raised if none takes it
+            await self._answer_error(request, exc, scope, receive, send)
             return
         await response(scope, receive, send)
 
@@ -229,16 +223,21 @@ class FastDispatchApp(BodyLimitedApp):
         request = Request(scope, receive, send)
         try:
             response = await endpoint(request)
-        except Exception as exc:
-            handler, last_resort = self._handler_for(exc)
-            if handler is None:
-                raise
-            response = await handler(request, exc)
-            await response(scope, receive, send)
-            if last_resort:
-                raise
+        except Exception as exc:  # noqa: BLE001 - every error goes to the app's handlers, re-raised if none takes it
+            await self._answer_error(request, exc, scope, receive, send)
             return
         await response(scope, receive, send)
+
+    async def _answer_error(self, request: Request, exc: Exception, scope: Any, receive: Any, send: Any) -> None:
+        """Answer as the app's exception handlers would; an error no handler takes is re-raised (after its 500,
+        like Starlette's ServerErrorMiddleware, which answers, then re-raises for the server log)."""
+        handler, last_resort = self._handler_for(exc)
+        if handler is None:
+            raise exc
+        response = await handler(request, exc)
+        await response(scope, receive, send)
+        if last_resort:
+            raise exc
 
     def _handler_for(self, exc: Exception) -> tuple[Callable[..., Any] | None, bool]:
         handlers = self.exception_handlers
