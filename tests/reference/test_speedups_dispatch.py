@@ -149,3 +149,25 @@ def test_the_direct_path_and_fastapi_give_the_same_answers(tmp_path, taken):
         200, 401, 401, 401, 200, 200, 400, 404, 402, 200, 200, 400, 404, 422, 422, 413, 402, 401, 200, 402, 422,
         400, 402, 422, 200, 401, 400, 200, 405, 307]
 
+
+
+@pytest.mark.parametrize("speedups", [True, False], ids=["direct", "fastapi"])
+def test_an_unexpected_error_is_a_500_with_the_same_body_and_reaches_the_server_log(tmp_path, taken, speedups):
+    """An error no handler takes: the app's 500 answer, then the error re-raised (the server logs it)."""
+    fake, sink = FakeMeta(), Sink()
+    app = create_app(make_settings(tmp_path, speedups=speedups), meta_transport=FakeMetaTransport(fake),
+                     webhook_transport=httpx.MockTransport(sink.handler))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ctx = Ctx(client, fake, sink)
+        account = ctx.account()
+
+        def broken(account_id: str) -> list[Any]:
+            raise RuntimeError("disk on fire")
+
+        ctx.comps.channels.list_for_account = broken
+        response = ctx.api("GET", "/channels", account)
+    assert (response.status_code, response.json()) == (500, {"detail": "Internal server error"})
+    assert taken == (["GET /api/v1/channels"] if speedups else [])
+    with TestClient(app) as client, pytest.raises(RuntimeError, match="disk on fire"):
+        client.app.state.components.channels.list_for_account = broken
+        client.get("/api/v1/channels", headers={"X-API-Key": account["api_key"]})
