@@ -79,7 +79,7 @@ def _checkout() -> None:
 
 
 def print_coverage() -> int:
-    from tests.mutants.coverage import must_coverage
+    from fiwano_conformance.selftest.coverage import must_coverage
 
     cov = must_coverage()
     print(f"MUST requirements: {len(cov.must)}; targeted by a mutant: {len(cov.targeted)}; "
@@ -107,10 +107,10 @@ def run_mutants(args: argparse.Namespace) -> int:
     if getattr(args, "coverage", False):
         return print_coverage()
     from reports.mutants import write_mutant_outputs
-    from tests.mutants.catalogue import all_mutants, load
-    from tests.mutants.coverage import must_coverage
-    from tests.mutants.results import document, host_info, print_line, slowest_first
-    from tests.mutants.runner import MutantPool
+    from fiwano_conformance.selftest.catalogue import all_mutants, load
+    from fiwano_conformance.selftest.coverage import must_coverage
+    from fiwano_conformance.selftest.results import document, host_info, print_line, slowest_first
+    from fiwano_conformance.selftest.runner import MutantPool
 
     mutants = [load(name) for name in args.names] if args.names else all_mutants()
     out = Path(args.results)
@@ -148,9 +148,9 @@ def run_audit(args: argparse.Namespace) -> int:
         print("fiwano-conformance selftest audit: needs cosmic-ray and coverage: pip install -e '.[audit]'",
               file=sys.stderr)
         return 2
-    from tests.mutants.audit import load_triage
-    from tests.mutants.audit_coverage import coverage_map
-    from tests.mutants.audit_run import AuditPool, draw, host_load
+    from fiwano_conformance.selftest.audit import load_triage
+    from fiwano_conformance.selftest.audit_coverage import coverage_map
+    from fiwano_conformance.selftest.audit_run import AuditPool, draw, host_load
 
     triage = load_triage()
     out = Path(args.results)
@@ -204,7 +204,7 @@ def run_audit(args: argparse.Namespace) -> int:
 def _audit_report(args: argparse.Namespace, previous: dict | None, entries: list[dict], triage: dict[str, dict],
                   run: dict, enumerated: int, incompetent: int) -> int:
     """Merge a run into the previous audit.json (``--update``) or start a new one; apply the triage; score."""
-    from tests.mutants.audit_run import EQUIVALENT, operator_set
+    from fiwano_conformance.selftest.audit_run import EQUIVALENT, operator_set
 
     out = Path(args.results)
     if previous is not None:  # replace the re-run entries, keep the sample and its first run's figures

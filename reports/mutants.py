@@ -1,6 +1,6 @@
 """Outputs of the mutant self-test: mutants.json (with a schema), a JUnit file and an HTML page.
 
-The self-test runner (tests/mutants/, ``fiwano-conformance selftest mutants``) hands over one plain
+The self-test runner (fiwano_conformance/selftest/, ``fiwano-conformance selftest mutants``) hands over one plain
 JSON document (see ``reports/mutants_schema.json``); this module validates it and renders it, the way
 :mod:`reports.outputs` does for a suite run, and with the same page style as report.html (the stylesheet
 is taken from that template, not copied). Like the rest of ``reports/`` it imports nothing of the suites,

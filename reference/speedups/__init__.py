@@ -10,5 +10,5 @@
 The setting ``speedups`` (``ReferenceSettings``, env ``FIWANO_REF_SPEEDUPS``, ``--no-speedups``) switches the
 first two off: every request then goes through FastAPI and every Graph call through httpx. The answers are the
 same either way (tests/reference/test_speedups_dispatch.py, test_speedups_http1.py); only the CPU differs
-(docs/benchmarks.md). The mutation audit leaves this room out (tests/mutants/audit.py ``EXCLUDED``).
+(docs/benchmarks.md). The mutation audit leaves this room out (fiwano_conformance/selftest/audit.py ``EXCLUDED``).
 """

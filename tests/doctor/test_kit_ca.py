@@ -49,7 +49,7 @@ def test_processes_racing_to_create_the_ca_end_with_one_ca(tmp_path):
 
 def test_the_sinks_and_the_mutant_runner_share_the_one_implementation(tmp_path):
     from loadtests.sink import Sink as LoadSink
-    from tests.mutants.runner import ensure_kit_ca
+    from fiwano_conformance.selftest.runner import ensure_kit_ca
 
     cert = ensure_kit_ca(tmp_path)
     assert LoadSink(tmp_path).ca_file.read_bytes() == cert.read_bytes()

@@ -18,7 +18,7 @@ import traceback
 from typing import Any
 
 from tests.mutants import seams
-from tests.mutants.catalogue import all_mutants, load
+from fiwano_conformance.selftest.catalogue import all_mutants, load
 
 
 def _reference_modules() -> dict[str, Any]:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.mutants.audit import load_triage
+from fiwano_conformance.selftest.audit import load_triage
 
 ID = re.compile(r"reference(\.[a-z_0-9]+)+:[A-Za-z_]+:[0-9a-f]{10}:\d+")
 
@@ -29,7 +29,7 @@ def test_a_bad_triage_entry_is_refused(tmp_path):
 
 def test_mutant_ids_survive_edits_elsewhere_in_the_module(tmp_path):
     pytest.importorskip("cosmic_ray")
-    from tests.mutants.audit import enumerate_mutants, mutated_source
+    from fiwano_conformance.selftest.audit import enumerate_mutants, mutated_source
 
     module = tmp_path / "reference" / "sample.py"
     module.parent.mkdir()
@@ -45,7 +45,7 @@ def test_mutant_ids_survive_edits_elsewhere_in_the_module(tmp_path):
 def test_suite_modules_are_measured_under_each_profile_whose_requirements_they_name(tmp_path):
     """A module naming only ids a later profile introduced runs only under that profile (its tests are
     not-claimed under default); a module naming v1 ids, or none, runs under default; both when it names both."""
-    from tests.mutants.audit_coverage import measure_plan
+    from fiwano_conformance.selftest.audit_coverage import measure_plan
 
     suites = tmp_path / "suites"
     suites.mkdir()
@@ -59,8 +59,8 @@ def test_suite_modules_are_measured_under_each_profile_whose_requirements_they_n
 
 
 def test_a_mutant_runs_under_default_first_then_under_each_later_profile_that_executes_its_line():
-    from tests.mutants.audit import AuditMutant
-    from tests.mutants.audit_run import profile_runs
+    from fiwano_conformance.selftest.audit import AuditMutant
+    from fiwano_conformance.selftest.audit_run import profile_runs
 
     mutant = AuditMutant(id="reference.sending:AddNot:0123456789:0", path="reference/sending.py",
                          operator="AddNot", occurrence=0, line=10, line_text="if x:", statement_line=10)

@@ -1,11 +1,11 @@
 """Every MUST requirement is the target of a mutant, or declared untargeted with a reason (never both).
 
-See tests/mutants/coverage.py; ``fiwano-conformance selftest mutants --coverage`` prints the same table.
+See fiwano_conformance/selftest/coverage.py; ``fiwano-conformance selftest mutants --coverage`` prints the same table.
 """
 
 from __future__ import annotations
 
-from tests.mutants.coverage import must_coverage
+from fiwano_conformance.selftest.coverage import must_coverage
 
 
 def test_every_must_requirement_is_targeted_or_declared_untargeted():

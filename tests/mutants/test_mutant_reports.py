@@ -9,11 +9,11 @@ import pytest
 
 from reports.mutants import (load_mutants, shared_stylesheet, validate_mutants,
                              write_mutant_outputs)
-from tests.mutants.catalogue import Mutant
-from tests.mutants.coverage import load_untargeted, must_coverage
-from tests.mutants.results import document
-from tests.mutants.runner import MutantResult, CaseOutcome, read_junit, selection
-from tests.mutants.smoke import SMOKE_TESTS
+from fiwano_conformance.selftest.catalogue import Mutant
+from fiwano_conformance.selftest.coverage import load_untargeted, must_coverage
+from fiwano_conformance.selftest.results import document
+from fiwano_conformance.selftest.runner import MutantResult, CaseOutcome, read_junit, selection
+from fiwano_conformance.selftest.smoke import SMOKE_TESTS
 
 SMOKE_LIST = "suites/test_channels.py::test_connected_channel_is_listed_and_readable[whatsapp]"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.mutants import seams
-from tests.mutants.catalogue import all_mutants
+from fiwano_conformance.selftest.catalogue import all_mutants
 
 ROOT = Path(__file__).resolve().parents[2]
 

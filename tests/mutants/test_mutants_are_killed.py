@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from contract import load_requirements
-from tests.mutants.catalogue import all_mutants
-from tests.mutants.runner import ROOT, MutantPool
+from fiwano_conformance.selftest.catalogue import all_mutants
+from fiwano_conformance.selftest.runner import ROOT, MutantPool
 
 # Heavy: starts servers, Locust or whole pytest runs. Under `-n 2` all of the group runs on one worker,
 # one after another, so two heavy runs never compete for this machine's two cores (see pyproject.toml).
@@ -56,7 +56,7 @@ def _selected(session: pytest.Session) -> list[str]:
 def _run_catalogue(names: list[str]) -> dict:
     """Run the mutants on ``FIWANO_MUTANT_JOBS`` lanes, write the reports, warn the score; {name: result}."""
     from reports.mutants import write_mutant_outputs
-    from tests.mutants.results import document, host_info, slowest_first
+    from fiwano_conformance.selftest.results import document, host_info, slowest_first
 
     jobs = int(os.environ.get("FIWANO_MUTANT_JOBS", "3"))  # 3 lanes on 2 cores: tests wait a lot (timeouts)
     out = Path(os.environ.get("FIWANO_MUTANT_RESULTS", ROOT / "fiwano-results" / "ci-mutants"))

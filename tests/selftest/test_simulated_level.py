@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from fiwano_conformance import embedded, run_cmd
-from tests.mutants.runner import ensure_kit_ca
+from fiwano_conformance.selftest.runner import ensure_kit_ca
 
 # Heavy: starts servers and whole pytest runs (see pyproject.toml's loadgroup).
 pytestmark = pytest.mark.xdist_group("heavy")

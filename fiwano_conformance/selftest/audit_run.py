@@ -1,10 +1,10 @@
 """Run the mutation audit's mutants on the lanes of the mutant runner, and judge each (docs/self-test.md).
 
-Each mutant is one request to a lane's preloaded worker (:class:`tests.mutants.runner._Lane`): the worker
+Each mutant is one request to a lane's preloaded worker (:class:`fiwano_conformance.selftest.runner._Lane`): the worker
 forks the reference with the mutated module's source executed in place of the file
-(:func:`tests.mutants.worker.load_patched_module`), resets the lane's simulator, and forks a black-box pytest
-run of every suite test that executes the mutated line (:mod:`tests.mutants.audit_coverage`), the ones of
-the suite modules relevant to the mutated module first (:func:`tests.mutants.audit.suite_order`), stopping at the first
+(:func:`fiwano_conformance.selftest.worker.load_patched_module`), resets the lane's simulator, and forks a black-box pytest
+run of every suite test that executes the mutated line (:mod:`fiwano_conformance.selftest.audit_coverage`), the ones of
+the suite modules relevant to the mutated module first (:func:`fiwano_conformance.selftest.audit.suite_order`), stopping at the first
 failure (``-x``). Tests measured under a later profile run in a second pytest run with the reference and the
 suites in that profile (:func:`profile_runs`), only if the mutant survived the ``default`` run.
 
@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from tests.mutants.audit import AuditMutant, covering_tests, enumerate_mutants, operator_names, suite_order
-from tests.mutants.audit_coverage import DEFAULT_PROFILE, CoverageMap, split_tag
-from tests.mutants.runner import ROOT, MutantPool, WorkerDied, _Lane, _tail, ensure_kit_ca, read_junit
+from fiwano_conformance.selftest.audit import AuditMutant, covering_tests, enumerate_mutants, operator_names, suite_order
+from fiwano_conformance.selftest.audit_coverage import DEFAULT_PROFILE, CoverageMap, split_tag
+from fiwano_conformance.selftest.runner import ROOT, MutantPool, WorkerDied, _Lane, _tail, ensure_kit_ca, read_junit
 
 KILLED, SURVIVED, TIMEOUT, EQUIVALENT, ERROR = "killed", "survived", "timeout", "equivalent", "error"
 PER_TEST_TIMEOUT = 120  # seconds a suite test may take against a mutant (pytest-timeout); a hang fails it

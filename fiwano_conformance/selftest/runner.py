@@ -2,15 +2,15 @@
 
 For a mutant, the runner starts the mutated reference, then runs as a black-box pytest run against it
 every suite test that names one of the mutant's requirement ids, plus the smoke set
-(:mod:`tests.mutants.smoke`). The mutant is **killed** when at least one test whose own requirement ids
+(:mod:`fiwano_conformance.selftest.smoke`). The mutant is **killed** when at least one test whose own requirement ids
 (``fiwano_req`` in pytest's junit) include one of the mutant's ids fails; a mutant that survives means the
 suites assert too little for that rule. See docs/self-test.md.
 
 How it is made fast (:class:`MutantPool`): ``jobs`` lanes run side by side; each lane owns ONE preloaded
-worker process (:mod:`tests.mutants.worker`) that forks the mutated reference and the pytest run instead of
+worker process (:mod:`fiwano_conformance.selftest.worker`) that forks the mutated reference and the pytest run instead of
 starting two fresh interpreters per mutant, and ONE simulator (forked by the worker once, reset before
 every mutant: it is never mutated and the suites create fresh worlds). With early stop (the default), a
-mutant's run ends once a test of each of its ids has failed (:mod:`tests.mutants.stopper`).
+mutant's run ends once a test of each of its ids has failed (:mod:`fiwano_conformance.selftest.stopper`).
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from typing import Callable, Iterable
 from fiwano_conformance.requirements_cmd import scan_suites
 # the kit CA the suites' sink will reuse, written up front so the reference can be told to trust it
 from fiwano_conformance.shared.kit_ca import ensure_ca_file as ensure_kit_ca
+from fiwano_conformance.shared.results import REQ_PROPERTY
 
-from tests.mutants.catalogue import Mutant
-from tests.mutants.smoke import SMOKE_TESTS, function_of, is_smoke
+from fiwano_conformance.selftest.catalogue import Mutant
+from fiwano_conformance.selftest.smoke import SMOKE_TESTS, function_of, is_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,7 +143,7 @@ def read_junit(junit: Path) -> list[CaseOutcome]:
     for case in ET.parse(junit).getroot().iter("testcase"):
         reqs: tuple[str, ...] = ()
         for prop in case.iter("property"):
-            if prop.get("name") == "fiwano_req":
+            if prop.get("name") == REQ_PROPERTY:
                 reqs = tuple((prop.get("value") or "").split())
         outcome, message = "passed", ""
         for child in case:
@@ -195,7 +196,7 @@ class _Lane:
         started = time.monotonic()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         log = (self.dir / "worker.log").open("ab")
-        self.worker = subprocess.Popen([sys.executable, "-m", "tests.mutants.worker"], cwd=ROOT, env=env,
+        self.worker = subprocess.Popen([sys.executable, "-m", "fiwano_conformance.selftest.worker"], cwd=ROOT, env=env,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                        start_new_session=True)
         log.close()
@@ -275,7 +276,7 @@ class _Lane:
         started = time.monotonic()
         request = {"mutant": mutant.name, "nodes": result.tests_run}
         if self.early_stop:
-            request["pytest_args"] = ["-p", "tests.mutants.stopper",
+            request["pytest_args"] = ["-p", "fiwano_conformance.selftest.stopper",
                                       f"--mutant-requirements={','.join(mutant.requirements)}"]
         if mutant.profile != "default":  # a rule of a later profile: reference and suites both run that profile
             request["profile"] = mutant.profile

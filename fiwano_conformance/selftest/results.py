@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from reports.mutants import FORMAT, summarize
-from tests.mutants.runner import MutantResult
-from tests.mutants.smoke import SMOKE_TESTS
+from fiwano_conformance.selftest.runner import MutantResult
+from fiwano_conformance.selftest.smoke import SMOKE_TESTS
 
 
 def host_info() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """pytest plugin of a mutant's run: stop once a test of EVERY id the mutant names has failed.
 
-Loaded by the mutant worker (``-p tests.mutants.stopper --mutant-requirements=A,B``). The suites plugin
+Loaded by the mutant worker (``-p fiwano_conformance.selftest.stopper --mutant-requirements=A,B``). The suites plugin
 records each test's requirement ids as the ``fiwano_req`` user property; when failed tests cover all of
 the mutant's ids, the verdict (killed, and killed for each id) cannot change any more, so the rest of the
 run is skipped (``session.shouldfail``, as ``-x`` does: exit code 1). The smoke set runs first, so its
@@ -11,6 +11,8 @@ result is always known.
 from __future__ import annotations
 
 import pytest
+
+from fiwano_conformance.shared.results import REQ_PROPERTY
 
 _state: dict[str, object] = {}
 
@@ -30,7 +32,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if not report.failed or not isinstance(left, set) or not left or session is None:
         return
     for name, value in report.user_properties:
-        if name == "fiwano_req":
+        if name == REQ_PROPERTY:
             left.difference_update(str(value).split())
     if not left:
         session.shouldfail = "a test of every requirement id of the mutant has failed: the verdict is final"

@@ -9,7 +9,7 @@ app) can change anything, so its mutants run against every suite module.
 
 How: on the mutant runner's lanes, each suite module runs once against an unmutated reference whose child
 process records line coverage (``coverage`` with ``include=reference/*``, saved when the reference stops),
-with a dynamic context per test: :mod:`tests.mutants.audit_context` announces each test before its setup and
+with a dynamic context per test: :mod:`fiwano_conformance.selftest.audit_context` announces each test before its setup and
 waits until the reference has switched to it. Work a test leaves running in the background (a retry due
 later) may be recorded under the next test; that only changes which tests run first, rarely which run.
 The map is cached in the results directory as ``audit-coverage.json`` under a hash of every file of
@@ -35,9 +35,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from tests.mutants.audit import ROOT, suite_modules
-from tests.mutants.audit_context import END
-from tests.mutants.runner import MutantPool, _Lane, ensure_kit_ca, read_junit
+from fiwano_conformance.selftest.audit import ROOT, suite_modules
+from fiwano_conformance.selftest.audit_context import END
+from fiwano_conformance.selftest.runner import MutantPool, _Lane, ensure_kit_ca, read_junit
 
 CACHE_NAME = "audit-coverage.json"
 HASHED = ("reference", "suites", "simulator", "contract")
@@ -134,7 +134,7 @@ def _measure(pool: MutantPool, modules: list[str], scratch: Path,
                     workdir = lane.dir / f"cov-{module}-{profile}-{attempt}"
                     data_file = workdir / "coverage.data"
                     started = time.monotonic()
-                    pytest_args = ["-p", "tests.mutants.audit_context", f"--audit-context-dir={workdir}"]
+                    pytest_args = ["-p", "fiwano_conformance.selftest.audit_context", f"--audit-context-dir={workdir}"]
                     request: dict[str, object] = {"mutant": "", "nodes": [f"suites/{module}.py"],
                                                   "coverage_file": str(data_file), "pytest_args": pytest_args}
                     if profile != DEFAULT_PROFILE:  # reference and suites both run the later profile

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 
 from contract import load_pending, load_requirements
-from tests.mutants.catalogue import Mutant, all_mutants
+from fiwano_conformance.selftest.catalogue import Mutant, all_mutants
 
-UNTARGETED_DIR = Path(__file__).resolve().parent / "untargeted"
+UNTARGETED_DIR = Path(__file__).resolve().parents[2] / "tests" / "mutants" / "untargeted"  # (data of a checkout)
 
 
 @dataclass

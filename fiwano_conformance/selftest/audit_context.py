@@ -1,8 +1,8 @@
 """pytest plugin of the audit's coverage runs: tell the reference which suite test is about to run.
 
-Loaded by the mutant worker for a coverage run (``-p tests.mutants.audit_context --audit-context-dir=DIR``).
+Loaded by the mutant worker for a coverage run (``-p fiwano_conformance.selftest.audit_context --audit-context-dir=DIR``).
 Before each test's setup it writes the test's node id to ``DIR/context`` and waits (up to 2 s) until the
-reference's coverage follower (:func:`tests.mutants.worker.follow_contexts`) has switched coverage.py's
+reference's coverage follower (:func:`fiwano_conformance.selftest.worker.follow_contexts`) has switched coverage.py's
 dynamic context to it and acknowledged in ``DIR/ack``: every reference line the test's requests execute is
 then recorded under that test. What runs before the first test (the reference starting) has no context.
 

@@ -1,12 +1,12 @@
 """A mutant worker: a preloaded Python process that runs mutants by forking, one request at a time.
 
-``python -m tests.mutants.worker`` imports once everything a mutant run needs (pytest with its plugins,
+``python -m fiwano_conformance.selftest.worker`` imports once everything a mutant run needs (pytest with its plugins,
 hypothesis and schemathesis, the suites' support modules, the reference and its web stack), then reads one
 JSON request per line on stdin and answers one JSON line on stdout. For each ``run`` request it:
 
 1. forks the **mutated reference**: the child applies the mutant (``apply()``), then runs the ordinary CLI
    (``fiwano-conformance reference ... --test-mode``) on a free loopback port, exactly as
-   ``python -m tests.mutants.launch NAME reference ...`` would, minus the interpreter start and imports;
+   ``python -m fiwano_conformance.selftest.launch NAME reference ...`` would, minus the interpreter start and imports;
 2. resets the job's simulator (forked once by the worker and shared by all the mutants of this job: it is
    never mutated, and the suites create fresh worlds) and points its webhooks at the new reference;
 3. forks the **pytest run** of the given suite node ids against those URLs (a black-box run, as before);
@@ -76,13 +76,13 @@ def preload() -> None:
     load_requirements()
     import fiwano_conformance.cli
     import fiwano_conformance.serve_cmd
-    import fiwano_conformance.serving  # noqa: F401
+    import fiwano_conformance.serving
     import simulator.app
     import simulator.settings  # noqa: F401
-    import tests.mutants.catalogue  # noqa: F401
+    import fiwano_conformance.selftest.catalogue  # noqa: F401
 
     # The reference's third-party stack stays loaded, but the reference itself is forgotten again: each
-    # mutated child imports it afresh, exactly as ``python -m tests.mutants.launch`` would, so a mutant that
+    # mutated child imports it afresh, exactly as ``python -m fiwano_conformance.selftest.launch`` would, so a mutant that
     # patches a module before ``reference.app`` imports a name from it behaves the same here.
     import reference.app
     import reference.settings  # noqa: F401
@@ -223,7 +223,7 @@ def load_patched_module(module: str, path: str, source: str) -> None:
 
 def follow_contexts(cov, directory: Path) -> None:
     """In the reference child of an audit coverage run: switch coverage.py's dynamic context to the suite test
-    that ``tests.mutants.audit_context`` announces in ``directory/context``, and acknowledge in
+    that ``fiwano_conformance.selftest.audit_context`` announces in ``directory/context``, and acknowledge in
     ``directory/ack`` (a daemon thread polling every 2 ms; the child may start threads, the worker may not)."""
     import threading
 
@@ -272,7 +272,7 @@ def _start_reference(req: dict, workdir: Path) -> tuple[int, str]:
         if patch:
             load_patched_module(patch["module"], patch["path"], patch["source"])
         elif name:
-            from tests.mutants.catalogue import load
+            from fiwano_conformance.selftest.catalogue import load
 
             load(name).module.apply()
         from fiwano_conformance.cli import main as cli_main

@@ -6,7 +6,7 @@ authors thought of. The audit proves them against defects a tool makes: cosmic-r
 ``continue`` swapped, ``for`` loops run zero times, exception handlers disabled, decorators removed) applied,
 one at a time, to the behaviour-bearing modules of ``reference/``.
 
-This module only *describes* mutants; :mod:`tests.mutants.audit_run` runs them on the lanes of the mutant
+This module only *describes* mutants; :mod:`fiwano_conformance.selftest.audit_run` runs them on the lanes of the mutant
 runner. Here:
 
 * :func:`enumerate_mutants` lists every mutation point of the audited modules, with a **stable identity**
@@ -20,7 +20,7 @@ runner. Here:
 * :func:`load_triage` reads ``tests/mutants/audit-triage.yaml``: the mutants judged **equivalent** (no
   black-box test can tell them from the reference), each with its reason;
 * :func:`suite_order` picks the suite modules a mutant runs against: those that execute its line (from the
-  coverage map, :mod:`tests.mutants.audit_coverage`), the ones :data:`RELEVANT` names for its module first,
+  coverage map, :mod:`fiwano_conformance.selftest.audit_coverage`), the ones :data:`RELEVANT` names for its module first,
   then the fastest; the run stops at the first failure.
 """
 
@@ -38,7 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "reference"
 SUITES = ROOT / "suites"
-TRIAGE_FILE = Path(__file__).with_name("audit-triage.yaml")
+TRIAGE_FILE = ROOT / "tests" / "mutants" / "audit-triage.yaml"
 
 # Not audited: the speed-ups (they repeat what FastAPI and httpx do, for CPU), the test harness API (what the
 # suites drive, not what they judge), settings (command-line plumbing), the operator's account command
