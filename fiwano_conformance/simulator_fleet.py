@@ -148,6 +148,7 @@ def serve_fleet(workers: int, backends: Sequence[str], options: Sequence[str], h
         print(missing_router_message(workers or len(backends)), file=sys.stderr)
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="fiwano-simulator-fleet-"))
+    clean = False  # a stop on request removes the logs; a failure keeps them for the message that names them
     servers: list[ManagedServer] = []
     router: Router | None = None
     try:
@@ -169,6 +170,7 @@ def serve_fleet(workers: int, backends: Sequence[str], options: Sequence[str], h
                 tmp.replace(ready_file)
             return _watch(servers, router)
     except children.Interrupted:
+        clean = True
         return 0
     except (FleetError, EmbeddedStartError) as exc:
         print(exc if isinstance(exc, FleetError) else f"{PROG}: {exc}", file=sys.stderr)
@@ -181,6 +183,8 @@ def serve_fleet(workers: int, backends: Sequence[str], options: Sequence[str], h
                 server.process.terminate()
         for server in servers:
             server.stop()
+        if clean:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _watch(servers: Sequence[ManagedServer], router: Router) -> int:
