@@ -94,20 +94,21 @@ def check_backends(backends: Sequence[str], timeout: float = 10.0) -> None:
 class Router:
     """Caddy in front of the backends, listening on a socket this process bound (port 0: any free port)."""
 
-    def __init__(self, caddy: str, backends: Sequence[str], host: str, port: int, workdir: Path) -> None:
-        from simulator.routing import caddyfile
-
-        self._sock = bind_socket(host, port)
+    def __init__(self, caddy: str, host: str, port: int, workdir: Path) -> None:
+        self._sock = bind_socket(host, port)  # first: a taken port fails before any instance starts
         self.url = url_of(self._sock)
-        bound_port = self._sock.getsockname()[1]
+        self._host = host
         self.config = workdir / "Caddyfile"
-        self.config.write_text(caddyfile(backends, host, bound_port, listen_fd=self._sock.fileno()))
         self.log_path = workdir / "router.log"
         self._caddy = caddy
         self._workdir = workdir
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = START_TIMEOUT_SECONDS) -> None:
+    def start(self, backends: Sequence[str], timeout: float = START_TIMEOUT_SECONDS) -> None:
+        from simulator.routing import caddyfile
+
+        self.config.write_text(caddyfile(backends, self._host, self._sock.getsockname()[1],
+                                         listen_fd=self._sock.fileno()))
         env = {**os.environ, "XDG_DATA_HOME": str(self._workdir), "XDG_CONFIG_HOME": str(self._workdir)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -130,6 +131,7 @@ class Router:
         raise FleetError(f"{PROG}: the router (Caddy) did not answer within {timeout:.0f} s (log {self.log_path})")
 
     def stop(self) -> None:
+        self._sock.close()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -153,14 +155,14 @@ def serve_fleet(workers: int, backends: Sequence[str], options: Sequence[str], h
     router: Router | None = None
     try:
         with children.signals_raise():
+            router = Router(caddy, host, port, workdir)
             if not backends:
                 start_workers(options, workers, workdir, servers)
                 servers.sort(key=lambda server: int(server.name.rsplit("-", 1)[1]))
                 backends = [server.url for server in servers]
             else:
                 check_backends(backends)
-            router = Router(caddy, backends, host, port, workdir)
-            router.start()
+            router.start(backends)
             info = {"url": router.url, "pid": os.getpid(), "instances": list(backends), "logs": str(workdir)}
             print(f"serving on {router.url} (router in front of {len(backends)} simulator instances: "
                   f"{', '.join(backends)}; logs in {workdir})", flush=True)
@@ -174,6 +176,9 @@ def serve_fleet(workers: int, backends: Sequence[str], options: Sequence[str], h
         return 0
     except (FleetError, EmbeddedStartError) as exc:
         print(exc if isinstance(exc, FleetError) else f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the router's address: taken, or not this host's
+        print(f"{PROG}: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     finally:
         if router is not None:

@@ -115,6 +115,19 @@ def test_load_with_simulator_workers_without_the_router_is_one_line_and_exit_2(t
     assert "running:" not in result.stdout
 
 
+@needs_caddy
+def test_a_taken_router_port_is_one_line_and_exit_2() -> None:
+    from fiwano_conformance.serving import bind_socket
+
+    taken = bind_socket("127.0.0.1", 0)
+    try:
+        result = _cli("--workers", "2", "--port", str(taken.getsockname()[1]))
+    finally:
+        taken.close()
+    assert result.returncode == 2 and "cannot listen on 127.0.0.1:" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 @pytest.mark.parametrize("args, says", [
     (["--workers", "0"], "--workers must be at least 1"),
     (["--workers", "2", "--instance", "0", "--instances", "2"], "cannot be combined"),
