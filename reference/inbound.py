@@ -40,6 +40,22 @@ class InboundMessage:
 
 
 @dataclass
+class EchoMessage:
+    """A message the business sent, echoed by Meta (profile fiwano-2026-10, RELAY-ECHO): WhatsApp
+    ``smb_message_echoes`` (Business app), Messenger/Instagram ``message.is_echo`` (any app, the target's own
+    sends included)."""
+    channel_type: str
+    asset_id: str
+    meta_id: str
+    peer: str                       # the user the business wrote to
+    timestamp: float | None
+    type: str
+    text: str | None = None
+    app_id: str | None = None       # Messenger: the app that sent it
+    reply_to: str | None = None     # Meta's id of the message this one replies to
+
+
+@dataclass
 class StatusUpdate:
     channel_type: str
     asset_id: str
@@ -73,16 +89,21 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
-def parse_whatsapp(payload: dict[str, Any]) -> list[InboundMessage | StatusUpdate]:
-    events: list[InboundMessage | StatusUpdate] = []
+def parse_whatsapp(payload: dict[str, Any], *, echoes: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage]:
+    """With ``echoes`` (profile fiwano-2026-10) the ``smb_message_echoes`` changes are read too."""
+    events: list[InboundMessage | StatusUpdate | EchoMessage] = []
     for entry in _dicts(payload.get("entry")):
         for change in _dicts(entry.get("changes")):
             value = change.get("value")
-            if change.get("field") != "messages" or not isinstance(value, dict):
+            field_ = change.get("field")
+            if not isinstance(value, dict) or not (field_ == "messages" or (echoes and field_ == "smb_message_echoes")):
                 continue
             metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
             phone_number_id = str(metadata.get("phone_number_id") or "")
             if not phone_number_id:
+                continue
+            if field_ == "smb_message_echoes":
+                events.extend(_whatsapp_echoes(value, phone_number_id))
                 continue
             names = {}
             for contact in _dicts(value.get("contacts")):
@@ -119,6 +140,43 @@ def parse_whatsapp(payload: dict[str, Any]) -> list[InboundMessage | StatusUpdat
     return events
 
 
+def _whatsapp_echoes(value: dict[str, Any], phone_number_id: str) -> list[EchoMessage]:
+    """``smb_message_echoes``: messages the business sent from the WhatsApp Business app (RELAY-ECHO)."""
+    found = []
+    for echo in _dicts(value.get("message_echoes")):
+        if echo.get("id") is None or echo.get("to") is None:
+            continue
+        mtype = str(echo.get("type") or "unknown")
+        item = EchoMessage("whatsapp", phone_number_id, str(echo["id"]), str(echo["to"]).lstrip("+"),
+                           _seconds(echo.get("timestamp"), millis=False), mtype)
+        if mtype == "text":
+            body = echo.get("text", {}).get("body") if isinstance(echo.get("text"), dict) else None
+            item.text = body if isinstance(body, str) else ""
+        context = echo.get("context") if isinstance(echo.get("context"), dict) else {}
+        item.reply_to = str(context["id"]) if context.get("id") is not None else None
+        found.append(item)
+    return found
+
+
+def _page_echo(channel_type: str, entry: dict[str, Any], event: dict[str, Any], message: dict[str, Any],
+               timestamp: float | None) -> EchoMessage | None:
+    """A Messenger/Instagram ``is_echo`` message: sent by the Page / account (sender) to the user (recipient)."""
+    sender = event.get("sender", {}).get("id") if isinstance(event.get("sender"), dict) else None
+    recipient = event.get("recipient", {}).get("id") if isinstance(event.get("recipient"), dict) else None
+    asset = str(sender or entry.get("id") or "")
+    if not asset or recipient is None or message.get("mid") is None:
+        return None
+    attachments = _dicts(message.get("attachments"))
+    item = EchoMessage(channel_type, asset, str(message["mid"]), str(recipient), timestamp,
+                       "text" if not attachments else str(attachments[0].get("type") or "unknown"),
+                       app_id=str(message["app_id"]) if message.get("app_id") is not None else None)
+    if isinstance(message.get("text"), str):
+        item.text = message["text"]
+    replied = message.get("reply_to") if isinstance(message.get("reply_to"), dict) else {}
+    item.reply_to = str(replied["mid"]) if replied.get("mid") is not None else None
+    return item
+
+
 def _whatsapp_tap(msg: dict[str, Any]) -> str | None:
     """The label of a tapped option in a WhatsApp message: a quick-reply template button (type "button") or an
     interactive button or list row (type "interactive"); None for anything else (RELAY-TAP-AS-TEXT)."""
@@ -133,11 +191,13 @@ def _whatsapp_tap(msg: dict[str, Any]) -> str | None:
     return None
 
 
-def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = False) -> list[InboundMessage | StatusUpdate]:
+def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = False,
+               echoes: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage]:
     """Messenger (object "page") and Instagram (object "instagram") share the ``messaging[]`` shape. With
     ``standby`` (profile fiwano-2026-10, RELAY-STANDBY-RECEIVED) the events of conversations another app controls
-    (Meta's handover protocol: ``standby[]``, same shape) are read too."""
-    events: list[InboundMessage | StatusUpdate] = []
+    (Meta's handover protocol: ``standby[]``, same shape) are read too; with ``echoes`` (RELAY-ECHO) the
+    business's own messages (``is_echo``) become echoes instead of being skipped."""
+    events: list[InboundMessage | StatusUpdate | EchoMessage] = []
     for entry in _dicts(payload.get("entry")):
         for event in [*_dicts(entry.get("messaging")), *(_dicts(entry.get("standby")) if standby else [])]:
             sender = event.get("sender", {}).get("id") if isinstance(event.get("sender"), dict) else None
@@ -148,6 +208,11 @@ def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = Fa
                 continue
             message = event.get("message")
             if isinstance(message, dict):
+                if message.get("is_echo") and echoes:
+                    echo = _page_echo(channel_type, entry, event, message, timestamp)
+                    if echo is not None:
+                        events.append(echo)
+                    continue
                 if message.get("is_echo") or message.get("mid") is None:
                     continue
                 item = InboundMessage(channel_type, asset, str(message["mid"]), str(sender), None, timestamp, "text")
@@ -193,16 +258,17 @@ def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = Fa
     return events
 
 
-def parse_meta_webhook(payload: Any, *, standby: bool = False) -> list[InboundMessage | StatusUpdate]:
+def parse_meta_webhook(payload: Any, *, standby: bool = False,
+                       echoes: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage]:
     if not isinstance(payload, dict):
         return []
     kind = payload.get("object")
     if kind == "whatsapp_business_account":
-        return parse_whatsapp(payload)
+        return parse_whatsapp(payload, echoes=echoes)
     if kind == "page":
-        return parse_page(payload, "facebook", standby=standby)
+        return parse_page(payload, "facebook", standby=standby, echoes=echoes)
     if kind == "instagram":
-        return parse_page(payload, "instagram", standby=standby)
+        return parse_page(payload, "instagram", standby=standby, echoes=echoes)
     return []
 
 
@@ -236,6 +302,12 @@ class InboundService:
         self.names_unsupported = False
         #: profile fiwano-2026-10 (RELAY-STANDBY-RECEIVED): messages of conversations another app controls are relayed
         self.standby_received = False
+        #: profile fiwano-2026-10 (RELAY-ECHO): messages the business sent outside the API become message.echo
+        self.relays_echoes = False
+        #: profile fiwano-2026-10 (RELAY-ECHO-STATUSES): statuses of echoed messages are relayed with the echo's id
+        self.echo_statuses = False
+        #: the Meta app the reference sends with: Messenger echoes naming it are its own sends (RELAY-ECHO-NOT-OWN-SENDS)
+        self.own_app_id = ""
         self.wake = wake
 
     def channel_for(self, channel_type: str, asset_id: str) -> Channel | None:
@@ -246,6 +318,8 @@ class InboundService:
         """The id the customer knows a replied message by: the Fiwano message_id of a send made through the
         API, else Meta's id (the message_id it received in message.received)."""
         sent = self.messages.find_outbound_by_meta_id(channel.id, meta_id)
+        if sent is None and self.relays_echoes:
+            sent = self.messages.find_echo_by_meta_id(channel.id, meta_id)
         return sent.id if sent is not None else meta_id
 
     def base_data(self, item: InboundMessage) -> dict[str, Any]:
@@ -267,7 +341,7 @@ class InboundService:
         durable media job queue: with one, the download is a persisted job run by the dispatcher).
         """
         pending_media: list[tuple[Channel, Message, InboundMessage]] = []
-        for event in parse_meta_webhook(payload, standby=self.standby_received):
+        for event in parse_meta_webhook(payload, standby=self.standby_received, echoes=self.relays_echoes):
             try:
                 media = self._on_event(event)
             except UNUSABLE_EVENT as exc:
@@ -281,13 +355,17 @@ class InboundService:
                 pending_media.append(media)
         return pending_media
 
-    def _on_event(self, event: InboundMessage | StatusUpdate):
+    def _on_event(self, event: InboundMessage | StatusUpdate | EchoMessage):
         channel = self.channel_for(event.channel_type, event.asset_id)
         if channel is None:
             log.info("webhook for unknown or inactive %s asset %s ignored", event.channel_type, event.asset_id)
             return None
         if isinstance(event, InboundMessage):
             return self._on_message(channel, event)
+        if isinstance(event, EchoMessage):
+            with self.messages.db.transaction():
+                self._on_echo(channel, event)
+            return None
         self._on_status(channel, event)
         return None
 
@@ -362,11 +440,41 @@ class InboundService:
             if done is not None:
                 done()
 
+    # echoes (profile fiwano-2026-10) -------------------------------------------------------------------
+    def is_own_send(self, channel: Channel, echo: EchoMessage) -> bool:
+        """RELAY-ECHO-NOT-OWN-SENDS: Meta echoes the reference's own sends too (Messenger/Instagram); they are
+        known by Meta's id of a send made through the API, or by the app Messenger names (ours)."""
+        if echo.app_id is not None and self.own_app_id and echo.app_id == self.own_app_id:
+            return True
+        return self.messages.find_outbound_by_meta_id(channel.id, echo.meta_id) is not None
+
+    def _on_echo(self, channel: Channel, echo: EchoMessage) -> None:
+        """RELAY-ECHO: a message the business sent outside the API is saved (its statuses and replies to it then
+        name the same id) and relayed as message.echo, shaped like message.received."""
+        if self.is_own_send(channel, echo):
+            return
+        data: dict[str, Any] = {"type": echo.type, "to": echo.peer}
+        if echo.text is not None:
+            data["text"] = echo.text
+        if self.replies_carry_ids and echo.reply_to:
+            data["reply_to"] = {"message_id": self.id_the_customer_holds(channel, echo.reply_to)}
+        message = self.messages.save_echo(account_id=channel.account_id, channel_id=channel.id, peer=echo.peer,
+                                          text=echo.text, meta_message_id=echo.meta_id, data=data)
+        if message is None:
+            log.info("duplicate echo %s ignored", echo.meta_id)
+            return
+        data = {"message_id": message.id, **data}
+        self.messages.update_inbound_data(message.id, data)
+        self.relay.emit(channel, "message.echo", data, timestamp=echo.timestamp or self.clock.now(),
+                        message_id=message.id)
+
     # statuses -------------------------------------------------------------------------------------------
     def _on_status(self, channel: Channel, update: StatusUpdate) -> None:
         targets: list[Message] = []
         for meta_id in update.meta_ids:
             message = self.messages.find_outbound_by_meta_id(channel.id, meta_id)
+            if message is None and self.echo_statuses:
+                message = self.messages.find_echo_by_meta_id(channel.id, meta_id)
             if message is not None:
                 targets.append(message)
         if update.status == "read" and targets and update.peer and channel.channel_type != "whatsapp":

@@ -60,6 +60,9 @@ def apply(components: Any) -> None:
     components.inbound.replies_carry_ids = True
     components.inbound.names_unsupported = True
     components.inbound.standby_received = True
+    components.inbound.relays_echoes = True
+    components.inbound.echo_statuses = True
+    components.inbound.own_app_id = str(components.settings.meta_app_id or "")
     components.relay.events_by_type = EVENTS_BY_TYPE
 
 

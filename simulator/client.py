@@ -262,6 +262,15 @@ class SimulatorClient:
         body = {k: v for k, v in body.items() if v is not None}
         return StatusResult.model_validate(self._call("POST", f"/_sim/worlds/{world_id}/statuses", json=body))
 
+    def emit_echo(self, world_id: str, asset_id: str, to: str, text: str, *,
+                  context: dict[str, Any] | None = None) -> InboundResult:
+        """Meta's echo of a message the business sent to ``to`` outside the target (Business app, Page or
+        Instagram inbox: simulator/echoes.py); ``message_id`` is Meta's id of the echoed message."""
+        body: dict[str, Any] = {"asset_id": asset_id, "to": to, "text": text}
+        if context is not None:
+            body["context"] = context
+        return InboundResult.model_validate(self._call("POST", f"/_sim/worlds/{world_id}/echoes", json=body))
+
     def emit_raw_webhook(self, world_id: str, payload: dict[str, Any], signature: str = "valid") -> Delivery:
         answer = self._call("POST", f"/_sim/worlds/{world_id}/webhooks",
                             json={"payload": payload, "signature": signature})

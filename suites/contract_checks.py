@@ -298,8 +298,10 @@ def webhook_errors(body: Any, event: str | None = None) -> list[str]:
         return [f"the body is not JSON: {exc}"]
     problems = []
     if event is not None:
-        if event not in contract.WEBHOOK_EVENTS:
-            raise ContractLookupError(f"unknown event {event!r}; known: {contract.WEBHOOK_EVENTS}")
+        if event not in contract.WEBHOOK_EVENTS and event not in contract.load_webhook_schemas_of_profile(_PROFILE[0]):
+            # v1's events, or one the profile's overlay adds (fiwano-2026-10: message.echo, conversation.referral)
+            raise ContractLookupError(f"unknown event {event!r}; known: {contract.WEBHOOK_EVENTS} and the "
+                                      f"overlay's of profile {_PROFILE[0]}")
         actual = instance.get("event") if isinstance(instance, dict) else None
         if actual != event:
             problems.append(f"at $.event: expected {event!r}, got {_short(actual)}")

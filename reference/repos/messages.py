@@ -146,6 +146,27 @@ class MessageRepository:
     def update_inbound_data(self, message_id: str, data: dict[str, Any]) -> None:
         self.db.execute("UPDATE messages SET data = ? WHERE id = ?", (json.dumps(data), message_id))
 
+    # echoes (profile fiwano-2026-10) ---------------------------------------------------------------------
+    def save_echo(self, *, account_id: str, channel_id: str, peer: str, text: str | None, meta_message_id: str,
+                  data: dict[str, Any]) -> Message | None:
+        """Save a message the business sent outside the API (direction ``echo``, status ``accepted``, so that
+        its delivered/read statuses advance it); None when Meta already delivered that echo."""
+        now = self.clock.now()
+        message_id = str(uuid.uuid4())
+        try:
+            self.db.execute(
+                "INSERT INTO messages (id, account_id, channel_id, direction, kind, peer, text, meta_message_id,"
+                " status, created_at, updated_at, data) VALUES (?, ?, ?, 'echo', 'echo', ?, ?, ?, 'accepted', ?, ?, ?)",
+                (message_id, account_id, channel_id, peer, text, meta_message_id, now, now, json.dumps(data)))
+        except sqlite3.IntegrityError:
+            return None
+        return self.get(message_id)
+
+    def find_echo_by_meta_id(self, channel_id: str, meta_message_id: str) -> Message | None:
+        row = self.db.one("SELECT * FROM messages WHERE channel_id = ? AND direction = 'echo' AND meta_message_id = ?",
+                          (channel_id, meta_message_id))
+        return _message(row) if row else None
+
     # statuses --------------------------------------------------------------------------------------------
     def find_outbound_by_meta_id(self, channel_id: str, meta_message_id: str) -> Message | None:
         row = self.db.one("SELECT * FROM messages WHERE channel_id = ? AND direction = 'out' AND meta_message_id = ?",

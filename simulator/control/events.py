@@ -10,7 +10,7 @@ import httpx
 from fastapi import HTTPException, Query, Request
 from pydantic import model_validator
 
-from simulator import events, hostile, inbound, statuses
+from simulator import echoes, events, hostile, inbound, statuses
 from simulator.control.common import Body, base_url, new_router, store_of, world_of
 
 
@@ -55,6 +55,18 @@ async def emit_inbound(world_id: str, body: inbound.InboundRequest, request: Req
     except LookupError as exc:
         raise HTTPException(404, str(exc)) from exc
     except inbound.InboundError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.post("/worlds/{world_id}/echoes")
+async def emit_echo(world_id: str, body: echoes.EchoRequest, request: Request) -> dict[str, Any]:
+    """A message the business sent outside the target, echoed by Meta (simulator/echoes.py)."""
+    world = world_of(request, world_id)
+    try:
+        return await echoes.emit(store_of(request), world, body)
+    except LookupError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except echoes.EchoError as exc:
         raise HTTPException(400, str(exc)) from exc
 
 
@@ -111,7 +123,7 @@ async def sent_messages(world_id: str, request: Request) -> dict[str, Any]:
     with store_of(request).lock:
         items = [{"message_id": m.message_id, "asset_id": m.asset_id, "channel": m.channel,
                   "recipient": m.recipient, "type": m.kind, "payload": m.payload, "sent_at": m.sent_at,
-                  "statuses": list(m.statuses)} for m in world.messages.values()]
+                  "statuses": list(m.statuses)} for m in world.messages.values() if m.kind != "echo"]
     return {"messages": items}
 
 
