@@ -37,6 +37,20 @@ class InboundMessage:
     tap: str | None = None          # the label of an option the user tapped (button, list row, postback)
     reply_to: str | None = None     # Meta's id of the message this one replies to
     named_type: str | None = None   # WhatsApp "unsupported": the real content Meta names (edit, poll_creation...)
+    referral: dict[str, Any] | None = None  # Meta's referral object (the conversation started from an ad or link)
+    share: dict[str, Any] | None = None     # Instagram/Messenger shared post, reel or story mention {kind, url, caption}
+    story: dict[str, Any] | None = None     # Instagram: the business's story this message replies to (Meta's object)
+
+
+@dataclass
+class ReferralEvent:
+    """Instagram/Messenger: a returning user clicked an ad or link into the conversation without writing
+    (``messaging[].referral`` without a message; profile fiwano-2026-10, RELAY-REFERRAL-EVENT)."""
+    channel_type: str
+    asset_id: str
+    sender: str
+    timestamp: float | None
+    raw: dict[str, Any]
 
 
 @dataclass
@@ -128,6 +142,7 @@ def parse_whatsapp(payload: dict[str, Any], *, echoes: bool = False) -> list[Inb
                 item.named_type = str(unsupported["type"]) if isinstance(unsupported.get("type"), str) else None
                 context = msg.get("context") if isinstance(msg.get("context"), dict) else {}
                 item.reply_to = str(context["id"]) if context.get("id") is not None else None
+                item.referral = msg["referral"] if isinstance(msg.get("referral"), dict) else None
                 events.append(item)
             for status in _dicts(value.get("statuses")):
                 name = status.get("status")
@@ -177,6 +192,23 @@ def _page_echo(channel_type: str, entry: dict[str, Any], event: dict[str, Any], 
     return item
 
 
+#: Meta's attachment types of a shared post, reel or story mention -> the share_type relayed (RELAY-SHARE)
+SHARE_TYPES = {"share": "post", "ig_post": "post", "fallback": "post", "ig_reel": "reel", "reel": "reel",
+               "story_mention": "story_mention"}
+
+
+def _share(attachment: dict[str, Any]) -> dict[str, Any] | None:
+    """{kind, url, caption} of a shared post / reel / story mention attachment; None for anything else."""
+    kind = SHARE_TYPES.get(str(attachment.get("type") or ""))
+    if kind is None:
+        return None
+    payload = attachment.get("payload") if isinstance(attachment.get("payload"), dict) else {}
+    url = payload.get("url", attachment.get("url"))        # "fallback" carries url and title beside a null payload
+    caption = payload.get("title", attachment.get("title"))
+    return {"kind": kind, "url": url if isinstance(url, str) else None,
+            "caption": caption if isinstance(caption, str) else None}
+
+
 def _whatsapp_tap(msg: dict[str, Any]) -> str | None:
     """The label of a tapped option in a WhatsApp message: a quick-reply template button (type "button") or an
     interactive button or list row (type "interactive"); None for anything else (RELAY-TAP-AS-TEXT)."""
@@ -191,13 +223,14 @@ def _whatsapp_tap(msg: dict[str, Any]) -> str | None:
     return None
 
 
-def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = False,
-               echoes: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage]:
+def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = False, echoes: bool = False,
+               referrals: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage | ReferralEvent]:
     """Messenger (object "page") and Instagram (object "instagram") share the ``messaging[]`` shape. With
     ``standby`` (profile fiwano-2026-10, RELAY-STANDBY-RECEIVED) the events of conversations another app controls
     (Meta's handover protocol: ``standby[]``, same shape) are read too; with ``echoes`` (RELAY-ECHO) the
-    business's own messages (``is_echo``) become echoes instead of being skipped."""
-    events: list[InboundMessage | StatusUpdate | EchoMessage] = []
+    business's own messages (``is_echo``) become echoes instead of being skipped; with ``referrals``
+    (RELAY-REFERRAL-EVENT) a referral without a message is read as a ReferralEvent."""
+    events: list[InboundMessage | StatusUpdate | EchoMessage | ReferralEvent] = []
     for entry in _dicts(payload.get("entry")):
         for event in [*_dicts(entry.get("messaging")), *(_dicts(entry.get("standby")) if standby else [])]:
             sender = event.get("sender", {}).get("id") if isinstance(event.get("sender"), dict) else None
@@ -218,6 +251,8 @@ def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = Fa
                 item = InboundMessage(channel_type, asset, str(message["mid"]), str(sender), None, timestamp, "text")
                 replied = message.get("reply_to") if isinstance(message.get("reply_to"), dict) else {}
                 item.reply_to = str(replied["mid"]) if replied.get("mid") is not None else None
+                item.story = replied["story"] if isinstance(replied.get("story"), dict) else None
+                item.referral = message["referral"] if isinstance(message.get("referral"), dict) else None
                 attachments = _dicts(message.get("attachments"))
                 if isinstance(message.get("text"), str) and not attachments:
                     item.text = message["text"]
@@ -229,11 +264,15 @@ def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = Fa
                     item.media = {"url": payload_.get("url")}
                     if isinstance(message.get("text"), str):
                         item.media["caption"] = message["text"]
+                    item.share = _share(first)
                 elif message.get("is_unsupported"):
                     item.type = "unsupported"
                 else:
                     item.text = ""
                 events.append(item)
+                continue
+            if referrals and isinstance(event.get("referral"), dict):
+                events.append(ReferralEvent(channel_type, asset, str(sender), timestamp, event["referral"]))
                 continue
             for other in ("reaction", "postback"):
                 value = event.get(other)
@@ -258,17 +297,17 @@ def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = Fa
     return events
 
 
-def parse_meta_webhook(payload: Any, *, standby: bool = False,
-                       echoes: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage]:
+def parse_meta_webhook(payload: Any, *, standby: bool = False, echoes: bool = False,
+                       referrals: bool = False) -> list[InboundMessage | StatusUpdate | EchoMessage | ReferralEvent]:
     if not isinstance(payload, dict):
         return []
     kind = payload.get("object")
     if kind == "whatsapp_business_account":
         return parse_whatsapp(payload, echoes=echoes)
     if kind == "page":
-        return parse_page(payload, "facebook", standby=standby, echoes=echoes)
+        return parse_page(payload, "facebook", standby=standby, echoes=echoes, referrals=referrals)
     if kind == "instagram":
-        return parse_page(payload, "instagram", standby=standby, echoes=echoes)
+        return parse_page(payload, "instagram", standby=standby, echoes=echoes, referrals=referrals)
     return []
 
 
@@ -306,6 +345,14 @@ class InboundService:
         self.relays_echoes = False
         #: profile fiwano-2026-10 (RELAY-ECHO-STATUSES): statuses of echoed messages are relayed with the echo's id
         self.echo_statuses = False
+        #: profile fiwano-2026-10 (RELAY-REFERRAL-FIRST-MESSAGE): data.referral of a message started from an ad or link
+        self.referral_view: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+        #: profile fiwano-2026-10 (RELAY-REFERRAL-EVENT): a click without a message becomes conversation.referral
+        self.referral_events = False
+        #: profile fiwano-2026-10 (RELAY-SHARE): a shared post, reel or story mention arrives as type "share"
+        self.shares = False
+        #: profile fiwano-2026-10 (RELAY-STORY-REPLY): an Instagram story reply carries reply_to.story
+        self.story_replies = False
         #: the Meta app the reference sends with: Messenger echoes naming it are its own sends (RELAY-ECHO-NOT-OWN-SENDS)
         self.own_app_id = ""
         self.wake = wake
@@ -341,7 +388,8 @@ class InboundService:
         durable media job queue: with one, the download is a persisted job run by the dispatcher).
         """
         pending_media: list[tuple[Channel, Message, InboundMessage]] = []
-        for event in parse_meta_webhook(payload, standby=self.standby_received, echoes=self.relays_echoes):
+        for event in parse_meta_webhook(payload, standby=self.standby_received, echoes=self.relays_echoes,
+                                        referrals=self.referral_events):
             try:
                 media = self._on_event(event)
             except UNUSABLE_EVENT as exc:
@@ -366,6 +414,9 @@ class InboundService:
             with self.messages.db.transaction():
                 self._on_echo(channel, event)
             return None
+        if isinstance(event, ReferralEvent):
+            self._on_referral(channel, event)
+            return None
         self._on_status(channel, event)
         return None
 
@@ -379,6 +430,12 @@ class InboundService:
         data = self.base_data(item)
         if self.replies_carry_ids and item.reply_to:
             data["reply_to"] = {"message_id": self.id_the_customer_holds(channel, item.reply_to)}
+        if self.story_replies and item.story is not None:
+            data["reply_to"] = {**data.get("reply_to", {}), "story": item.story}
+        if self.referral_view is not None and item.referral is not None:
+            data["referral"] = self.referral_view(item.channel_type, item.referral)
+        if self.shares and item.share is not None:
+            item.type, item.text = "share", None
         account = self.accounts.get(channel.account_id)
         pro = account is not None and self.accounts.effective(account).tier == "pro"
         if self.taps_as_text and item.tap is not None:
@@ -386,6 +443,10 @@ class InboundService:
         if item.type == "text":
             data.update({"type": "text", "text": item.text or ""})
             kind = "text"
+        elif item.type == "share" and item.share is not None:
+            data.update({"type": "share", "share_type": item.share["kind"], "share": {"url": item.share["url"]},
+                         "caption": item.share["caption"]})
+            kind = "share"
         elif self.is_media(item):
             kind = "media"
             if not pro:
@@ -439,6 +500,13 @@ class InboundService:
                             message_id=message.id)
             if done is not None:
                 done()
+
+    # referrals (profile fiwano-2026-10) ----------------------------------------------------------------
+    def _on_referral(self, channel: Channel, event: ReferralEvent) -> None:
+        """RELAY-REFERRAL-EVENT: a returning user's click into the conversation, as conversation.referral."""
+        view = self.referral_view(event.channel_type, event.raw) if self.referral_view is not None else {"raw": event.raw}
+        self.relay.emit(channel, "conversation.referral", {"from": event.sender, "referral": view},
+                        timestamp=event.timestamp or self.clock.now())
 
     # echoes (profile fiwano-2026-10) -------------------------------------------------------------------
     def is_own_send(self, channel: Channel, echo: EchoMessage) -> bool:

@@ -63,7 +63,32 @@ def apply(components: Any) -> None:
     components.inbound.relays_echoes = True
     components.inbound.echo_statuses = True
     components.inbound.own_app_id = str(components.settings.meta_app_id or "")
+    components.inbound.referral_view = referral_view
+    components.inbound.referral_events = True
+    components.inbound.shares = True
+    components.inbound.story_replies = True
     components.relay.events_by_type = EVENTS_BY_TYPE
+
+
+def referral_view(channel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """RELAY-REFERRAL-FIRST-MESSAGE / RELAY-REFERRAL-EVENT (2026-09-23): Meta's referral object as Fiwano relays it:
+    source (ad, link or product), text (the ad's headline; its body when it has none), image_url, ref and raw.
+
+    WhatsApp sends ``source_type`` "ad" or "post" (a Click-to-WhatsApp ad either way) with headline, body and
+    image_url; Messenger/Instagram send ``source`` "ADS" with ``ads_context_data`` (ad_title, photo_url), a link
+    source ("SHORTLINK", "IGME-SOURCE-LINK", ...) with ``ref``, or a ``product``."""
+    if channel_type == "whatsapp":
+        return {"source": "ad", "text": _text(raw.get("headline")) or _text(raw.get("body")),
+                "image_url": _text(raw.get("image_url")) or _text(raw.get("thumbnail_url")), "ref": None,
+                "raw": dict(raw)}
+    context = raw.get("ads_context_data") if isinstance(raw.get("ads_context_data"), Mapping) else {}
+    source = "ad" if raw.get("source") == "ADS" else "product" if raw.get("product") is not None else "link"
+    return {"source": source, "text": _text(context.get("ad_title")), "image_url": _text(context.get("photo_url")),
+            "ref": _text(raw.get("ref")), "raw": dict(raw)}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def health_of(channel: Any) -> dict[str, Any]:

@@ -39,13 +39,32 @@ class MediaSpec(BaseModel):
     redirect_url: str | None = None
 
 
+class ShareSpec(BaseModel):
+    """Instagram/Messenger: what the user shared (a post, a reel, or, Instagram only, a mention in their story)."""
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["post", "reel", "story_mention"] = "post"
+    url: str | None = None       # default: a CDN URL of the simulator
+    caption: str | None = None   # the post's / reel's caption (Meta's ``title``); story mentions have none
+
+
+class ReferralSpec(BaseModel):
+    """Where the conversation came from: an ad (Click-to-WhatsApp/Instagram/Messenger) or an m.me / ig.me link
+    with ``ref`` (Instagram/Messenger only: a wa.me link carries no referral)."""
+    model_config = ConfigDict(extra="forbid")
+    source: Literal["ad", "link"] = "ad"
+    ref: str | None = Field(default=None, max_length=2048)
+    headline: str | None = None  # the ad's title (WhatsApp headline, Messenger/Instagram ads_context_data.ad_title)
+    body: str | None = None      # WhatsApp: the ad's text
+    image_url: str | None = None
+
+
 class InboundRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     asset_id: str
     sender: str = Field(alias="from", min_length=1, max_length=64)
     from_name: str | None = Field(default=None, max_length=256)
     type: Literal["text", "image", "audio", "voice", "video", "document", "sticker", "location", "contacts",
-                  "reaction", "interactive", "unsupported"] = "text"
+                  "reaction", "interactive", "unsupported", "share", "referral"] = "text"
     text: str | None = None
     caption: str | None = None
     media: MediaSpec | None = None
@@ -58,10 +77,69 @@ class InboundRequest(BaseModel):
     # Messenger/Instagram: the conversation is controlled by another app (Meta's handover protocol); the event
     # arrives under entry[].standby instead of entry[].messaging
     standby: bool = False
+    # profile fiwano-2026-10: the conversation started from an ad or a link (Meta's referral object on the message);
+    # type "referral" (Instagram/Messenger) is a click into an existing conversation without a message
+    referral: ReferralSpec | None = None
+    share: ShareSpec | None = None  # type "share" (Instagram/Messenger)
+    story_reply: bool = False       # Instagram: the message answers the business's story (reply_to.story)
     context: dict[str, Any] | None = None
     media_error: bool = False  # WhatsApp: Meta could not download the user's media (131052 in messages[].errors)
     signature: Literal["valid", "wrong", "missing"] = "valid"
     copies: int = Field(default=1, ge=1, le=10)  # deliver the same webhook N times (Meta's duplicates)
+
+
+def whatsapp_referral(spec: ReferralSpec) -> dict[str, Any]:
+    """``messages[].referral`` of the first message after a Click-to-WhatsApp ad."""
+    if spec.source != "ad":
+        raise InboundError("WhatsApp sends a referral only for Click-to-WhatsApp ads (a wa.me link carries none)")
+    source_id = ids.numeric_id("1202", 14)
+    referral: dict[str, Any] = {"source_url": f"https://fb.me/{source_id}", "source_id": source_id,
+                                "source_type": "ad", "media_type": "image",
+                                "ctwa_clid": "ARA" + secrets.token_urlsafe(24)}
+    if spec.headline is not None:
+        referral["headline"] = spec.headline
+    if spec.body is not None:
+        referral["body"] = spec.body
+    if spec.image_url is not None:
+        referral["image_url"] = spec.image_url
+    return referral
+
+
+def page_referral(spec: ReferralSpec, channel: str) -> dict[str, Any]:
+    """Messenger/Instagram ``referral``: an ad (``source: ADS`` with ``ads_context_data``) or a link with ``ref``."""
+    referral: dict[str, Any] = {"type": "OPEN_THREAD"}
+    if spec.ref is not None:
+        referral["ref"] = spec.ref
+    if spec.source == "ad":
+        referral.update(source="ADS", ad_id=ids.numeric_id("1202", 14))
+        context: dict[str, Any] = {"post_id": ids.numeric_id("1", 15)}
+        if spec.headline is not None:
+            context["ad_title"] = spec.headline
+        if spec.image_url is not None:
+            context["photo_url"] = spec.image_url
+        referral["ads_context_data"] = context
+    else:
+        referral["source"] = "SHORTLINK" if channel == "facebook" else "IGME-SOURCE-LINK"
+    return referral
+
+
+def _share_attachment(spec: ShareSpec, channel: str, base_url: str) -> dict[str, Any]:
+    """Instagram: ``ig_post`` / ``ig_reel`` / ``story_mention``; Messenger: ``share`` (a post) / ``reel``."""
+    url = spec.url or f"{base_url}/cdn/share/{secrets.token_urlsafe(12)}"
+    if spec.kind == "story_mention":
+        if channel != "instagram":
+            raise InboundError("story mentions exist only on Instagram")
+        return {"type": "story_mention", "payload": {"url": url}}
+    payload: dict[str, Any] = {"url": url}
+    if spec.caption is not None:
+        payload["title"] = spec.caption
+    if spec.kind == "reel":
+        payload["reel_video_id"] = ids.numeric_id("1", 16)
+        return {"type": "ig_reel" if channel == "instagram" else "reel", "payload": payload}
+    if channel == "instagram":
+        payload["ig_post_media_id"] = ids.numeric_id("1", 17)
+        return {"type": "ig_post", "payload": payload}
+    return {"type": "share", "payload": payload}
 
 
 def _register(store: Store, world: World, asset: Asset, spec: MediaSpec | None, kind: str) -> MediaItem:
@@ -153,6 +231,12 @@ def _whatsapp_message(store: Store, world: World, asset: Asset, req: InboundRequ
         msg.update(type="reaction", reaction=reaction)
     elif kind == "interactive":
         msg.update(type="interactive", interactive=_require(req.interactive, "interactive"))
+    elif kind in ("share", "referral"):
+        raise InboundError(f"type {kind!r} is not available on whatsapp")
+    if req.story_reply:
+        raise InboundError("story replies exist only on Instagram")
+    if req.referral is not None:
+        msg["referral"] = whatsapp_referral(req.referral)
     if req.context:
         msg["context"] = req.context
     return webhooks.whatsapp_message(asset, req.sender, req.from_name, msg), media_id
@@ -171,6 +255,10 @@ def _messaging_event(store: Store, world: World, asset: Asset, req: InboundReque
                  "reaction": {"mid": reaction["message_id"], "action": "react" if emoji else "unreact",
                               "reaction": reaction.get("reaction", "other"), **({"emoji": emoji} if emoji else {})}}
         return webhooks.messaging_envelope(asset, event, now), None
+    if kind == "referral":  # a returning user clicked an ad or link into the conversation without writing
+        event = {"sender": {"id": req.sender}, "recipient": {"id": asset.asset_id}, "timestamp": int(now * 1000),
+                 "referral": page_referral(_require(req.referral, "referral"), asset.channel)}
+        return webhooks.messaging_envelope(asset, event, now), None
     message: dict[str, Any] = {"mid": message_id}
     if kind == "text":
         message["text"] = _require(req.text, "text")
@@ -183,6 +271,8 @@ def _messaging_event(store: Store, world: World, asset: Asset, req: InboundReque
         message["attachments"] = [{"type": MESSAGING_ATTACHMENT[kind], "payload": payload}]
         if req.text:
             message["text"] = req.text
+    elif kind == "share":
+        message["attachments"] = [_share_attachment(_require(req.share, "share"), asset.channel, base_url)]
     elif kind == "interactive":
         quick = _require(req.interactive, "interactive")
         message["text"] = req.text or str(quick.get("title", ""))
@@ -191,6 +281,13 @@ def _messaging_event(store: Store, world: World, asset: Asset, req: InboundReque
         raise InboundError(f"type {kind!r} is not available on {asset.channel}")
     if req.context and isinstance(req.context.get("message_id"), str):
         message["reply_to"] = {"mid": req.context["message_id"]}
+    if req.story_reply:
+        if asset.channel != "instagram":
+            raise InboundError("story replies exist only on Instagram")
+        message["reply_to"] = {"story": {"url": f"{base_url}/cdn/story/{secrets.token_urlsafe(12)}",
+                                         "id": ids.numeric_id("1", 17)}}
+    if req.referral is not None:
+        message["referral"] = page_referral(req.referral, asset.channel)
     return webhooks.messaging_message(asset, req.sender, message, now), media_id
 
 
@@ -217,7 +314,8 @@ def build(store: Store, world: World, req: InboundRequest, base_url: str) -> dic
             raise InboundError("standby (the handover protocol) exists only on Messenger and Instagram")
         payload, media_id = _whatsapp_message(store, world, asset, req, message_id, now)
     else:
-        message_id = ids.messenger_mid() if asset.channel == "facebook" else ids.instagram_mid(asset.asset_id)
+        message_id = ("" if req.type == "referral" else
+                      ids.messenger_mid() if asset.channel == "facebook" else ids.instagram_mid(asset.asset_id))
         payload, media_id = _messaging_event(store, world, asset, req, message_id, now, base_url)
         if req.standby:
             for entry in payload["entry"]:
