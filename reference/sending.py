@@ -82,6 +82,9 @@ class SendService:
         self.wake = wake
         self.notifier = notifier
         self.warn_after = int(warn_after_retries)
+        #: profile fiwano-2026-10 (SEND-STANDBY-REFUSED): called with a send Meta rejected for good on its first
+        #: attempt; may raise an API error that replaces the generic ``success: false`` answer
+        self.on_refusal: Callable[[Channel, str, MetaResult], None] | None = None
 
     def _notify(self, message: Message, kind: str, text: str) -> None:
         if self.notifier is not None:
@@ -130,6 +133,8 @@ class SendService:
                              f"Meta rejected message {message.id}: {result.error_message}")
 
         await self._atomically(outcome)
+        if not result.ok and not result.transient and self.on_refusal is not None:
+            self.on_refusal(channel, recipient, result)
         if result.ok:
             return {"success": True, "message_id": message.id}
         if result.transient:

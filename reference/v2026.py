@@ -67,6 +67,7 @@ def apply(components: Any) -> None:
     components.inbound.referral_events = True
     components.inbound.shares = True
     components.inbound.story_replies = True
+    components.sending.on_refusal = refuse_standby
     components.relay.events_by_type = EVENTS_BY_TYPE
 
 
@@ -89,6 +90,24 @@ def referral_view(channel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+#: Meta's answer to a send into a conversation another app controls (handover protocol): code 10, this subcode
+STANDBY_SUBCODE = 2018300
+
+
+def refuse_standby(channel: Any, recipient: str, result: Any) -> None:
+    """SEND-STANDBY-REFUSED (2026-09 handover routing): a send Meta refused because another app controls the
+    conversation is answered 409 with a detail that names the handover and what to do, instead of Meta's error
+    as a generic ``success: false``."""
+    if result.error_code != 10 or result.error_subcode != STANDBY_SUBCODE:
+        return
+    from reference.api.common import ApiError  # the API layer imports this module
+
+    raise ApiError(409, f"The conversation with {recipient} on this {channel.channel_type} channel is controlled by "
+                        "another app through Meta's handover protocol (this app is on standby): pass thread control "
+                        "to this app, or take it if this app is the primary receiver, then send again. Meta said: "
+                        f"{result.error_message}")
 
 
 def health_of(channel: Any) -> dict[str, Any]:

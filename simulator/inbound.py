@@ -331,6 +331,10 @@ def build(store: Store, world: World, req: InboundRequest, base_url: str) -> dic
     with store.lock:
         if req.type != "reaction":
             world.last_inbound[(asset.asset_id, req.sender)] = now
+        if req.standby:
+            world.standby_threads.add((asset.asset_id, req.sender))
+        elif req.type not in ("reaction", "referral"):
+            world.standby_threads.discard((asset.asset_id, req.sender))
     return {"message_id": message_id, "payload": payload, "media_id": media_id}
 
 

@@ -116,6 +116,9 @@ class World:
         self.deliveries: list[dict[str, Any]] = []
         self.faults: Any = None  # a FaultBook, set by the store
         self.subscriptions: set[str] = set()  # WABA / Page ids with our app in subscribed_apps
+        # (asset, user) conversations another app controls (Meta's handover protocol): the user's last message
+        # came on the standby channel; sends into them are refused with code 10 / subcode 2018300
+        self.standby_threads: set[tuple[str, str]] = set()
         self.rng = random.Random(0)
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,6 +20,9 @@ from simulator.world import Asset, SentMessage
 
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
+#: Meta's error_subcode (code 10) for a send into a conversation another app controls (handover protocol)
+STANDBY_SUBCODE = 2018300
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -113,6 +116,9 @@ def send_messaging(call: GraphCall, asset: Asset, rules: Rules) -> GraphResult:
     else:
         kind = _attachment(call, rules, attachment)["type"]
 
+    if (asset.asset_id, rid) in world.standby_threads:  # another app holds the thread (handover protocol)
+        raise GraphError(10, "(#10) Message failed to send because another app is controlling this thread now.",
+                         subcode=STANDBY_SUBCODE)
     if world.options.get("enforce_window"):
         last = world.last_inbound.get((asset.asset_id, rid))
         allowed = HUMAN_AGENT_WINDOW if (messaging_type == "MESSAGE_TAG" and tag == "HUMAN_AGENT") else 24 * 3600

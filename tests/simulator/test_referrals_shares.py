@@ -56,3 +56,19 @@ def test_instagram_story_reply(sim, world, receiver):
     with pytest.raises(SimulatorError):
         sim.emit_inbound(world.world_id, world.asset("facebook").asset_id, "7400000000000503", "text", text="x",
                          story_reply=True)
+
+
+@pytest.mark.parametrize("channel", ["facebook", "instagram"])
+def test_send_into_a_standby_conversation_is_refused_until_the_user_writes_normally(sim, graph, world, channel):
+    from .conftest import bearer
+
+    asset = world.asset(channel)
+    user = "7400000000000504"
+    sim.emit_inbound(world.world_id, asset.asset_id, user, "text", text="to the other app", standby=True)
+    body = {"recipient": {"id": user}, "message": {"text": "x"}}
+    refused = graph.post(f"/v21.0/{asset.asset_id}/messages", headers=bearer(asset.access_token), json=body)
+    error = refused.json()["error"]
+    assert refused.status_code == 400 and error["code"] == 10 and error["error_subcode"] == 2018300
+    sim.emit_inbound(world.world_id, asset.asset_id, user, "text", text="back to you")
+    sent = graph.post(f"/v21.0/{asset.asset_id}/messages", headers=bearer(asset.access_token), json=body)
+    assert sent.status_code == 200
