@@ -123,6 +123,11 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     http_status INTEGER,
     error TEXT
 );
+CREATE TABLE IF NOT EXISTS channel_health (  -- profile fiwano-2026-10: channels Meta refuses access to
+    channel_id TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,               -- Meta's error (JSON: code, subcode, message)
+    since REAL NOT NULL                 -- when it was first detected
+);
 CREATE TABLE IF NOT EXISTS redirects (
     id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,

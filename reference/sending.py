@@ -85,6 +85,9 @@ class SendService:
         #: profile fiwano-2026-10 (SEND-STANDBY-REFUSED): called with a send Meta rejected for good on its first
         #: attempt; may raise an API error that replaces the generic ``success: false`` answer
         self.on_refusal: Callable[[Channel, str, MetaResult], None] | None = None
+        #: profile fiwano-2026-10 (CHANNEL-HEALTH-*): sees every Meta answer to a send instead of the v1 rule that a
+        #: revoked authorisation deactivates the channel (the channel's health is marked, nothing is torn down)
+        self.access_watch: Callable[[Channel, MetaResult], None] | None = None
 
     def _notify(self, message: Message, kind: str, text: str) -> None:
         if self.notifier is not None:
@@ -105,7 +108,9 @@ class SendService:
     def _record(self, channel: Channel, message: Message, attempt_no: int, result: MetaResult) -> None:
         self.messages.record_attempt(message.id, attempt_no, result.outcome, result.http_status, result.error_code,
                                      result.error_message)
-        if authorisation_revoked(result):
+        if self.access_watch is not None:
+            self.access_watch(channel, result)
+        elif authorisation_revoked(result):
             log.warning("Meta says the authorisation of channel %s is gone; channel deactivated", channel.id)
             self.channels.deactivate(channel.id)
 

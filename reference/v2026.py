@@ -12,6 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from reference.clock import iso
+from reference.repos.health import HealthRepository
+
 PROFILE = "fiwano-2026-10"
 
 
@@ -55,7 +58,6 @@ EVENTS_BY_TYPE: dict[str, tuple[str, ...]] = {
 def apply(components: Any) -> None:
     """Switch the built components to the behaviours of fiwano-2026-10 (called by build_components)."""
     components.channel_service.events_by_type = EVENTS_BY_TYPE
-    components.channel_service.health_of = health_of
     components.inbound.taps_as_text = True
     components.inbound.replies_carry_ids = True
     components.inbound.names_unsupported = True
@@ -68,6 +70,9 @@ def apply(components: Any) -> None:
     components.inbound.shares = True
     components.inbound.story_replies = True
     components.sending.on_refusal = refuse_standby
+    health = HealthRepository(components.db, components.clock)
+    components.channel_service.health_of = HealthView(health)
+    components.sending.access_watch = AccessWatch(health)
     components.relay.events_by_type = EVENTS_BY_TYPE
 
 
@@ -110,11 +115,50 @@ def refuse_standby(channel: Any, recipient: str, result: Any) -> None:
                         f"{result.error_message}")
 
 
-def health_of(channel: Any) -> dict[str, Any]:
-    """CHANNEL-HEALTH-FIELD (2026-10-06): every channel carries health {status, reason, since}. The reference
-    does not yet detect Meta refusing a channel's access (CHANNEL-HEALTH-ACTION-REQUIRED is pending), so a
-    channel it serves is "ok"."""
-    return {"status": "ok", "reason": None, "since": None}
+class HealthView:
+    """CHANNEL-HEALTH-FIELD (2026-10-06): every channel carries health {status, reason, since}: "ok", or
+    "action_required" with Meta's error and the time it was first detected (CHANNEL-HEALTH-ACTION-REQUIRED)."""
+
+    def __init__(self, health: HealthRepository) -> None:
+        self.health = health
+
+    def __call__(self, channel: Any) -> dict[str, Any]:
+        marked = self.health.get(channel.id)
+        if marked is None:
+            return {"status": "ok", "reason": None, "since": None}
+        reason, since = marked
+        return {"status": "action_required", "reason": reason, "since": iso(since)}
+
+
+#: Meta's answers that mean it refuses the channel's access (changelog 2026-10-06: revoked access or permission,
+#: number removed or not on the Business Platform, account blocked): 190 (token invalid or revoked), 200-299
+#: (permission missing) everywhere; on WhatsApp also 10 (permission denied), 131005 (access denied), 131031
+#: (account locked) and 133010 (number not registered). Code 10 on Messenger/Instagram is the window or the
+#: handover, not access.
+ACCESS_CODES = frozenset({190, *range(200, 300)})
+WHATSAPP_ACCESS_CODES = frozenset({10, 131005, 131031, 133010})
+
+
+def access_refused(channel_type: str, result: Any) -> bool:
+    code = result.error_code
+    return (not result.ok and not result.transient and code is not None
+            and (code in ACCESS_CODES or (channel_type == "whatsapp" and code in WHATSAPP_ACCESS_CODES)))
+
+
+class AccessWatch:
+    """CHANNEL-HEALTH-ACTION-REQUIRED / -NOT-TORN-DOWN / -CLEARS (2026-09-14, 2026-10-06): a send Meta refuses for
+    the channel's access marks the channel action_required (it stays active, later sends still go to Meta); a send
+    Meta accepts clears the mark."""
+
+    def __init__(self, health: HealthRepository) -> None:
+        self.health = health
+
+    def __call__(self, channel: Any, result: Any) -> None:
+        if result.ok:
+            self.health.clear(channel.id)
+        elif access_refused(channel.channel_type, result):
+            self.health.mark(channel.id, {"code": result.error_code, "subcode": result.error_subcode,
+                                          "message": result.error_message})
 
 
 #: SEND-WA-RECIPIENT-VALIDATED (2026-07): a WhatsApp number is 7 to 15 digits (E.164 allows at most 15) after an
