@@ -97,6 +97,15 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def setup_without_subscription(profile: Mapping[str, Any], account: Any) -> str | None:
+    """CONNECT-SETUP-402-NO-SUBSCRIPTION (2026-09-14): setup-url answers 402 when the account has no active
+    subscription (expired, canceled or none); None: go on. Under v1 setup-url never asks."""
+    if not enabled(profile) or account.is_active:
+        return None
+    return (f"Subscription is {account.sub_status}: connecting a channel needs an active subscription. "
+            "Go to Billing to subscribe or renew.")
+
+
 #: Meta's answer to a send into a conversation another app controls (handover protocol): code 10, this subcode
 STANDBY_SUBCODE = 2018300
 

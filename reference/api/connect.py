@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from reference import v2026
 from reference.api.common import ApiError, Caller, components, parse_body, require_api_key
 from reference.api.v1 import say_ignored_events
 from reference.channel_service import ChannelError, validate_secret
@@ -76,6 +77,9 @@ async def delete_redirect(redirect_id: str, request: Request, caller: CallerDep)
 async def setup_url(request: Request, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
     body = await parse_body(request, SetupUrlRequest)
+    unpaid = v2026.setup_without_subscription(comps.profile, comps.accounts.effective(caller.account))
+    if unpaid is not None:
+        raise ApiError(402, unpaid)
     try:
         validate_uri(body.redirect_uri)
     except RedirectError as exc:
