@@ -262,6 +262,8 @@ def parse_page(payload: dict[str, Any], channel_type: str, *, standby: bool = Fa
                     item.type = raw
                     payload_ = first.get("payload") if isinstance(first.get("payload"), dict) else {}
                     item.media = {"url": payload_.get("url")}
+                    if payload_.get("sticker_id") is not None:  # Messenger: a sticker (kept for fiwano-2026-10)
+                        item.media["sticker_id"] = payload_["sticker_id"]
                     if isinstance(message.get("text"), str):
                         item.media["caption"] = message["text"]
                     item.share = _share(first)

@@ -85,6 +85,8 @@ def safe_filename(name: str | None) -> str | None:
 class MediaService:
     #: RELAY-MEDIA-KIND: the kind of an Instagram/Facebook "file" attachment, None = "document" (reference/readings.py)
     file_kind: str | None = None
+    #: profile fiwano-2026-10 (RELAY-STICKER-AS-IMAGE): stickers arrive as type "image" with media.sticker true
+    stickers_as_images = False
 
     def __init__(self, *, repo: MediaRepository, meta: MetaClient, clock: Clock, public_url: str,
                  ttl_seconds: float, max_bytes: int) -> None:
@@ -144,11 +146,24 @@ class MediaService:
         if content is None:
             media["error"] = error or "Download from Meta failed"
         data: dict[str, Any] = {"type": mtype}
+        if self.stickers_as_images:
+            self._sticker_as_image(channel.channel_type, raw, data, media)
         caption = raw.get("caption")
         if isinstance(caption, str) and caption:
             data["caption"] = caption
         data["media"] = media
         return data
+
+    @staticmethod
+    def _sticker_as_image(channel_type: str, raw: dict[str, Any], data: dict[str, Any], media: dict[str, Any]) -> None:
+        """RELAY-STICKER-AS-IMAGE (2026-09-14): a WhatsApp sticker is an image with media.sticker true; a Messenger
+        sticker (an image attachment with Meta's sticker_id) adds media.sticker_id; an Instagram one is an image."""
+        if channel_type == "whatsapp" and data["type"] == "sticker":
+            data["type"] = media["kind"] = "image"
+            media["sticker"] = True
+        elif channel_type == "facebook" and raw.get("sticker_id") is not None:
+            media["sticker"] = True
+            media["sticker_id"] = raw["sticker_id"]
 
 
 async def _as_outcome(fetch: Awaitable[tuple[bytes | None, str | None, str | None]]) -> tuple[bytes | None, str | None, str | None]:

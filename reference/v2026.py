@@ -70,6 +70,7 @@ def apply(components: Any) -> None:
     components.inbound.shares = True
     components.inbound.story_replies = True
     components.sending.on_refusal = refuse_standby
+    components.media.stickers_as_images = True
     health = HealthRepository(components.db, components.clock)
     components.channel_service.health_of = HealthView(health)
     components.sending.access_watch = AccessWatch(health)

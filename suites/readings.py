@@ -83,8 +83,10 @@ def pinned(requirement: str) -> str | None:
 
 
 def run_pins(profile: Mapping[str, Any], configured: Mapping[str, str] | None) -> dict[str, str]:
-    """A profile's ``readings`` overridden by the run's own (``--fiwano-reading`` / FIWANO_READINGS / config)."""
-    return {**dict(profile.get("readings") or {}), **dict(configured or {})}
+    """A profile's ``readings`` overridden by the run's own (``--fiwano-reading`` / FIWANO_READINGS / config); a
+    reading a profile sets to null is not pinned (it lifts its parent's pin)."""
+    pins = {**dict(profile.get("readings") or {}), **dict(configured or {})}
+    return {rid: reading for rid, reading in pins.items() if reading is not None}
 
 
 @pytest.fixture(autouse=True)
