@@ -128,6 +128,12 @@ CREATE TABLE IF NOT EXISTS channel_health (  -- profile fiwano-2026-10: channels
     reason TEXT NOT NULL,               -- Meta's error (JSON: code, subcode, message)
     since REAL NOT NULL                 -- when it was first detected
 );
+CREATE TABLE IF NOT EXISTS account_slots (   -- profile fiwano-2026-10: channel slots of an account's plan
+    account_id TEXT NOT NULL,
+    channel_type TEXT NOT NULL,
+    slots INTEGER NOT NULL,
+    PRIMARY KEY (account_id, channel_type)
+);
 CREATE TABLE IF NOT EXISTS redirects (
     id TEXT PRIMARY KEY,
     account_id TEXT NOT NULL,

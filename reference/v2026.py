@@ -14,6 +14,7 @@ from typing import Any
 
 from reference.clock import iso
 from reference.repos.health import HealthRepository
+from reference.repos.slots import SlotRepository
 
 PROFILE = "fiwano-2026-10"
 
@@ -105,6 +106,60 @@ def setup_without_subscription(profile: Mapping[str, Any], account: Any) -> str 
         return None
     return (f"Subscription is {account.sub_status}: connecting a channel needs an active subscription. "
             "Go to Billing to subscribe or renew.")
+
+
+#: the channel slots of a plan when the account's were never set (the harness sets fewer: PUT .../slots)
+DEFAULT_SLOTS = 100
+CHANNEL_TYPES = ("whatsapp", "instagram", "facebook")
+
+
+def slots_of(comps: Any, account_id: str, channel_type: str) -> int:
+    found = SlotRepository(comps.db).get(account_id, channel_type)
+    return DEFAULT_SLOTS if found is None else found
+
+
+def occupied_by(comps: Any, account_id: str, channel_type: str) -> list[str]:
+    """The active channels of the type bound to the account's plan: each holds one slot."""
+    return [c.id for c in comps.channels.list_for_account(account_id)
+            if c.channel_type == channel_type and c.is_active]
+
+
+def subscriptions_view(comps: Any, account: Any) -> dict[str, Any]:
+    """SUB-LIST (2026-07): the account's plan per channel type with its slots and free slots (free_slots = slots
+    minus the active channels bound to it); none without a subscription."""
+    if account.sub_status == "none":
+        return {"subscriptions": []}
+    plans = []
+    for channel_type in CHANNEL_TYPES:
+        slots = slots_of(comps, account.id, channel_type)
+        taken = len(occupied_by(comps, account.id, channel_type))
+        plans.append({"tier": account.tier, "status": account.sub_status, "channel_type": channel_type,
+                      "slots": slots, "free_slots": max(0, slots - taken)})
+    return {"subscriptions": plans}
+
+
+def no_free_slot(comps: Any, account_id: str, channel_type: str) -> dict[str, Any] | None:
+    """CONNECT-SETUP-409-NO-FREE-SLOT (2026-09-14): the 409 detail when every slot of the type is taken; None when
+    a slot is free (or under v1, which has no slots)."""
+    if not enabled(comps.profile):
+        return None
+    holders = occupied_by(comps, account_id, channel_type)
+    if len(holders) < slots_of(comps, account_id, channel_type):
+        return None
+    return {"code": "no_free_slot", "occupied_by": holders,
+            "message": f"Every {channel_type} slot of your subscription is taken: delete a channel or add a slot "
+                       "in Billing, or reconnect one of the channels holding them"}
+
+
+def slot_occupied(comps: Any, account_id: str, channel_type: str, asset_id: str) -> bool:
+    """CONNECT-REDIRECT-OUTCOMES (2026-09-14): the flow completed with a Meta account that holds no slot of the
+    account while every slot is taken (the slot holders may reconnect in place; anyone else is slot_occupied)."""
+    if not enabled(comps.profile):
+        return False
+    holders = occupied_by(comps, account_id, channel_type)
+    if len(holders) < slots_of(comps, account_id, channel_type):
+        return False
+    return not any(c.account_id == account_id for c in comps.channels.find_by_asset(channel_type, asset_id))
 
 
 #: Meta's answer to a send into a conversation another app controls (handover protocol): code 10, this subcode

@@ -16,7 +16,7 @@ ARGUMENTS = {  # method -> (args, kwargs) for a call against the recording trans
     "create_key": (("A1",), {}), "revoke_key": (("K1",), {}),
     "connect_channel": (("A1", "whatsapp", "123", "tok"), {}), "clock": ((), {}),
     "advance_clock": ((5,), {}), "settle": ((), {}), "channel_deliveries": (("C1",), {}),
-    "message_state": (("M1",), {}), "notifications": (("A1",), {}),
+    "message_state": (("M1",), {}), "notifications": (("A1",), {}), "set_slots": (("A1", {"whatsapp": 1}), {}),
 }
 
 

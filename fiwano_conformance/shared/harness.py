@@ -21,6 +21,7 @@ OPERATIONS: dict[str, str] = {
     "harnessHealth": "health",
     "createAccount": "create_account",
     "changeSubscription": "change_subscription",
+    "setSlots": "set_slots",
     "addKey": "create_key",
     "revokeKey": "revoke_key",
     "connectChannel": "connect_channel",
@@ -103,6 +104,12 @@ class HarnessClient:
                               "auto_renew": auto_renew, "expires_at": expires_at})
         data: dict[str, Any] = self._ok(self._send("POST", f"/harness/accounts/{account_id}/subscription",
                                                    json=body), (200,), "change subscription")
+        return data
+
+    def set_slots(self, account_id: str, slots: dict[str, int]) -> dict[str, Any]:
+        """setSlots: ``PUT /harness/accounts/{id}/slots`` (profile fiwano-2026-10: the plan's channel slots)."""
+        data: dict[str, Any] = self._ok(self._send("PUT", f"/harness/accounts/{account_id}/slots",
+                                                   json={"slots": slots}), (200,), "set slots")
         return data
 
     def create_key(self, account_id: str) -> dict[str, Any]:

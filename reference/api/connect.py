@@ -88,6 +88,9 @@ async def setup_url(request: Request, caller: CallerDep) -> dict[str, Any]:
     if not any(matches(r.uri_pattern, body.redirect_uri) for r in allowed):
         raise ApiError(400, "redirect_uri is not in the allowed redirect URIs of this API key "
                             "(register it with POST /api/v1/redirects)")
+    full = v2026.no_free_slot(comps, caller.account.id, body.channel_type)
+    if full is not None:
+        raise ApiError(409, full)
     session = comps.setup.create_session(caller.account.id, caller.key.id, body.channel_type, body.redirect_uri,
                                          comps.profile["setup_url_ttl_seconds"])
     return {"setup_url": f"{comps.oauth.public_url}/setup/start?session={session.id}", "session_id": session.id,
@@ -185,6 +188,10 @@ async def setup_callback(request: Request) -> Response:
              if c.account_id != session.account_id]
     if taken:
         return _fail(session, "Already connected to another account")
+    if v2026.slot_occupied(comps, session.account_id, asset["channel_type"], asset["asset_id"]):
+        return RedirectResponse(add_query(session.redirect_uri, {
+            "error": "slot_occupied", "message": "Every slot is taken by other Meta accounts: connect the account "
+                                                 "that holds the slot, or free a slot first"}), 302)
     asset["expires_in"] = expires_in
     code = new_code()
     comps.setup.issue_code(session, code, asset, comps.profile["exchange_code_ttl_seconds"])

@@ -41,6 +41,12 @@ class NewChannel(BaseModel):
     page_id: str | None = Field(default=None, max_length=128)
 
 
+class Slots(BaseModel):
+    """The channel slots of the account's plan per channel type (profile fiwano-2026-10; unset types keep theirs)."""
+    model_config = ConfigDict(extra="forbid")
+    slots: dict[Literal["whatsapp", "instagram", "facebook"], int] = Field(min_length=1)
+
+
 class Settle(BaseModel):
     model_config = ConfigDict(extra="ignore")
     timeout_seconds: float = Field(default=30.0, gt=0, le=300)
@@ -70,6 +76,21 @@ async def create_account(request: Request) -> dict[str, Any]:
     account = comps.accounts.create(body.tier, body.subscription_status, body.source, comps.profile["trial_days"])
     key, plain = comps.api_keys.issue(account.id)
     return {"account_id": account.id, "api_key": plain, "key_id": key.id}
+
+
+@router.put("/accounts/{account_id}/slots")
+async def set_slots(account_id: str, request: Request) -> dict[str, Any]:
+    from reference.repos.slots import SlotRepository
+
+    comps = components(request)
+    _account(request, account_id)
+    body = await parse_body(request, Slots)
+    if any(n < 0 or n > 10_000 for n in body.slots.values()):
+        raise ApiError(422, "slots must be 0 to 10000 per channel type")
+    repo = SlotRepository(comps.db)
+    for channel_type, count in body.slots.items():
+        repo.set(account_id, channel_type, count)
+    return {"account_id": account_id, "slots": dict(body.slots)}
 
 
 @router.put("/accounts/{account_id}/subscription")

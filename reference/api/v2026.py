@@ -3,6 +3,7 @@
 2026-10-01 "OpenAPI by URL": ``/api/v1/openapi.json`` and ``/api/v1/openapi.yaml`` serve the contract of
 the reference's profile (contract/openapi.yaml with the overlays of its lineage), without a key and
 importable cross-origin (CORS): CONTRACT-OPENAPI-JSON-URL, CONTRACT-OPENAPI-YAML-URL, CONTRACT-OPENAPI-CORS.
+2026-07 ``GET /api/v1/subscriptions``: the plans and their free channel slots (SUB-LIST).
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ import yaml
 from fastapi import APIRouter, Request, Response
 
 import contract
-from reference.api.common import components
+from typing import Annotated
+
+from fastapi import Depends
+
+from reference import v2026
+from reference.api.common import Caller, components, require_api_key
+
+CallerDep = Annotated[Caller, Depends(require_api_key)]
 
 router = APIRouter(prefix="/api/v1")
 
@@ -48,3 +56,9 @@ async def openapi_yaml(request: Request) -> Response:
 @router.options("/openapi.yaml", include_in_schema=False)
 async def openapi_preflight() -> Response:
     return Response(status_code=204, headers=CORS_HEADERS)
+
+
+@router.get("/subscriptions")
+async def subscriptions(request: Request, caller: CallerDep) -> dict:
+    comps = components(request)
+    return v2026.subscriptions_view(comps, comps.accounts.effective(caller.account))
