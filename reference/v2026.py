@@ -99,10 +99,13 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def setup_without_subscription(profile: Mapping[str, Any], account: Any) -> str | None:
+def setup_without_subscription(comps: Any, account: Any) -> str | None:
     """CONNECT-SETUP-402-NO-SUBSCRIPTION (2026-09-14): setup-url answers 402 when the account has no active
     subscription (expired, canceled or none); None: go on. Under v1 setup-url never asks."""
-    if not enabled(profile) or account.is_active:
+    if not enabled(comps.profile):
+        return None
+    account = comps.accounts.effective(account)
+    if account.is_active:
         return None
     return (f"Subscription is {account.sub_status}: connecting a channel needs an active subscription. "
             "Go to Billing to subscribe or renew.")

@@ -77,7 +77,7 @@ async def delete_redirect(redirect_id: str, request: Request, caller: CallerDep)
 async def setup_url(request: Request, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
     body = await parse_body(request, SetupUrlRequest)
-    unpaid = v2026.setup_without_subscription(comps.profile, comps.accounts.effective(caller.account))
+    unpaid = v2026.setup_without_subscription(comps, caller.account)
     if unpaid is not None:
         raise ApiError(402, unpaid)
     try:

@@ -11,4 +11,4 @@ def apply() -> None:
 
     import reference.v2026
 
-    replace_component(reference.v2026, "setup_without_subscription", lambda profile, account: None)
+    replace_component(reference.v2026, "setup_without_subscription", lambda comps, account: None)
