@@ -86,7 +86,9 @@ def test_token_is_refreshed_before_it_expires(account, channel_type, oauth_chann
 @pytest.mark.level("controlled")
 def test_refused_refresh_makes_the_channel_inactive(account, channel_type, oauth_channel, simulator, clock,
                                                     fiwano_profile):
-    owner = account()
+    # a paid subscription that renews: still active after the ~60 days the clock moves, so that connecting again
+    # is not refused for a lapsed trial (402 under fiwano-2026-10, CONNECT-SETUP-402-NO-SUBSCRIPTION)
+    owner = account(source="paddle")
     ch = oauth_channel(owner, channel_type)
     expiry = parse_time(_channel(ch.client, ch.id).get("token_expires_at"))
     simulator.add_faults(ch.world.world_id, [  # the user removed the app: every token call is refused
