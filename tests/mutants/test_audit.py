@@ -74,7 +74,7 @@ def test_a_mutant_runs_under_default_first_then_under_each_later_profile_that_ex
 def test_a_start_up_line_of_a_definition_runs_the_tests_of_its_body(tmp_path):
     """A decorator runs only while the reference starts; removing it (a @field_validator) changes what the
     tests executing the decorated function see, so those tests cover it too."""
-    from tests.mutants.audit import AuditMutant, covering_tests, definition_body
+    from fiwano_conformance.selftest.audit import AuditMutant, covering_tests, definition_body
 
     module = tmp_path / "reference" / "m.py"
     module.parent.mkdir()
@@ -84,7 +84,7 @@ def test_a_start_up_line_of_a_definition_runs_the_tests_of_its_body(tmp_path):
                          operator="RemoveDecorator", occurrence=0, line=2, line_text="@validator('text')",
                          statement_line=2)
     lines = {2: [""], 4: ["suites/test_x.py::test_a"]}
-    import tests.mutants.audit as audit
+    import fiwano_conformance.selftest.audit as audit
     original = audit.ROOT
     audit.ROOT = tmp_path
     try:
