@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 from typing import Any, NoReturn
 
+import yaml
+
 SCHEMA_NOTE = "contract/profiles/profile.schema.json"
 
 
@@ -57,6 +59,12 @@ class FrozenList(list[Any]):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (list(self),))
+
+
+# YAML writes a frozen profile (or a part of it) as the plain mapping or list it is
+for _dumper in (yaml.SafeDumper, yaml.Dumper):
+    _dumper.add_multi_representer(FrozenDict, yaml.representer.SafeRepresenter.represent_dict)
+    _dumper.add_multi_representer(FrozenList, yaml.representer.SafeRepresenter.represent_list)
 
 
 def freeze(value: Any) -> Any:

@@ -8,6 +8,7 @@ import json
 import pickle
 
 import pytest
+import yaml
 
 import contract
 from contract.profile import Profile, ProfileError
@@ -41,6 +42,7 @@ def test_a_deep_copy_is_plain_and_mutable_and_the_profile_encodes_as_before():
     assert profile["rate_limit"]["requests"] == 100
     assert json.loads(json.dumps(profile)) == mutable | {"rate_limit": {**mutable["rate_limit"], "requests": 100}}
     assert pickle.loads(pickle.dumps(profile)) == profile
+    assert yaml.safe_load(yaml.safe_dump(dict(profile))) == json.loads(json.dumps(profile))  # (a test's own profile)
     assert profile["relay_retry"]["backoff_seconds"] == [30, 60, 120, 120, 120, 120, 120]
 
 
