@@ -89,7 +89,8 @@ def referral_view(channel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {"source": "ad", "text": _text(raw.get("headline")) or _text(raw.get("body")),
                 "image_url": _text(raw.get("image_url")) or _text(raw.get("thumbnail_url")), "ref": None,
                 "raw": dict(raw)}
-    context = raw.get("ads_context_data") if isinstance(raw.get("ads_context_data"), Mapping) else {}
+    found = raw.get("ads_context_data")
+    context: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     source = "ad" if raw.get("source") == "ADS" else "product" if raw.get("product") is not None else "link"
     return {"source": source, "text": _text(context.get("ad_title")), "image_url": _text(context.get("photo_url")),
             "ref": _text(raw.get("ref")), "raw": dict(raw)}

@@ -79,8 +79,8 @@ def build(store: Store, world: World, req: EchoRequest) -> dict[str, Any]:
 
 async def emit(store: Store, world: World, req: EchoRequest) -> dict[str, Any]:
     built = build(store, world, req)
-    result = None
-    for _ in range(req.copies):
+    result = await events.emit(store, world, built["payload"], signature=req.signature)
+    for _ in range(req.copies - 1):  # Meta may deliver the same echo more than once
         result = await events.emit(store, world, built["payload"], signature=req.signature)
     return {"message_id": built["message_id"], "delivery": events.public_delivery(result),
             "payload": built["payload"]}

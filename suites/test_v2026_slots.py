@@ -14,7 +14,6 @@ from urllib.parse import urljoin
 import pytest
 
 from suites import expect, readings
-from suites.data import secret
 from suites.support_connect import (allow_redirect, browser, callback_uri, connect, oauth_channel,  # noqa: F401
                                     setup_url)
 

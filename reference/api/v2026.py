@@ -15,7 +15,7 @@ import yaml
 from fastapi import APIRouter, Request, Response
 
 import contract
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 
@@ -59,6 +59,6 @@ async def openapi_preflight() -> Response:
 
 
 @router.get("/subscriptions")
-async def subscriptions(request: Request, caller: CallerDep) -> dict:
+async def subscriptions(request: Request, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
     return v2026.subscriptions_view(comps, comps.accounts.effective(caller.account))

@@ -251,8 +251,10 @@ def test_a_reading_the_register_does_not_list_fails():
         readings.accepts("API-CREATE-STATUS", "accepted-202")
 
 
-def test_the_default_profile_pins_nothing():
-    assert not contract.load_profile("default").get("readings")
+def test_the_default_profile_pins_only_readings_a_later_profile_added():
+    """Every reading the v1 docs permit is accepted under default; the one pin keeps out a reading that exists
+    only because of a later change (a WhatsApp sticker relayed as an image, fiwano-2026-10)."""
+    assert dict(contract.load_profile("default").get("readings") or {}) == {"RELAY-MEDIA-TYPES-WA": "sticker-type"}
 
 
 def test_pins_from_option_env_and_file(tmp_path):
