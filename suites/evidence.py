@@ -37,31 +37,36 @@ def _text(body: Any, limit: int = _BODY_LIMIT) -> str:
 
 @dataclass
 class Exchange:
-    """One HTTP request the suites made and the answer they got (or the transport error)."""
+    """One HTTP request the suites made and the answer they got (or the transport error).
+
+    Kept as it was exchanged and redacted when rendered: rendering happens only for a failed test (or a
+    report), while a run records every exchange of every test. Redacting each one at record time cost more
+    CPU than the target under test (every header value scanned for every secret learned so far)."""
 
     side: str
     method: str
     url: str
-    request_headers: dict[str, str]
+    request_headers: list[tuple[str, str]]
     request_body: str
     status: int | None
-    response_headers: dict[str, str]
+    response_headers: list[tuple[str, str]]
     response_body: str
     elapsed_ms: float | None = None
     error: str | None = None
 
     def render(self) -> str:
-        head = ("[harness] " if self.side == "harness" else "") + f"{self.method} {self.url}"
-        req_h = ", ".join(f"{k}: {v}" for k, v in self.request_headers.items()
-                          if k.lower() in {"x-api-key", "content-type"})
+        """The exchange as evidence text, every secret masked."""
+        head = ("[harness] " if self.side == "harness" else "") + f"{self.method} {redact(self.url)}"
+        shown = redact_headers([(k, v) for k, v in self.request_headers if k.lower() in {"x-api-key", "content-type"}])
+        req_h = ", ".join(f"{k}: {v}" for k, v in shown.items())
         out = [f"> {head}" + (f"  [{req_h}]" if req_h else "")]
         if self.request_body:
-            out.append(f">   {self.request_body}")
+            out.append(f">   {redact(self.request_body)}")
         if self.error:
-            out.append(f"< transport error: {self.error}")
+            out.append(f"< transport error: {redact(self.error)}")
         else:
             ms = f" ({self.elapsed_ms:.0f} ms)" if self.elapsed_ms is not None else ""
-            out.append(f"< {self.status}{ms} {self.response_body}")
+            out.append(f"< {self.status}{ms} {redact(self.response_body)}")
         return "\n".join(out)
 
 
@@ -86,12 +91,12 @@ class Evidence:
             req_body = b"<stream>"
         exchange = Exchange(
             side=side, method=request.method, url=str(request.url),
-            request_headers=redact_headers(request.headers.items()),
-            request_body=redact(_text(req_body, _REQUEST_BODY_LIMIT)),
+            request_headers=list(request.headers.items()),
+            request_body=_text(req_body, _REQUEST_BODY_LIMIT),
             status=None if response is None else response.status_code,
-            response_headers={} if response is None else redact_headers(response.headers.items()),
-            response_body="" if response is None else redact(_text(response.content)),
-            elapsed_ms=elapsed_ms, error=None if error is None else redact(repr(error)))
+            response_headers=[] if response is None else list(response.headers.items()),
+            response_body="" if response is None else _text(response.content),
+            elapsed_ms=elapsed_ms, error=None if error is None else repr(error))
         with self._lock:
             self.exchanges.append(exchange)
 
