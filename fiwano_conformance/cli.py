@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import Any
 
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -30,8 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fiwano-conformance",
         description="Conformance kit for the Fiwano API: fake Meta, reference implementation, suites.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {kit_version()}",
-                        help="print the kit's version and exit")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="print the kit's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -45,6 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             module.add_arguments(command)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked for: every server the kit starts parses its command line, and
+    the version reads the requirement catalogue."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"{parser.prog} {kit_version()}")  # on stdout, as argparse's own "version" action
+        parser.exit()
 
 
 def kit_version() -> str:

@@ -145,6 +145,9 @@ def drive_retries(clock: Any, simulator: Any, ch: Any, text: str, horizon: float
     trace = RetryTrace(start_virtual=calls[0].virtual_time if calls else simulator.clock(ch.world.world_id).now,
                        calls=calls)
     elapsed, started = 0.0, time.monotonic()
+    # the journal is read after every step only when something waits on it (``until``, real time); otherwise
+    # once at the end: each call carries the virtual instant it reached Meta, so nothing is lost
+    watch = until is not None or clock.real_time
     while elapsed < horizon:
         if clock.real_time:
             seen = len(trace.calls)
@@ -153,10 +156,14 @@ def drive_retries(clock: Any, simulator: Any, ch: Any, text: str, horizon: float
         else:
             clock.advance(step, worlds=(ch.world,))
             elapsed += step
+        if watch:
+            trace.calls = calls_for(simulator, ch, text)
+            trace.steps.append((elapsed, len(trace.calls)))
+            if until is not None and until(trace):
+                break
+    if not watch:
         trace.calls = calls_for(simulator, ch, text)
         trace.steps.append((elapsed, len(trace.calls)))
-        if until is not None and until(trace):
-            break
     return trace
 
 

@@ -86,6 +86,7 @@ class Endpoint:
     probe: Callable[[Ctx, bool, tuple[str, ...]], None]   # (ctx, allowed, reqs)
     setup: Callable[[Ctx], None] | None = None          # runs while the account is still Pro/active
     always_changed: bool = False         # the setup needs Pro first, so the state is always reached by change
+    window: bool = False                 # the probe (or setup) sends a free-form message: open the 24 h window
 
     def allowed(self, state: State) -> bool:
         return state.pro if self.needs == "pro" else state.active
@@ -233,8 +234,9 @@ def probe_media_download(ctx: Ctx, allowed: bool, reqs: tuple[str, ...]) -> None
 
 
 ENDPOINTS = [
-    Endpoint("send-text", ALL, "active", ("SUB-INACTIVE-402", "TIER-LICENSE-REQUIRED"), probe_send_text),
-    Endpoint("send-media", ALL, "pro", ("TIER-SEND-MEDIA-PRO", "SUB-INACTIVE-402"), probe_send_media),
+    Endpoint("send-text", ALL, "active", ("SUB-INACTIVE-402", "TIER-LICENSE-REQUIRED"), probe_send_text,
+             window=True),
+    Endpoint("send-media", ALL, "pro", ("TIER-SEND-MEDIA-PRO", "SUB-INACTIVE-402"), probe_send_media, window=True),
     Endpoint("send-template", ("whatsapp",), "pro", ("TIER-SEND-TEMPLATE-PRO", "SUB-INACTIVE-402"),
              probe_send_template, setup=setup_template, always_changed=True),
     Endpoint("templates-list", ("whatsapp",), "pro", ("TIER-TEMPLATES-PRO",),
@@ -253,7 +255,7 @@ ENDPOINTS = [
     Endpoint("relay-text", ALL, "active", ("SUB-INACTIVE-NO-RELAY", "TIER-LICENSE-REQUIRED"), probe_relay_text,
              setup=setup_relay),
     Endpoint("relay-status", ALL, "active", ("SUB-INACTIVE-NO-RELAY", "TIER-LICENSE-REQUIRED"), probe_relay_status,
-             setup=setup_status, always_changed=True),
+             setup=setup_status, always_changed=True, window=True),
     Endpoint("media-download", ALL, "pro", ("TIER-MEDIA-DOWNLOAD-PRO",), probe_media_download, setup=setup_media,
              always_changed=True),
 ]
@@ -303,7 +305,8 @@ def arrange(state: State, endpoint: Endpoint, channel_type: str, *, account: Any
         owner = account(tier=state.tier or "pro", subscription_status=state.status, source=state.source)
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient, req=endpoint.reqs[0])
+    if endpoint.window:
+        open_window(simulator, ch, recipient, req=endpoint.reqs[0])
     ctx = Ctx(owner, ch, simulator, sink, rng, timeout, quiet, recipient)
     if endpoint.setup is not None:
         endpoint.setup(ctx)
