@@ -147,8 +147,10 @@ def _run_with(args: argparse.Namespace, profile, out: Path, ca_dir: Path) -> int
         from fiwano_conformance.shared.kit_ca import ca_file
 
         # reconciliation reads every send from the simulator's journal: a 5-minute steady run at 1,000 keys
-        # makes ~355,000 of them, beyond the journal's default cap of 100,000 entries
+        # makes ~355,000 of them, beyond the journal's default caps of 100,000 entries and 128 MiB (~700 bytes
+        # a send: ~180,000 sends)
         os.environ.setdefault("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "1000000")
+        os.environ.setdefault("FIWANO_SIM_JOURNAL_MAX_BYTES", str(2 * 1024 ** 3))
         try:
             pair = start_pair(out / "pair", webhook_ca_file=ca_file(ca_dir),
                               profile=str(args.pair_profile or profile.contract_profile),

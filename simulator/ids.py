@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import os
 import secrets
 import threading
 
@@ -111,8 +112,36 @@ def cdn_key() -> str:
     return _owner + secrets.token_urlsafe(16)
 
 
+# Random bytes for the ids minted on every Graph answer (trace ids, wamids), read from the OS in blocks of
+# _POOL_SIZE: the same source as ``secrets`` (os.urandom), one system call per ~200 answers instead of two or
+# three per answer (docs/benchmarks.md, issue 17). Tokens and OAuth codes keep ``secrets`` itself.
+_POOL_SIZE = 4096
+_pool = b""
+_pool_at = 0
+_pool_lock = threading.Lock()
+
+
+def random_bytes(n: int) -> bytes:
+    """``n`` (<= _POOL_SIZE) bytes from os.urandom, taken from a block read ahead."""
+    global _pool, _pool_at
+    with _pool_lock:
+        if _pool_at + n > len(_pool):
+            _pool, _pool_at = os.urandom(_POOL_SIZE), 0
+        start = _pool_at
+        _pool_at = start + n
+        return _pool[start:start + n]
+
+
+def _forget_pool() -> None:  # a forked child must not mint the bytes its parent already read
+    global _pool, _pool_at, _traces, _traces_at
+    _pool, _pool_at, _traces, _traces_at = b"", 0, b"", 0
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
 def wamid(recipient_digits: str) -> str:
-    raw = b"\x15\x02\x00\x11\x18\x12" + recipient_digits.encode() + b"\x00" + secrets.token_hex(9).upper().encode()
+    raw = b"\x15\x02\x00\x11\x18\x12" + recipient_digits.encode() + b"\x00" + random_bytes(9).hex().upper().encode()
     return "wamid." + base64.b64encode(raw).decode()
 
 
@@ -125,5 +154,24 @@ def instagram_mid(ig_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_TRACE_BATCH = 256
+_traces = b""
+_traces_at = 0
+
+
+def fbtrace_id_bytes() -> bytes:
+    """``secrets.token_urlsafe(9)``'s shape (12 URL-safe characters) as ASCII bytes, for a header.
+
+    Every answer carries two; they are cut from one base64 text of 256 x 9 random bytes (9 bytes are exactly
+    12 base64 characters, so each cut is the encoding of its own 9 bytes)."""
+    global _traces, _traces_at
+    with _pool_lock:
+        if _traces_at >= len(_traces):
+            _traces, _traces_at = base64.urlsafe_b64encode(os.urandom(9 * _TRACE_BATCH)), 0
+        start = _traces_at
+        _traces_at = start + 12
+        return _traces[start:start + 12]
+
+
 def fbtrace_id() -> str:
-    return secrets.token_urlsafe(9)
+    return fbtrace_id_bytes().decode("ascii")

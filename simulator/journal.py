@@ -53,6 +53,11 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME if orjson else 0
 
 
+# What an entry kept as a tuple (``Journal.record``) holds beyond its body, answer and header values: the index
+# fields, the numbers and the containers, about what the same entry takes as JSON text
+_LAZY_OVERHEAD = 256
+
+
 def _encode(value: Any) -> str:
     if orjson is None:
         return _ENCODER.encode(value)
@@ -120,12 +125,14 @@ class Journal:
             max_entries = int(os.environ.get("FIWANO_SIM_JOURNAL_MAX_ENTRIES", "") or DEFAULT_MAX_ENTRIES)
         if max_bytes is None:
             max_bytes = int(os.environ.get("FIWANO_SIM_JOURNAL_MAX_BYTES", "") or DEFAULT_MAX_BYTES)
-        self._entries: deque[tuple[int, str | None, str, str, str]] = deque()
+        # (seq, world id, method, path, detail, size): detail is the JSON text of the other fields, or a tuple of
+        # what the pipeline had (``record``)
+        self._entries: deque[tuple[int, str | None, str, str, Any, int]] = deque()
         self._seq = 0
         self._lock = threading.Lock()
         self._max = max_entries
         self.max_bytes = max_bytes
-        self.bytes = 0  # characters of the kept detail strings (what the cap counts)
+        self.bytes = 0  # characters of the kept detail strings, bytes of the kept tuples (what the cap counts)
 
     def append(self, **fields: Any) -> JournalEntry:
         fields.setdefault("fault", None)
@@ -134,19 +141,57 @@ class Journal:
         _bounded_body(fields)
         _bounded_response(fields)
         detail = _encode([fields[name] for name in _DETAIL_FIELDS])
+        seq = self._keep(fields["world_id"], fields["method"], fields["path"], detail, len(detail))
+        return JournalEntry(seq=seq, **fields)
+
+    def record(self, world_id: str | None, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+               raw_body: bytes, parsed: Any, status: int | None, response: Any, virtual_time: float,
+               real_time: float, fault: dict[str, Any] | None, response_json: bytes | None = None,
+               parsed_from_body: bool = False) -> int:
+        """``append`` for the Graph pipeline, once per request: the same entry, returning its sequence number.
+
+        The usual entry (no fault, a body and an answer within their caps) is kept as it came: the query and
+        the headers as tuples of pairs, the body's bytes and the answer's bytes as sent (``response_json``:
+        ``response`` encoded as JSON). Reading decodes it to the entry ``append`` would have made
+        (``parsed_from_body``: ``parsed`` is the JSON body decoded from ``raw_body``, so it is decoded again
+        from the bytes). Encoding each entry at record time was about a tenth of a send's CPU
+        (docs/benchmarks.md, issue 17); tuples of strings, bytes and numbers are untracked by the garbage
+        collector at their first collection, so the journal still gives it nothing to walk.
+        """
+        if (fault is None and response_json is not None and len(raw_body) <= BODY_KEEP_CHARS
+                and len(response_json) <= RESPONSE_KEEP_CHARS and (parsed is None or parsed_from_body)):
+            header_items = tuple(headers.items())
+            size = len(raw_body) + len(response_json) + _LAZY_OVERHEAD + sum(map(len, headers.values()))
+            return self._keep(world_id, method, path, (tuple(query.items()) if query else (), header_items, raw_body,
+                                                       parsed is not None, status, response_json, virtual_time,
+                                                       real_time), size)
+        fields = {"world_id": world_id, "method": method, "path": path, "query": query, "headers": headers,
+                  "raw_body": raw_body, "json": parsed, "status": status, "response": response,
+                  "virtual_time": virtual_time, "real_time": real_time, "fault": fault}
+        return self.append(**fields).seq
+
+    def _keep(self, world_id: str | None, method: str, path: str, detail: Any, size: int) -> int:
         with self._lock:
             self._seq += 1
             seq = self._seq
-            self._entries.append((seq, fields["world_id"], fields["method"], fields["path"], detail))
-            self.bytes += len(detail)
+            self._entries.append((seq, world_id, method, path, detail, size))
+            self.bytes += size
             while self._entries and (len(self._entries) > self._max or self.bytes > self.max_bytes):
-                self.bytes -= len(self._entries.popleft()[4])
-        return JournalEntry(seq=seq, **fields)
+                self.bytes -= self._entries.popleft()[5]
+        return seq
 
     @staticmethod
-    def _decode(record: tuple[int, str | None, str, str, str]) -> JournalEntry:
-        seq, world_id, method, path, detail = record
-        return JournalEntry(seq, world_id, method, path, *json.loads(detail))
+    def _decode(record: tuple[int, str | None, str, str, Any, int]) -> JournalEntry:
+        seq, world_id, method, path, detail, _ = record
+        if isinstance(detail, str):
+            return JournalEntry(seq, world_id, method, path, *json.loads(detail))
+        query, headers, raw_body, parsed_from_body, status, response_json, virtual_time, real_time = detail
+        from simulator.graph.request import _loads_body  # the pipeline's own decoder: the same values
+
+        return JournalEntry(seq, world_id, method, path, dict(query), dict(headers),
+                            raw_body.decode("utf-8", errors="replace"),
+                            _loads_body(raw_body) if parsed_from_body else None, status, json.loads(response_json),
+                            virtual_time, real_time, None, len(raw_body), None)
 
     def entries(self, world_id: str | None = None, method: str | None = None, path_contains: str | None = None,
                 since_seq: int | None = None) -> list[JournalEntry]:
@@ -170,7 +215,7 @@ class Journal:
     def forget_world(self, world_id: str) -> None:
         with self._lock:
             self._entries = deque(r for r in self._entries if r[1] != world_id)
-            self.bytes = sum(len(r[4]) for r in self._entries)
+            self.bytes = sum(r[5] for r in self._entries)
 
     def clear(self) -> None:
         with self._lock:

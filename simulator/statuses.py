@@ -88,5 +88,5 @@ def build(store: Store, world: World, req: StatusRequest) -> dict[str, Any]:
                  "timestamp": int(now * 1000), "read": {"mid": sent.message_id}}
         payload = webhooks.messaging_envelope(asset, event, now)
     with store.lock:
-        sent.statuses.append(req.status)
+        sent.add_status(req.status)
     return payload

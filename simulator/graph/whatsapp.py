@@ -34,6 +34,8 @@ WINDOW_DETAILS = ("Message failed to send because more than 24 hours have passed
 
 
 def normalize_recipient(raw: str) -> str:
+    if raw.isdigit() and 5 <= len(raw) <= 15:  # already normalised (the usual case): nothing to strip
+        return raw
     digits = _TO_STRIP.sub("", raw)
     if digits.startswith("+"):
         digits = digits[1:]
@@ -188,7 +190,7 @@ def send(call: GraphCall, asset: Asset) -> GraphResult:
     result = GraphResult(body)
     if failure is not None:
         status = failed_status(message_id, wa_id, now, failure[0], failure[1], biz_data)
-        world.messages[message_id].statuses.append("failed")
+        world.messages[message_id].add_status("failed")
         result.webhooks.append((call.store.settings.async_status_delay_seconds,
                                 webhooks.whatsapp_status(asset, status)))
     return result
