@@ -7,7 +7,11 @@ HTTPS ``suites.sink.Sink`` in this process (kit CA given to the reference as ``-
 records each arrival's monotonic time. Latency = arrival at the sink - start of the emit call (one clock,
 one process); the emit call itself (simulator -> reference accepted) is reported too.
 
-Placement: reference on CPU 0, simulator on CPU 1, this process (emitter + sink) unpinned.
+Placement: reference on CPU 0, simulator on CPU 1; the emitter (a child process) and the sink (this process)
+unpinned. The emitter runs in its own process so that it does not share this process's interpreter lock with
+the sink's server thread: in one process, each took the lock from the other for up to the switch interval (5 ms)
+at a time, which showed as relay latency. Both use ``time.monotonic`` (CLOCK_MONOTONIC, one clock for every
+process of the host). The CPU time each process spent per message is printed too (what limits the rate).
 
     python -m benchmarks.relay_latency --rate 20 --duration 30
     python -m benchmarks.relay_latency --rate 5 --duration 2        # dry run
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -24,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks._common import fmt_load, load_average, percentile, print_machine, save_json
+from benchmarks._common import cpu_seconds, fmt_load, load_average, percentile, print_machine, save_json
 from benchmarks._pair import provision_whatsapp_channel, start_pinned_pair
 
 
@@ -69,6 +75,29 @@ async def emit_all(sim_url: str, world_id: str, asset_id: str, rate: float, dura
     return records
 
 
+def _emitter_process(sim_url: str, world_id: str, asset_id: str, rate: float, duration: float, run: str,
+                     conn: object) -> None:
+    """The emitter's process: emit, then send the records (and this process's CPU seconds) back."""
+    records = asyncio.run(emit_all(sim_url, world_id, asset_id, rate, duration, run))
+    times = os.times()
+    conn.send((records, times.user + times.system))  # type: ignore[attr-defined]
+    conn.close()  # type: ignore[attr-defined]
+
+
+def emit_in_child(sim_url: str, world_id: str, asset_id: str, rate: float, duration: float,
+                  run: str) -> tuple[list[dict], float]:
+    ctx = multiprocessing.get_context("spawn")
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_emitter_process, args=(sim_url, world_id, asset_id, rate, duration, run, sender))
+    child.start()
+    sender.close()
+    try:
+        records, cpu = receiver.recv()
+    finally:
+        child.join(timeout=30)
+    return records, cpu
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=20.0, help="inbound messages per second")
@@ -94,10 +123,18 @@ def main() -> int:
         r.raise_for_status()
         run = f"r{int(time.time())}"
         load0 = load_average()
-        records = asyncio.run(emit_all(pair.sim_url, channel.world_id, channel.asset_id, args.rate, args.duration, run))
+        pids = {"reference": pair.reference.process.pid, "simulator": pair.simulator.process.pid}
+        cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        own0 = os.times()
+        records, emitter_cpu = emit_in_child(pair.sim_url, channel.world_id, channel.asset_id, args.rate,
+                                             args.duration, run)
         deadline = time.monotonic() + args.settle
         while time.monotonic() < deadline and len(endpoint.requests) < len(records):
             time.sleep(0.2)
+        own1 = os.times()
+        cpu_used = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
+        cpu_used["emitter"] = emitter_cpu
+        cpu_used["sink (this process)"] = own1.user + own1.system - own0.user - own0.system
         arrivals: dict[str, float] = {}
         for req in endpoint.requests:
             text = req.body.decode("utf-8", "replace")
@@ -120,6 +157,7 @@ def main() -> int:
             "relay_p99_ms": percentile(lat, 99), "relay_max_ms": max(lat) if lat else None,
             "emit_p50_ms": percentile(emit_ms, 50), "emit_p99_ms": percentile(emit_ms, 99),
             "emit_start_lag_p99_ms": percentile(lag, 99), "load_before": load0, "load_after": load_average(),
+            "cpu_seconds": cpu_used,
         }
         results["summary"] = summary
         print(f"inbound {args.rate:g}/s for {args.duration:g} s: emitted {len(records)}, accepted by the reference "
@@ -129,6 +167,9 @@ def main() -> int:
               if lat else "relay latency: nothing arrived")
         print(f"emit call (simulator -> reference /meta/webhook answered): p50 {summary['emit_p50_ms']:.1f} ms, "
               f"p99 {summary['emit_p99_ms']:.1f} ms; emitter start lag p99 {summary['emit_start_lag_p99_ms']:.1f} ms")
+        per = max(1, len(records))
+        print("CPU per message: " + ", ".join(f"{name} {1000 * secs / per:.2f} ms" for name, secs in cpu_used.items())
+              + f" (of {len(records)}; the run took {args.duration + args.settle:g} s at most)")
         print(f"# load average before {fmt_load(load0)}, after {fmt_load(load_average())}")
         save_json(args.out, results)
     finally:

@@ -271,8 +271,11 @@ class Store:
             world = self.worlds.get(found[0])
             if world is None:
                 return None
-            asset = next((a for a in world.assets if a.asset_id == found[1]), None) if found[1] else None
-            return world, asset
+            if found[1]:  # a loop, not next() over a generator: this runs on every Graph request
+                for asset in world.assets:
+                    if asset.asset_id == found[1]:
+                        return world, asset
+            return world, None
 
     def mint_user_token(self, world: World, lifetime: float | None) -> str:
         """A new user token of ``world`` (OAuth); ``lifetime`` None = never expires."""

@@ -299,7 +299,11 @@ _BASE_URLS: dict[tuple, str] = {}
 
 def base_url_of(scope: dict[str, Any]) -> str:
     """``str(Request(scope).base_url)``, remembered per (scheme, first Host header, server, root paths)."""
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    host = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value
+            break
     server = scope.get("server")
     key = (scope.get("scheme"), host, tuple(server) if server else None, scope.get("root_path", ""),
            scope.get("app_root_path"))
