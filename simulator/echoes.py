@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator import events, ids, webhooks
-from simulator.world import SentMessage, Store, World
+from simulator.world import Store, World, sent_message
 
 #: the app Meta names in a Messenger echo of a message written in the Page inbox / Business Suite
 PAGE_INBOX_APP_ID = 263902037430900
@@ -71,9 +71,9 @@ def build(store: Store, world: World, req: EchoRequest) -> dict[str, Any]:
         payload = webhooks.messaging_envelope(asset, event, now)
         sent_payload = {"recipient": {"id": to}, "message": {"text": req.text}}
     with store.lock:
-        world.messages[message_id] = SentMessage(message_id=message_id, asset_id=asset.asset_id,
-                                                 channel=asset.channel, recipient=to, kind="echo",
-                                                 payload=sent_payload, sent_at=now)
+        world.messages[message_id] = sent_message(message_id=message_id, asset_id=asset.asset_id,
+                                                  channel=asset.channel, recipient=to, kind="echo",
+                                                  payload=sent_payload, sent_at=now)
     return {"message_id": message_id, "payload": payload}
 
 

@@ -34,7 +34,7 @@ class StatusError(ValueError):
 
 
 def build(store: Store, world: World, req: StatusRequest) -> dict[str, Any]:
-    sent = world.messages.get(req.message_id)
+    sent = world.sent(req.message_id)
     if sent is None:
         raise LookupError(f"no message {req.message_id!r} was sent in world {world.world_id}")
     asset = next(a for a in world.assets if a.asset_id == sent.asset_id)
@@ -88,5 +88,5 @@ def build(store: Store, world: World, req: StatusRequest) -> dict[str, Any]:
                  "timestamp": int(now * 1000), "read": {"mid": sent.message_id}}
         payload = webhooks.messaging_envelope(asset, event, now)
     with store.lock:
-        sent.add_status(req.status)
+        world.add_status(sent.message_id, req.status)
     return payload

@@ -10,14 +10,15 @@ sections.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from simulator import ids
 from simulator.clock import Clock
-from simulator.journal import Journal
+from simulator.journal import Journal, orjson
 from simulator.settings import SimulatorSettings
 
 CHANNELS = ("whatsapp", "instagram", "facebook")
@@ -63,22 +64,49 @@ class Asset:
         return f"+{d[0]} {d[1:4]}-{d[4:7]}-{d[7:]}" if len(d) == 11 else f"+{d}"
 
 
-@dataclass(slots=True)
-class SentMessage:
-    """One accepted send. A world keeps every one, so the fewer objects it holds the less the garbage collector
-    walks in a long load test: slots, and the statuses as a tuple (``add_status``), not a list."""
+class SentMessage(NamedTuple):
+    """One accepted send, as ``World.sent`` reads it from the world's record (``sent_message`` makes that).
+
+    A world keeps every send, hundreds of thousands in a load test. An object, a tuple subclass or a dict holding
+    a dict stays in every full collection of the garbage collector for ever (about a tenth of the simulator's
+    CPU in a long wrk run, docs/benchmarks.md); a plain tuple of strings and numbers is untracked once the
+    collector has seen it. So ``World.messages`` keeps plain tuples in this order, the parameters as their JSON
+    text (``payload`` decodes them: a fresh dict on each access), and a new status replaces the record."""
     message_id: str
     asset_id: str
     channel: str
     recipient: str
     kind: str
-    payload: dict[str, Any]
+    payload_json: str
     sent_at: float
     biz_opaque_callback_data: str | None = None
     statuses: tuple[str, ...] = ()
 
-    def add_status(self, status: str) -> None:
-        self.statuses = (*self.statuses, status)
+    @property
+    def payload(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.payload_json)
+        return value
+
+
+def sent_message(message_id: str, asset_id: str, channel: str, recipient: str, kind: str, payload: dict[str, Any],
+                 sent_at: float, biz_opaque_callback_data: str | None = None) -> tuple[Any, ...]:
+    """The record ``World.messages`` keeps for one send (a plain tuple in ``SentMessage``'s field order)."""
+    return (message_id, asset_id, channel, recipient, kind, _payload_json(payload), sent_at, biz_opaque_callback_data,
+            ())
+
+
+def _payload_json(payload: dict[str, Any]) -> str:
+    """JSON text that decodes to ``payload`` again: orjson where it is exact (it writes NaN and infinities as
+    null, refuses ints beyond 64 bits and lone surrogates), else the stdlib (NaN, Infinity as Python reads them)."""
+    if orjson is not None:
+        try:
+            text = orjson.dumps(payload)
+        except TypeError:  # orjson.JSONEncodeError
+            pass
+        else:
+            if b"null" not in text:
+                return text.decode("utf-8")
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass
@@ -115,7 +143,7 @@ class World:
         self.clock = Clock(parent=parent_clock)
         self.options = options
         self.last_inbound: dict[tuple[str, str], float] = {}
-        self.messages: dict[str, SentMessage] = {}
+        self.messages: dict[str, tuple[Any, ...]] = {}  # message id -> record (``sent_message``; read: ``sent``)
         self.media: dict[str, MediaItem] = {}
         self.cdn: dict[str, CdnEntry] = {}
         self.cdn_files: dict[str, str] = {}  # CDN key -> media id (Messenger/Instagram attachment URLs)
@@ -147,6 +175,18 @@ class World:
             if asset.owns(object_id):
                 return asset
         return None
+
+    def sent(self, message_id: str) -> SentMessage | None:
+        record = self.messages.get(message_id)
+        return None if record is None else SentMessage._make(record)
+
+    def sent_messages(self) -> list[SentMessage]:
+        return [SentMessage._make(record) for record in self.messages.values()]
+
+    def add_status(self, message_id: str, status: str) -> None:
+        """Remember a status webhook sent for one of this world's sends (hold the store's lock)."""
+        record = self.messages[message_id]
+        self.messages[message_id] = (*record[:-1], (*record[-1], status))
 
     def window_open(self, asset_id: str, user_id: str) -> bool:
         last = self.last_inbound.get((asset_id, user_id))

@@ -123,7 +123,7 @@ async def sent_messages(world_id: str, request: Request) -> dict[str, Any]:
     with store_of(request).lock:
         items = [{"message_id": m.message_id, "asset_id": m.asset_id, "channel": m.channel,
                   "recipient": m.recipient, "type": m.kind, "payload": m.payload, "sent_at": m.sent_at,
-                  "statuses": list(m.statuses)} for m in world.messages.values() if m.kind != "echo"]
+                  "statuses": list(m.statuses)} for m in world.sent_messages() if m.kind != "echo"]
     return {"messages": items}
 
 

@@ -16,7 +16,7 @@ from simulator.errors import GraphError, invalid
 from simulator.graph import cdn
 from simulator.graph.context import GraphCall, GraphResult
 from simulator.graph.params import optional_bool, require_dict, text_length
-from simulator.world import Asset, SentMessage
+from simulator.world import Asset, sent_message
 
 HUMAN_AGENT_WINDOW = 7 * 24 * 3600
 
@@ -128,9 +128,9 @@ def send_messaging(call: GraphCall, asset: Asset, rules: Rules) -> GraphResult:
 
     message_id = rules.make_mid(asset)
     with call.store.lock:
-        world.messages[message_id] = SentMessage(message_id=message_id, asset_id=asset.asset_id,
-                                                 channel=rules.channel, recipient=rid, kind=kind,
-                                                 payload=params, sent_at=call.now())
+        world.messages[message_id] = sent_message(message_id=message_id, asset_id=asset.asset_id,
+                                                  channel=rules.channel, recipient=rid, kind=kind,
+                                                  payload=params, sent_at=call.now())
     body: dict[str, Any] = {"recipient_id": rid, "message_id": message_id}
     if attachment is not None and isinstance(attachment.get("payload"), dict) and \
             attachment["payload"].get("is_reusable") in (True, "true"):

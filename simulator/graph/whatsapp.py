@@ -16,7 +16,7 @@ from simulator.errors import GraphError, invalid, webhook_error
 from simulator.graph import cdn, templates
 from simulator.graph.context import GraphCall, GraphResult
 from simulator.graph.params import optional_str, require_str, text_length
-from simulator.world import Asset, SentMessage
+from simulator.world import Asset, sent_message
 
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024  # UNCONFIRMED (Fiwano docs' figure)
@@ -180,9 +180,9 @@ def send(call: GraphCall, asset: Asset) -> GraphResult:
 
     message_id = ids.wamid(wa_id)
     with call.store.lock:
-        world.messages[message_id] = SentMessage(message_id=message_id, asset_id=asset.asset_id,
-                                                 channel="whatsapp", recipient=wa_id, kind=kind,
-                                                 payload=params, sent_at=now, biz_opaque_callback_data=biz_data)
+        world.messages[message_id] = sent_message(message_id=message_id, asset_id=asset.asset_id,
+                                                  channel="whatsapp", recipient=wa_id, kind=kind,
+                                                  payload=params, sent_at=now, biz_opaque_callback_data=biz_data)
     body: dict[str, Any] = {"messaging_product": "whatsapp", "contacts": [{"input": to_raw, "wa_id": wa_id}],
                             "messages": [{"id": message_id}]}
     if kind == "template":
@@ -190,7 +190,8 @@ def send(call: GraphCall, asset: Asset) -> GraphResult:
     result = GraphResult(body)
     if failure is not None:
         status = failed_status(message_id, wa_id, now, failure[0], failure[1], biz_data)
-        world.messages[message_id].add_status("failed")
+        with call.store.lock:
+            world.add_status(message_id, "failed")
         result.webhooks.append((call.store.settings.async_status_delay_seconds,
                                 webhooks.whatsapp_status(asset, status)))
     return result

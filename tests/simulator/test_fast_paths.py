@@ -134,3 +134,23 @@ def test_minted_ids_keep_their_shapes_and_do_not_repeat():
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12}", t) for t in traces) and len(set(traces)) == len(traces)
     wamids = [ids.wamid("15551234567") for _ in range(2_000)]
     assert all(re.fullmatch(r"wamid\.[A-Za-z0-9+/=]+", w) for w in wamids) and len(set(wamids)) == len(wamids)
+
+
+@pytest.mark.parametrize("payload", [
+    {"messaging_product": "whatsapp", "to": "1555", "text": {"body": "h\u00e9"}},
+    {"n": 2 ** 70, "f": float("inf"), "g": -0.5, "none": None, "s": "\ud800"},
+], ids=["json", "beyond-orjson"])
+def test_a_world_reads_its_sends_back_as_recorded(payload):
+    from simulator.world import World, sent_message
+    from simulator.clock import Clock
+
+    world = World("w", Clock(), {})
+    world.messages["m1"] = sent_message(message_id="m1", asset_id="a", channel="whatsapp", recipient="1555",
+                                        kind="text", payload=payload, sent_at=1.5, biz_opaque_callback_data="b")
+    world.add_status("m1", "sent")
+    world.add_status("m1", "read")
+    (sent,) = world.sent_messages()
+    assert sent == world.sent("m1") and world.sent("m2") is None
+    assert (sent.message_id, sent.kind, sent.sent_at, sent.biz_opaque_callback_data, sent.statuses) == (
+        "m1", "text", 1.5, "b", ("sent", "read"))
+    assert repr(sent.payload) == repr(payload)
