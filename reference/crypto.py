@@ -14,6 +14,13 @@ def new_api_key() -> str:
     return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def looks_like_api_key(value: str) -> bool:
+    """The cheap format check made before the hash lookup: the prefix, a sane length, ASCII only.
+
+    It reads the same ``API_KEY_PREFIX`` as :func:`new_api_key`, so the prefix is spelled once."""
+    return value.startswith(API_KEY_PREFIX) and 20 <= len(value) <= 200 and value.isascii()
+
+
 def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 

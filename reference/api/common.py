@@ -17,6 +17,7 @@ from starlette.routing import Match
 
 from reference import v2026
 from reference.bodylimit import MAX_API_BODY_BYTES
+from reference.crypto import looks_like_api_key
 from reference.repos.accounts import Account, ApiKey
 
 log = logging.getLogger("reference.api")
@@ -162,7 +163,7 @@ async def require_api_key(request: Request, response: Response) -> Caller:
         raise ApiError(401, "Invalid API key")
     value = values[0].strip()
     key = None
-    if value.startswith("mip_live_") and 20 <= len(value) <= 200 and value.isascii():
+    if looks_like_api_key(value):
         key = comps.api_keys.authenticate(value)
     if key is None:
         raise ApiError(401, "Invalid API key")

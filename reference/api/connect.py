@@ -16,6 +16,7 @@ from reference.channel_service import ChannelError, validate_secret
 from reference.clock import iso
 from reference.oauth import OAuthError, add_query, new_code
 from reference.redirects import RedirectError, matches, validate_pattern, validate_uri
+from reference.repos.connect import Redirect
 
 log = logging.getLogger("reference.connect")
 api = APIRouter(prefix="/api/v1", dependencies=[Depends(require_api_key)])
@@ -46,9 +47,21 @@ def _redirect_view(redirect: Any) -> dict[str, Any]:
     return {"id": redirect.id, "uri_pattern": redirect.uri_pattern}
 
 
+def key_redirects(comps: Any, caller: Caller) -> list[Redirect]:
+    """The redirects registered under the calling API key: each key has its own list (REDIRECT-LIST)."""
+    redirects: list[Redirect] = comps.redirects.list_for_key(caller.key.id)
+    return redirects
+
+
+def redirect_allowed(comps: Any, caller: Caller, redirect_uri: str) -> bool:
+    """Whether ``redirect_uri`` matches a pattern of the calling API key, not of another key of the same account
+    (CONNECT-SETUP-REDIRECT-PER-KEY)."""
+    return any(matches(r.uri_pattern, redirect_uri) for r in comps.redirects.list_for_key(caller.key.id))
+
+
 @api.get("/redirects")
 async def list_redirects(request: Request, caller: CallerDep) -> dict[str, Any]:
-    items = [_redirect_view(r) for r in components(request).redirects.list_for_key(caller.key.id)]
+    items = [_redirect_view(r) for r in key_redirects(components(request), caller)]
     return {"redirects": items, "total": len(items)}
 
 
@@ -84,8 +97,7 @@ async def setup_url(request: Request, caller: CallerDep) -> dict[str, Any]:
         validate_uri(body.redirect_uri)
     except RedirectError as exc:
         raise ApiError(400, str(exc)) from None
-    allowed = comps.redirects.list_for_key(caller.key.id)
-    if not any(matches(r.uri_pattern, body.redirect_uri) for r in allowed):
+    if not redirect_allowed(comps, caller, body.redirect_uri):
         raise ApiError(400, "redirect_uri is not in the allowed redirect URIs of this API key "
                             "(register it with POST /api/v1/redirects)")
     full = v2026.no_free_slot(comps, caller.account.id, body.channel_type)

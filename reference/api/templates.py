@@ -87,19 +87,26 @@ async def sender_profile(channel_id: str, user_id: str, request: Request, caller
         raise
 
 
-@router.get("/channels/{channel_id}/templates")
-async def list_templates(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
-    comps = components(request)
+def sync_requested(request: Request) -> bool:
+    """``?sync`` of the template list: true by default; true/false/1/0 in any case, anything else a 422
+    (TPL-LIST-SYNC-FALSE: sync=false answers from the local copy without asking Meta)."""
     sync_param = request.query_params.get("sync", "true").lower()
     if sync_param not in ("true", "false", "1", "0"):
         raise ApiError(422, "sync must be true or false")
+    return sync_param in ("true", "1")
+
+
+@router.get("/channels/{channel_id}/templates")
+async def list_templates(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+    comps = components(request)
+    sync = sync_requested(request)
     status = request.query_params.get("status")
     if status is not None and status.lower() == "all":  # the docs' default value, sent explicitly: no filter
         status = None
     if status is not None and status.upper() not in STATUS_FILTERS:
         raise ApiError(422, f"status must be one of {', '.join(STATUS_FILTERS)}")
     channel = template_channel(request, caller, channel_id)
-    if sync_param in ("true", "1"):
+    if sync:
         try:
             await comps.templates.sync(channel)
         except TemplateError as exc:

@@ -97,9 +97,14 @@ async def list_channels(request: Request, caller: CallerDep) -> dict[str, Any]:
     return {"channels": views, "total": len(views)}
 
 
+def channel_detail(request: Request, caller: Caller, channel_id: str) -> dict[str, Any]:
+    """The caller's channel, in the same view as an item of the list (subscription block included: CHANNEL-GET)."""
+    return components(request).channel_service.view(owned_channel(request, caller, channel_id))
+
+
 @router.get("/channels/{channel_id}")
 async def get_channel(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
-    return components(request).channel_service.view(owned_channel(request, caller, channel_id))
+    return channel_detail(request, caller, channel_id)
 
 
 @router.patch("/channels/{channel_id}")
@@ -119,11 +124,16 @@ async def patch_channel(channel_id: str, request: Request, response: Response, c
     return view
 
 
+async def deactivate_owned_channel(request: Request, caller: Caller, channel_id: str) -> Channel:
+    """Deactivate (and unsubscribe) the caller's channel. Ownership is checked first: a foreign or unknown id is
+    a 404 that changes nothing (ISOLATION-NO-SIDE-EFFECT)."""
+    channel = owned_channel(request, caller, channel_id)
+    return await components(request).channel_service.deactivate(channel)
+
+
 @router.delete("/channels/{channel_id}")
 async def delete_channel(channel_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
-    channel = owned_channel(request, caller, channel_id)
-    service = components(request).channel_service
-    updated = await service.deactivate(channel)
+    updated = await deactivate_owned_channel(request, caller, channel_id)
     return {"success": True, "channel_id": updated.id, "is_active": False}
 
 

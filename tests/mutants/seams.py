@@ -11,6 +11,8 @@ unbroken, and the mutant "survives" (or is "killed" for another reason). :func:`
 * a class is replaced by a class that does not derive from it (a copy of reference logic instead of an
   override of one method).
 
+A route's settings (its status code or path) change through :func:`change_route`, with the same checks.
+
 Each call is recorded (:func:`applied`), so tests/mutants/test_mutant_seams.py can check that every mutant
 changes what it claims to change.
 """
@@ -103,6 +105,40 @@ def wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> Any:
     setattr(owner, name, replacement)
     _applied.append(Seam(_owner_name(owner), name, found, replacement))
     return replacement
+
+
+ROUTE_SETTINGS = ("status_code", "path")
+
+
+def change_route(module: ModuleType, router: str, path: str, method: str, /, **changes: Any) -> Any:
+    """Change a setting of ONE route of ``module.router`` (its ``status_code`` or ``path``), after the checks.
+
+    A route's settings are given once, in its decorator; ``app.include_router`` copies them when the app is
+    built (after ``apply()``), so this is where a defect such as "answers 202" or "mounted under /v1" lives.
+    The route must exist with exactly this path and method, still serve the endpoint its module defines (no
+    route here swaps an endpoint: replace a function the handler calls instead), and not be changed already.
+    Returns the route."""
+    found = original(module, router)
+    where = f"{module.__name__}.{router}"
+    matching = [(index, route) for index, route in enumerate(found.routes)
+                if getattr(route, "path", None) == path and method in (getattr(route, "methods", None) or ())]
+    if len(matching) != 1:
+        raise SeamError(f"{where}: {len(matching)} routes {method} {path} (renamed or moved?): update the mutant")
+    index, route = matching[0]
+    endpoint = route.endpoint
+    if getattr(module, getattr(endpoint, "__name__", ""), None) is not endpoint:
+        raise SeamError(f"{where}: {method} {path} no longer serves the endpoint {module.__name__} defines")
+    if any(seam.replacement is route for seam in _applied):
+        raise SeamError(f"{where}: {method} {path} was already changed by another seam: one defect per mutant")
+    if not changes or set(changes) - set(ROUTE_SETTINGS):
+        raise SeamError(f"{where}: a route seam changes {' or '.join(ROUTE_SETTINGS)}, not {sorted(changes)}")
+    before = {name: getattr(route, name) for name in changes}
+    if before == changes:
+        raise SeamError(f"{where}: {method} {path} already has {changes}: nothing would change")
+    for name, value in changes.items():
+        setattr(route, name, value)
+    _applied.append(Seam(where, f"routes[{index}]", before, route))
+    return route
 
 
 def applied() -> list[Seam]:

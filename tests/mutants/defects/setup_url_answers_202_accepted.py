@@ -7,8 +7,8 @@ REQUIREMENTS = ("CONNECT-SETUP-URL",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import change_route
+
     import reference.api.connect
 
-    for route in reference.api.connect.api.routes:
-        if getattr(route, "path", "").endswith("/channels/setup-url"):
-            route.status_code = 202
+    change_route(reference.api.connect, "api", "/api/v1/channels/setup-url", "POST", status_code=202)

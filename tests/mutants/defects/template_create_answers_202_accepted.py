@@ -6,8 +6,9 @@ REQUIREMENTS = ("API-CREATE-STATUS",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import change_route
+
     import reference.api.templates
 
-    for route in reference.api.templates.router.routes:
-        if route.path.endswith("/templates") and "POST" in route.methods:
-            route.status_code = 202  # copied by app.include_router when the app is built
+    change_route(reference.api.templates, "router", "/api/v1/channels/{channel_id}/templates", "POST",
+                 status_code=202)

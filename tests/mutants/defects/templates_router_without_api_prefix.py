@@ -6,9 +6,11 @@ REQUIREMENTS = ("API-BASE-PATH",)
 
 
 def apply() -> None:
+    from tests.mutants.seams import change_route
+
     import reference.api.templates
 
-    # the router's routes carry their full path; app.include_router copies route.path when the app is built
-    for route in reference.api.templates.router.routes:
-        if route.path.startswith("/api/v1/"):
-            route.path = route.path[len("/api"):]
+    # every route of the router carries the prefix in its path; app.include_router copies it when the app is built
+    for route in list(reference.api.templates.router.routes):
+        for method in sorted(route.methods):
+            change_route(reference.api.templates, "router", route.path, method, path=route.path.removeprefix("/api"))
