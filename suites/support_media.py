@@ -17,6 +17,7 @@ import httpx
 from suites import expect
 from suites.data import secret, user_id
 from suites.enumerations import CHANNEL_TYPES, received_media_types
+from suites.support_sending import meta_sends, open_window  # noqa: F401  (support_tiers imports them from here)
 
 # Inbound media types per channel: every media type message.received may carry on that channel (the webhook
 # schema, suites/enumerations.py), as the simulator names it (an Instagram/Messenger "file" is a document
@@ -38,20 +39,6 @@ LINK_CONTENT_TYPES = {"image": "image/jpeg", "audio": "audio/mpeg", "video": "vi
 
 
 # ------------------------------------------------------------------------------------------- general
-
-
-def open_window(simulator: Any, ch: Any, recipient: str, req: str = "MEDIA-SEND-OK") -> None:
-    """The recipient writes first, so the 24-hour customer service window is open (Meta policy)."""
-    result = simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, recipient, "hi")
-    expect.check(result.delivery.ok, req, "the target's answer to the signed Meta webhook of the recipient's "
-                 "first message", "HTTP 2xx", result.delivery.model_dump())
-
-
-def meta_sends(simulator: Any, ch: Any, since_seq: int | None = None) -> list[Any]:
-    """Journal entries of send calls (POST .../messages) the target made in the channel's world."""
-    return [e for e in simulator.journal(ch.world.world_id, method="POST", path_contains="/messages",
-                                         since_seq=since_seq)
-            if not e.path.rstrip("/").endswith("message_templates")]
 
 
 def last_seq(simulator: Any, world: Any) -> int:

@@ -17,6 +17,7 @@ from suites.config import SuiteConfig
 from suites.data import user_id
 from suites.enumerations import status_events
 from suites.sink import Sink, SinkRequest
+from suites.support_sending import open_window
 
 SENDER_NAME = "Grace Hopper"
 STATUS_EVENTS = status_events()  # from the contract (suites/enumerations.py)
@@ -103,11 +104,6 @@ def payload_of(request: SinkRequest, req: str) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------- sends
 
 
-def open_window(simulator, ch, recipient: str) -> None:
-    """The user writes first, so a free-form reply is inside Meta's 24-hour window."""
-    emit(simulator, ch, recipient, "text", text="hi, please answer", req="SEND-TEXT")
-
-
 def send(ch, recipient: str, text: str) -> str:
     """Send a text through the target; return the message_id (UUID) of the answer."""
     response = ch.client.send_text(ch.id, recipient, text)
@@ -136,7 +132,7 @@ def meta_id_of(simulator, ch, recipient: str, text: str) -> str:
 def sent_message(simulator, ch, rng, text: str) -> tuple[str, str, str]:
     """A message the target sent to a user who wrote first: (recipient, our UUID, Meta's id)."""
     recipient = user_id(ch.channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "SEND-TEXT-OK")
     uuid = send(ch, recipient, text)
     return recipient, uuid, meta_id_of(simulator, ch, recipient, text)
 

@@ -37,15 +37,18 @@ def rule(action: dict[str, Any], times: int | None = None) -> dict[str, Any]:
 
 
 def open_window(simulator: Any, ch: Any, recipient: str, req: str) -> None:
-    """The recipient writes first: the 24-hour customer service window is open (Meta policy)."""
+    """The recipient writes first: the 24-hour customer service window is open (Meta policy). The suites' one
+    way to open it; ``req`` names the rule of the calling test (a refused webhook fails that test)."""
     result = simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, recipient, "hi")
     expect.check(result.delivery.ok, req, "the target's answer to the signed Meta webhook of the recipient's message",
                  "HTTP 2xx", result.delivery.model_dump())
 
 
-def meta_sends(simulator: Any, ch: Any) -> list[Any]:
-    """Journal entries of the send calls the target made to Meta for this channel's world."""
-    return simulator.journal(ch.world.world_id, method="POST", path_contains="/messages")
+def meta_sends(simulator: Any, ch: Any, since_seq: int | None = None) -> list[Any]:
+    """Journal entries of the send calls (``POST .../messages``: text, media and template sends alike; not the
+    template management calls on ``message_templates``) the target made to Meta in this channel's world,
+    after journal entry ``since_seq`` when given."""
+    return simulator.journal(ch.world.world_id, method="POST", path_contains="/messages", since_seq=since_seq)
 
 
 def body_of(entry: Any) -> dict[str, Any]:

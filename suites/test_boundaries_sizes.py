@@ -14,8 +14,8 @@ import pytest
 from suites import expect, readings
 from suites.data import ascii_text, user_id
 from suites.enumerations import SEND_MEDIA_TYPES
-from suites.support_media import (make_fetchable, media_body, meta_sends, open_window, public_url, send_media,
-                                  sent_media)
+from suites.support_media import make_fetchable, media_body, public_url, send_media, sent_media
+from suites.support_sending import meta_sends, open_window
 
 CAPTIONED_WA = tuple(t for t in SEND_MEDIA_TYPES if t != "audio")  # the docs: WhatsApp image/video/document
 
@@ -30,7 +30,7 @@ def test_caption_limit_holds_for_every_captioned_whatsapp_media_type(account, ch
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "MEDIA-SEND-OK")
     url = public_url(rng, media_type)
     make_fetchable(simulator, ch, url, media_type)
     caption = ascii_text(limit, rng)

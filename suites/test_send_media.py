@@ -13,8 +13,9 @@ import pytest
 
 from suites import expect, readings
 from suites.data import ascii_text, user_id
-from suites.support_media import (OUTBOUND_MEDIA, describe_calls, make_fetchable, media_body, meta_sends,
-                                  open_window, public_url, send_media, sent_media, url_of_length)
+from suites.support_media import (OUTBOUND_MEDIA, describe_calls, make_fetchable, media_body, public_url, send_media,
+                                  sent_media, url_of_length)
+from suites.support_sending import meta_sends, open_window
 
 # --- media_url vectors (reliability-security.md §2.3); the path keeps them recognisable in reports
 NOT_HTTPS = [
@@ -101,7 +102,7 @@ def sending_setup(account, channel, channel_type, simulator, rng):
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "MEDIA-SEND-OK")
     return owner, ch, recipient
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from suites import expect
 from suites.data import ALL_EVENTS, EVENTS_BY_CHANNEL, secret, user_id
-from suites.support_relay import collect, configure, meta_id_of, open_window, payload_of, send, sent_message
-from suites.support_sending import FIRST_SEND_RETRY_BUDGET, drive_retries, permanent, profile_step, transient
+from suites.support_relay import collect, configure, meta_id_of, payload_of, send, sent_message
+from suites.support_sending import (FIRST_SEND_RETRY_BUDGET, drive_retries, open_window, permanent, profile_step,
+                                    transient)
 
 # What Meta reports per channel (the simulator refuses the others): the statuses each test emits.
 META_REPORTS = {"whatsapp": ("sent", "delivered", "read"), "facebook": ("delivered", "read"), "instagram": ("read",)}
@@ -186,7 +187,7 @@ def test_read_covers_earlier_messages(account, channel, channel_type, simulator,
     ch, endpoint = status_channel(account, channel, channel_type, sink, rng, ["message.delivered", "message.read"],
                                   synced)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "SEND-TEXT-OK")
     texts = [f"first #{rng.randrange(10**6)}", f"second #{rng.randrange(10**6)}"]
     uuids = [send(ch, recipient, text) for text in texts]
     last_meta_id = meta_id_of(simulator, ch, recipient, texts[-1])

@@ -8,39 +8,13 @@ boundary is fair whatever unit the target counts (reliability-security.md §3.3)
 
 from __future__ import annotations
 
-import json
-from urllib.parse import parse_qs
-
 import pytest
 
 from suites import expect
 from suites.data import ascii_text, user_id
+from suites.support_sending import meta_sends, open_window, text_of
 
 DETAIL_FIELDS = {"code", "message", "actual_length", "max_length", "channel_type", "hint"}
-
-
-def sent_texts(entries) -> list[str]:
-    """The texts of the send calls in simulator journal entries (JSON or form-encoded bodies)."""
-    texts = []
-    for entry in entries:
-        body = entry.json
-        if body is None and entry.body:
-            form = {k: v[0] for k, v in parse_qs(entry.body).items()}
-            body = {k: json.loads(v) if v[:1] in "{[" else v for k, v in form.items()}
-        body = body or {}
-        text = (body.get("text") or {}).get("body") if isinstance(body.get("text"), dict) else None
-        if text is None and isinstance(body.get("message"), dict):
-            text = body["message"].get("text")
-        texts.append(text)
-    return texts
-
-
-def open_window(simulator, ch, recipient: str) -> None:
-    """The recipient writes first, so the 24-hour customer service window is open (Meta policy)."""
-    result = simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, recipient, "hi")
-    expect.check(result.delivery.status in (200, 202, 204), "SEND-TEXT-OK",
-                 "the target's answer to the signed Meta webhook of the recipient's first message", "HTTP 2xx",
-                 result.delivery.model_dump() if hasattr(result.delivery, "model_dump") else result.delivery)
 
 
 @pytest.mark.req("SEND-TEXT-LIMIT", "SEND-TEXT-OK", "SEND-TEXT-VERBATIM", "SEND-TEXT-NO-SPLIT")
@@ -50,7 +24,7 @@ def test_text_at_the_limit_reaches_meta(account, channel, channel_type, simulato
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "SEND-TEXT-OK")
     text = ascii_text(limit, rng)
 
     response = owner.client.send_text(ch.id, recipient, text)
@@ -59,10 +33,10 @@ def test_text_at_the_limit_reaches_meta(account, channel, channel_type, simulato
     body = expect.json_object(expect.conforms(response, "SEND-TEXT-OK"), "SEND-TEXT-OK", "send response")
     expect.check(body.get("success") is True and expect.UUID_FORMAT.match(str(body.get("message_id"))),
                  "SEND-TEXT-OK", "send response", '{"success": true, "message_id": "<UUID>"}', body)
-    sends = simulator.journal(ch.world.world_id, method="POST", path_contains="/messages")
-    expect.check(sent_texts(sends) == [text], "SEND-TEXT-LIMIT", f"texts Meta received for one {limit}-character send",
+    texts = [text_of(e) for e in meta_sends(simulator, ch)]
+    expect.check(texts == [text], "SEND-TEXT-LIMIT", f"texts Meta received for one {limit}-character send",
                  f"exactly one send carrying the {limit} characters unchanged",
-                 [f"{len(t)} chars" if isinstance(t, str) else t for t in sent_texts(sends)])
+                 [f"{len(t)} chars" if isinstance(t, str) else t for t in texts])
 
 
 @pytest.mark.req("SEND-TEXT-LIMIT", "SEND-TEXT-TOO-LONG-BODY", "SEND-TEXT-TOO-LONG-VALUES",
@@ -73,7 +47,7 @@ def test_text_over_the_limit_is_rejected_before_meta(account, channel, channel_t
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "SEND-TEXT-OK")
 
     response = owner.client.send_text(ch.id, recipient, ascii_text(limit + 1, rng))
 
@@ -88,7 +62,7 @@ def test_text_over_the_limit_is_rejected_before_meta(account, channel, channel_t
     expect.check(all(isinstance(detail.get(k), str) and detail[k] for k in ("message", "hint")),
                  "SEND-TEXT-TOO-LONG-BODY", "detail.message and detail.hint", "non-empty strings",
                  {k: detail.get(k) for k in ("message", "hint")})
-    sends = simulator.journal(ch.world.world_id, method="POST", path_contains="/messages")
+    sends = meta_sends(simulator, ch)
     expect.check(not sends, ("SEND-TEXT-CHECKED-BEFORE-META", "SEND-TEXT-NO-SPLIT"), "calls to Meta's send endpoint",
                  "none (not the text, not parts of it)", [f"{e.method} {e.path}" for e in sends])
 
@@ -99,15 +73,14 @@ def test_text_reaches_meta_unchanged(account, channel, channel_type, simulator, 
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "SEND-TEXT-OK")
     text = f"  Olá ✓ e\u0301 Привет 你好 👋🏽 مرحبا\n\ttab #{rng.randrange(10**6)}  "  # spaces, NFD, emoji, RTL
 
     response = owner.client.send_text(ch.id, recipient, text)
 
     expect.status(response, 200, "SEND-TEXT-OK", "send a non-ASCII text")
-    sends = simulator.journal(ch.world.world_id, method="POST", path_contains="/messages")
-    expect.check(sent_texts(sends) == [text], "SEND-TEXT-VERBATIM", "the text Meta received",
-                 repr(text), [repr(t) for t in sent_texts(sends)])
+    texts = [text_of(e) for e in meta_sends(simulator, ch)]
+    expect.check(texts == [text], "SEND-TEXT-VERBATIM", "the text Meta received", repr(text), [repr(t) for t in texts])
 
 
 @pytest.mark.req("SEND-TEXT-EMPTY")
@@ -117,11 +90,11 @@ def test_empty_text_is_refused(account, channel, channel_type, simulator, text, 
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
-    open_window(simulator, ch, recipient)
+    open_window(simulator, ch, recipient, "SEND-TEXT-OK")
 
     response = owner.client.send_text(ch.id, recipient, text)
 
     expect.check(400 <= response.status_code < 500, "SEND-TEXT-EMPTY", f"send {text!r}", "a 4xx refusal",
                  expect.describe(response))
-    sends = simulator.journal(ch.world.world_id, method="POST", path_contains="/messages")
+    sends = meta_sends(simulator, ch)
     expect.check(not sends, "SEND-TEXT-EMPTY", "calls to Meta's send endpoint", "none", [e.path for e in sends])
