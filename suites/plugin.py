@@ -237,13 +237,17 @@ class FiwanoRun:
     def _probe(cfg: Any) -> tuple[str, str]:
         import httpx
 
+        from fiwano_conformance.shared.harness import HarnessClient, HarnessError
+
         harness = cfg.harness_url
+        client = HarnessClient(harness, timeout=5)
         try:
-            response = httpx.get(f"{harness}/harness/health", timeout=5)
-            if response.status_code == 200 and response.json().get("test_mode") is True:
+            if client.health().get("test_mode") is True:
                 return "controlled", f"{harness}/harness/health answers test_mode true"
-        except (httpx.HTTPError, ValueError, AttributeError):
+        except (httpx.HTTPError, HarnessError, ValueError, AttributeError):
             pass
+        finally:
+            client.close()
         if cfg.simulator:
             return "simulated", "a simulator URL is configured and the target offers no harness"
         return "api", "no simulator URL and no harness"
