@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -138,16 +137,6 @@ def sha256_matches(declared: Any, content: bytes) -> bool:
     """Meta gives sha256 in base64; Fiwano may pass it on or hex it: either encoding of the bytes' hash."""
     digest = hashlib.sha256(content).digest()
     return declared in (digest.hex(), base64.b64encode(digest).decode())
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 time as an aware datetime; without an offset it is UTC (suites/readings.py, the one parser)."""
-    from suites.readings import parse_timestamp
-
-    return parse_timestamp(value)
-
-
-# ------------------------------------------------------------------------------------------- time
 
 
 # ------------------------------------------------------------------------------------------- subscriptions

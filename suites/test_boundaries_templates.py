@@ -22,7 +22,8 @@ from suites.boundaries import probe_margin
 from suites.clients import FiwanoClient
 from suites.data import user_id
 from suites.fixtures import Account
-from suites.support_media import parse_time, subscription_of
+from suites.support_connect import parse_time
+from suites.support_media import subscription_of
 from suites.support_sending import open_window
 from suites.support_templates import body_component, template_request, unique_name
 

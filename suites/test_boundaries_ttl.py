@@ -29,9 +29,8 @@ from suites import expect, readings
 from suites.boundaries import probe_margin
 from suites.data import ascii_text, user_id
 from suites.support_connect import (_DIALOG, MAX_HOPS, _LINK, allow_redirect, browser, callback_uri,  # noqa: F401
-                                    exchange, setup_url, start_flow)
-from suites.support_media import (INBOUND_MEDIA, configure_relay, download, media_object, parse_time,
-                                  receive_media)
+                                    exchange, parse_time, setup_url, start_flow)
+from suites.support_media import INBOUND_MEDIA, configure_relay, download, media_object, receive_media
 from suites.support_sending import accepted_for, open_window, send_body
 
 

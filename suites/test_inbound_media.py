@@ -15,8 +15,9 @@ from datetime import timedelta
 import pytest
 
 from suites import expect, readings
-from suites.support_media import (INBOUND_MEDIA, configure_relay, download, media_object,
-                                  parse_time, receive_media, sha256_matches)
+from suites.support_connect import parse_time
+from suites.support_media import (INBOUND_MEDIA, configure_relay, download, media_object, receive_media,
+                                  sha256_matches)
 
 
 def relay_ready(account, channel, channel_type, sink, rng, owner=None):

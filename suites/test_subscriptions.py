@@ -17,9 +17,9 @@ from suites.clients import FiwanoClient
 from suites.data import user_id
 from suites.enumerations import state_id, subscription_states
 from suites.fixtures import Account
-from suites.support_connect import target_now
-from suites.support_media import (change_subscription, configure_relay, describe_calls,
-                                  last_seq, meta_sends, open_window, parse_time, subscription_of)
+from suites.support_connect import parse_time, target_now
+from suites.support_media import change_subscription, configure_relay, describe_calls, last_seq, subscription_of
+from suites.support_sending import meta_sends, open_window
 
 FIELDS = {"status", "source", "tier", "expires_at", "auto_renew"}
 NONE_SHAPE = {"status": "none", "source": None, "tier": None, "expires_at": None, "auto_renew": False}
