@@ -16,7 +16,6 @@ import httpx
 from suites import expect
 from suites.data import secret, user_id
 from suites.enumerations import CHANNEL_TYPES, received_media_types
-from suites.support_sending import meta_sends, open_window  # noqa: F401  (support_tiers imports them from here)
 
 # Inbound media types per channel: every media type message.received may carry on that channel (the webhook
 # schema, suites/enumerations.py), as the simulator names it (an Instagram/Messenger "file" is a document

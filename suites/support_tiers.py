@@ -24,8 +24,9 @@ import pytest
 from suites import expect
 from suites.data import user_id
 from suites.support_media import (INBOUND_MEDIA, change_subscription, configure_relay, describe_calls, download,
-                                  last_seq, make_fetchable, media_body, media_object, meta_sends, open_window,
-                                  public_url, receive_media, send_media)
+                                  last_seq, make_fetchable, media_body, media_object, public_url, receive_media,
+                                  send_media)
+from suites.support_sending import meta_sends, open_window
 
 
 @dataclass(frozen=True)
