@@ -33,8 +33,7 @@ from suites.plugin import LEVEL_ORDER
 
 __all__ = ["Browser", "FlowResult", "browser", "oauth_channel", "connect", "allow_redirect", "setup_url",
            "exchange", "start_flow", "callback_uri", "parse_time", "target_now", "subscription_calls",
-           "subscribed_after", "token_calls", "activate", "CUSTOMER_HOST", "shared_world", "harness_connect",
-           "last_seq"]
+           "subscribed_after", "token_calls", "activate", "CUSTOMER_HOST", "shared_world", "harness_connect"]
 
 CUSTOMER_HOST = "app.fiwano-kit.example.com"
 MAX_HOPS = 12
@@ -248,11 +247,6 @@ def token_calls(simulator: Any, world: Any, since_seq: int | None = None) -> lis
     """The target's token calls seen by Meta (oauth/access_token exchanges and debug_token checks)."""
     entries = simulator.journal(world.world_id, since_seq=since_seq)
     return [e for e in entries if "oauth/access_token" in e.path or "debug_token" in e.path]
-
-
-def last_seq(simulator: Any, world: Any) -> int:
-    entries = simulator.journal(world.world_id)
-    return max((e.seq for e in entries), default=0)
 
 
 def activate(harness: Any, account: Account, now: datetime, days: int = 30) -> None:

@@ -39,11 +39,6 @@ LINK_CONTENT_TYPES = {"image": "image/jpeg", "audio": "audio/mpeg", "video": "vi
 # ------------------------------------------------------------------------------------------- general
 
 
-def last_seq(simulator: Any, world: Any) -> int:
-    entries = simulator.journal(world.world_id)
-    return entries[-1].seq if entries else 0
-
-
 def describe_calls(entries: list[Any]) -> list[str]:
     return [f"{e.method} {e.path} -> {e.status}" for e in entries]
 

@@ -51,6 +51,13 @@ def meta_sends(simulator: Any, ch: Any, since_seq: int | None = None) -> list[An
     return simulator.journal(ch.world.world_id, method="POST", path_contains="/messages", since_seq=since_seq)
 
 
+def last_seq(simulator: Any, world: Any) -> int:
+    """The sequence number of the world's latest journal entry (0 when empty): pass it as ``since_seq`` to see
+    only the calls that come after."""
+    entries = simulator.journal(world.world_id)
+    return max((e.seq for e in entries), default=0)
+
+
 def body_of(entry: Any) -> dict[str, Any]:
     body = entry.json
     if body is None and entry.body:

@@ -24,9 +24,8 @@ import pytest
 from suites import expect
 from suites.data import user_id
 from suites.support_media import (INBOUND_MEDIA, change_subscription, configure_relay, describe_calls, download,
-                                  last_seq, make_fetchable, media_body, media_object, public_url, receive_media,
-                                  send_media)
-from suites.support_sending import meta_sends, open_window
+                                  make_fetchable, media_body, media_object, public_url, receive_media, send_media)
+from suites.support_sending import last_seq, meta_sends, open_window
 
 
 @dataclass(frozen=True)

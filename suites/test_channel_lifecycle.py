@@ -13,8 +13,9 @@ import pytest
 
 from suites import expect
 from suites.data import secret, user_id
-from suites.support_connect import (activate, browser, exchange, harness_connect, last_seq, oauth_channel,  # noqa: F401
+from suites.support_connect import (activate, browser, exchange, harness_connect, oauth_channel,  # noqa: F401
                                     shared_world, start_flow, subscribed_after, subscription_calls)
+from suites.support_sending import last_seq
 
 ALREADY = "already connected to another account"
 

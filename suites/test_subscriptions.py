@@ -18,8 +18,8 @@ from suites.data import user_id
 from suites.enumerations import state_id, subscription_states
 from suites.fixtures import Account
 from suites.support_connect import parse_time, target_now
-from suites.support_media import change_subscription, configure_relay, describe_calls, last_seq, subscription_of
-from suites.support_sending import meta_sends, open_window
+from suites.support_media import change_subscription, configure_relay, describe_calls, subscription_of
+from suites.support_sending import last_seq, meta_sends, open_window
 
 FIELDS = {"status", "source", "tier", "expires_at", "auto_renew"}
 NONE_SHAPE = {"status": "none", "source": None, "tier": None, "expires_at": None, "auto_renew": False}

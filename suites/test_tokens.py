@@ -15,8 +15,8 @@ import pytest
 
 from suites import expect
 from suites.data import user_id
-from suites.support_connect import (activate, browser, last_seq, oauth_channel, parse_time,  # noqa: F401
-                                    token_calls)
+from suites.support_connect import activate, browser, oauth_channel, parse_time, token_calls  # noqa: F401
+from suites.support_sending import last_seq
 
 REVOKED = {"kind": "http_error", "status": 400, "code": 190, "subcode": 458, "error_type": "OAuthException",
            "message": "Error validating access token: The user has not authorized application 1234567890123456."}
