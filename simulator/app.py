@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from simulator import control, ids
+from simulator import control, ids, webhooks
 from simulator.errors import GraphError
 from simulator.graph import pipeline
 from simulator.graph.media import DOWNLOAD_PATH
@@ -71,6 +71,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                        openapi_url="/_sim/openapi.json")
     app.state.store = Store(settings)
     app.state.settings = settings
+    app.router.on_shutdown.append(webhooks.close_session)
     for router in control.routers:
         app.include_router(router)
 
