@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 from benchmarks._common import cpu_seconds, fmt_load, load_average, percentile, print_machine, save_json
@@ -44,12 +45,12 @@ def cpu(value: str) -> str | None:
 async def emit_all(sim_url: str, world_id: str, asset_id: str, rate: float, duration: float, run: str) -> list[dict]:
     n = int(rate * duration)
     records: list[dict] = []
-    # At most EMITTERS emit calls in flight: httpcore's pool walks every queued request against every connection,
-    # so hundreds of queued calls on a busy box made the emitter itself the bottleneck (issue 17). A call that
-    # waits for a free emitter shows as start lag, not as relay latency.
-    limits = httpx.Limits(max_connections=EMITTERS, max_keepalive_connections=EMITTERS)
+    # At most EMITTERS emit calls in flight (a call that waits for a free emitter shows as start lag, not as relay
+    # latency). aiohttp, not httpx: httpx's client cost ~5 ms of CPU per emit call here (issue 17), so the emitter
+    # competed with the reference and the simulator for the two cores.
     slots = asyncio.Semaphore(EMITTERS)
-    async with httpx.AsyncClient(base_url=sim_url, timeout=30, limits=limits) as http:
+    connector = aiohttp.TCPConnector(limit=EMITTERS)
+    async with aiohttp.ClientSession(sim_url, connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
         async def one(i: int, at: float) -> None:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             async with slots:
@@ -60,13 +61,14 @@ async def emit_all(sim_url: str, world_id: str, asset_id: str, rate: float, dura
             started = time.monotonic()
             rec = {"i": i, "token": token, "emit": started, "planned": at}
             try:
-                r = await http.post(f"/_sim/worlds/{world_id}/inbound",
-                                    json={"asset_id": asset_id, "from": f"1555{i % 1000:07d}", "type": "text",
-                                          "text": f"bench {token}"})
+                async with http.post(f"/_sim/worlds/{world_id}/inbound",
+                                     json={"asset_id": asset_id, "from": f"1555{i % 1000:07d}", "type": "text",
+                                           "text": f"bench {token}"}) as r:
+                    answer = await r.json() if r.status == 200 else {}
                 rec["answered"] = time.monotonic()
-                rec["meta_status"] = r.json().get("delivery", {}).get("status") if r.status_code == 200 else None
-                rec["status"] = r.status_code
-            except httpx.HTTPError as exc:
+                rec["meta_status"] = answer.get("delivery", {}).get("status") if r.status == 200 else None
+                rec["status"] = r.status
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 rec["error"] = repr(exc)
             records.append(rec)
 
