@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from fiwano_conformance.shared import harness as shared_harness
+
 BUDGET_SECONDS = 15.0
 HTTP_TIMEOUT_SECONDS = 4.0
 KEY_CHECKS_AT_ONCE = 8
@@ -214,15 +216,7 @@ class Doctor:
         self._ok("level", f"{self.level}: {why}")
 
     def _harness_problem(self) -> str | None:
-        url = f"{self.config.harness_url}/harness/health"
-        try:
-            response = httpx.get(url, timeout=self._timeout())
-        except httpx.HTTPError as exc:
-            return f"{_plain(url)} does not answer ({_reason(exc)})"
-        data = _json_object(response)
-        if response.status_code != 200 or data is None or data.get("test_mode") is not True:
-            return f"{_plain(url)} answers {response.status_code} {_snippet(response)}, not test_mode true"
-        return None
+        return shared_harness.harness_problem(self.config.harness_url, timeout=self._timeout())
 
     # -- 5. keys
     def check_keys(self) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from suites.clients import FiwanoClient, HarnessClient, HarnessError
+from fiwano_conformance.shared.harness import harness_problem
+from suites.clients import FiwanoClient, HarnessClient, HarnessError, tls_verify
 from suites.config import SuiteConfig, account_state
 from suites.evidence import Evidence, render_journal
 from suites.plugin import EVIDENCE_KEY, LEVEL_ORDER, NOT_CLAIMED, fiwano_run, missing_prerequisite
@@ -131,16 +132,7 @@ def _harness_health(fiwano_target: Target) -> str | None:
     """None when the harness answers; otherwise why not (checked once per session)."""
     if not fiwano_target.harness_url:
         return "no harness URL"
-    client = HarnessClient(fiwano_target.harness_url)
-    try:
-        data = client.health()
-        if data.get("test_mode") is not True:
-            return f"{fiwano_target.harness_url}/harness/health does not report test_mode true: {data!r}"
-        return None
-    except Exception as exc:  # noqa: BLE001 - any failure of the health check is reported as the reason
-        return f"{fiwano_target.harness_url}/harness/health failed: {exc}"
-    finally:
-        client.close()
+    return harness_problem(fiwano_target.harness_url, timeout=30.0, verify=tls_verify())
 
 
 # ------------------------------------------------------------------------------------------- per test

@@ -235,19 +235,11 @@ class FiwanoRun:
 
     @staticmethod
     def _probe(cfg: Any) -> tuple[str, str]:
-        import httpx
-
-        from fiwano_conformance.shared.harness import HarnessClient, HarnessError
+        from fiwano_conformance.shared.harness import harness_problem
 
         harness = cfg.harness_url
-        client = HarnessClient(harness, timeout=5)
-        try:
-            if client.health().get("test_mode") is True:
-                return "controlled", f"{harness}/harness/health answers test_mode true"
-        except (httpx.HTTPError, HarnessError, ValueError, AttributeError):
-            pass
-        finally:
-            client.close()
+        if harness_problem(harness, timeout=5) is None:
+            return "controlled", f"{harness}/harness/health answers test_mode true"
         if cfg.simulator:
             return "simulated", "a simulator URL is configured and the target offers no harness"
         return "api", "no simulator URL and no harness"

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from contract import load_harness
-from fiwano_conformance.shared.harness import OPERATIONS, HarnessClient, HarnessError
+from fiwano_conformance.shared.harness import OPERATIONS, HarnessClient, HarnessError, harness_problem
 
 ARGUMENTS = {  # method -> (args, kwargs) for a call against the recording transport below
     "health": ((), {}), "create_account": ((), {}), "change_subscription": (("A1",), {"tier": "starter"}),
@@ -76,3 +76,27 @@ def test_a_mandatory_call_fails_loudly_and_an_optional_one_answers_none_when_not
         client.create_account()
     assert client.notifications("A1") is None and client.channel_deliveries("C1") is None
     assert client.settle() is False
+
+
+@pytest.mark.parametrize(("health", "expected"), [
+    ({"status": "ok", "test_mode": True}, None),
+    ({"status": "ok", "test_mode": False}, "does not report test_mode true"),
+    (HarnessError("harness health: expected HTTP 200, got 404 {}"), "answers no harness health"),
+    (httpx.ConnectError("[Errno 111] Connection refused"), "does not answer ([Errno 111] Connection refused)"),
+])
+def test_one_answer_to_is_there_a_usable_harness(monkeypatch, health, expected):
+    """The level probe, the suites' harness fixture and the doctor share this answer; the URL it names keeps
+    no credentials."""
+    def answer(self):
+        if isinstance(health, Exception):
+            raise health
+        return health
+
+    monkeypatch.setattr(HarnessClient, "health", answer)
+    problem = harness_problem("https://user:secret@target.example/")
+    if expected is None:
+        assert problem is None
+    else:
+        assert expected in problem and "secret" not in problem
+        assert problem.startswith("https://<redacted>@target.example/harness/health ")
+    assert harness_problem(None) == "no harness URL"

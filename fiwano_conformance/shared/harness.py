@@ -168,3 +168,29 @@ class HarnessClient:
         data = self._optional(self._send("GET", f"/harness/accounts/{account_id}/notifications"),
                               "notifications")
         return None if data is None else list(data.get("notifications") or [])
+
+
+def harness_problem(base_url: str | None, *, timeout: float = 5.0, verify: Any = True) -> str | None:
+    """None when the harness at ``base_url`` answers ``GET /harness/health`` with ``test_mode: true``; otherwise
+    why not, in one line that names the URL (without its credentials).
+
+    The one question behind the controlled level: the suites' level probe and ``harness`` fixture and the
+    doctor all ask it here, so they cannot disagree about what counts as a usable harness."""
+    from fiwano_conformance.shared.redact import strip_userinfo
+
+    if not base_url:
+        return "no harness URL"
+    url = strip_userinfo(f"{base_url.rstrip('/')}/harness/health")
+    client = HarnessClient(base_url, timeout=timeout, verify=verify)
+    try:
+        data = client.health()
+    except httpx.HTTPError as exc:
+        reason = (str(exc) or type(exc).__name__).splitlines()[0][:200]
+        return f"{url} does not answer ({reason})"
+    except (HarnessError, ValueError) as exc:
+        return f"{url} answers no harness health: {str(exc)[:300]}"
+    finally:
+        client.close()
+    if not isinstance(data, dict) or data.get("test_mode") is not True:
+        return f"{url} does not report test_mode true: {str(data)[:200]}"
+    return None
