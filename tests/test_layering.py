@@ -105,6 +105,7 @@ def test_the_shared_layer_is_what_the_parts_use():
         're.compile(r"mip_live_': "fiwano_conformance.shared.redact",
         '"/harness/accounts': "fiwano_conformance.shared.harness.HarnessClient",
         '"/harness/clock': "fiwano_conformance.shared.harness.HarnessClient",
+        '/harness/health"': "fiwano_conformance.shared.harness.harness_problem",
     }
     sources = [p for package in KIT_PACKAGES if package != "tests" for p in (ROOT / package).rglob("*.py")
                if SHARED.replace(".", "/") not in p.as_posix()]
