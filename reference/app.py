@@ -111,6 +111,10 @@ class Components:
     templates: TemplateService
     background: BackgroundTasks = field(default_factory=BackgroundTasks)
     readings: Readings = field(default_factory=Readings)
+    #: profile fiwano-2026-10 (RATE-REQUEST-LIMIT): the per-key limit of every operation except sending, and
+    #: whether ``rate_limiter`` then counts sends only (the profile's ``rate_limit.counts``); None under v1
+    request_limiter: SlidingWindowRateLimiter | None = None
+    rate_limit_counts_sends_only: bool = False
 
     @staticmethod
     def subscription_view(account) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reference.clock import iso
+from reference.ratelimit import RateDecision, SlidingWindowRateLimiter
 from reference.repos.health import HealthRepository
 from reference.repos.slots import SlotRepository
 
@@ -76,6 +77,9 @@ def apply(components: Any) -> None:
     components.channel_service.health_of = HealthView(health)
     components.sending.access_watch = AccessWatch(health)
     components.relay.events_by_type = EVENTS_BY_TYPE
+    limit = components.profile["request_limit"]
+    components.request_limiter = SlidingWindowRateLimiter(components.clock, limit["requests"], limit["window_seconds"])
+    components.rate_limit_counts_sends_only = components.profile["rate_limit"].get("counts", "all") == "sends"
 
 
 def referral_view(channel_type: str, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -244,3 +248,21 @@ def recipient_problem(profile: Mapping[str, Any], channel_type: str, recipient: 
         return None
     return (f"Invalid WhatsApp recipient {recipient[:40]!r}: expected a phone number of 7 to 15 digits in "
             "international format (e.g. 15551234567), optionally with a leading +")
+
+
+#: the sending operations (2026-09-29: "every operation except sending" has the request limit)
+SEND_PATHS = frozenset({"/api/v1/messages/send", "/api/v1/messages/send-template", "/api/v1/messages/send-media"})
+
+
+def limit_request(comps: Any, path: str, key_id: str) -> tuple[RateDecision, str]:
+    """RATE-REQUEST-LIMIT / RATE-REQUEST-LIMIT-SENDS-EXEMPT (2026-09-29): a send counts against the profile's
+    ``rate_limit`` (per minute) and never against ``request_limit``; every other operation counts against
+    ``request_limit``, and against ``rate_limit`` too unless the profile's ``rate_limit.counts`` is ``sends``.
+    Returns the decision and what the limit counts (for the 429's detail)."""
+    limiter = comps.request_limiter
+    if path in SEND_PATHS:
+        return comps.rate_limiter.hit(key_id), "sends per minute"
+    decision = limiter.hit(key_id)
+    if decision.allowed and not comps.rate_limit_counts_sends_only:
+        return comps.rate_limiter.hit(key_id), "requests per minute"
+    return decision, f"requests per {limiter.window:g} s (sends are not counted)"

@@ -69,6 +69,18 @@ SWEEP: dict[str, Sweep] = {
         (f"{_RL}::test_the_window_slides_and_refused_requests_are_not_counted",),
         "refused every 2 s until t0+W-1; at t0+W+1 exactly the slots of the requests that slid out are free "
         "(sliding, refused requests not counted)"),
+    "request_limit.requests": Sweep(
+        ("RATE-REQUEST-LIMIT", "RATE-REQUEST-LIMIT-SENDS-EXEMPT"),
+        ("suites/test_v2026_request_limit.py::test_exactly_the_request_limit_is_admitted_per_window",
+         "suites/test_v2026_request_limit.py::test_sends_are_exempt_and_the_request_limit_counts_per_key"),
+        "fiwano-2026-10: exactly L GETs of a key admitted within one window, the (L+1)-th refused; L+1 sends take "
+        "none of the L; a second key of the account gets exactly L of its own"),
+    "request_limit.window_seconds": Sweep(
+        ("RATE-REQUEST-LIMIT", "RATE-REQUEST-LIMIT-RETRY-AFTER"),
+        ("suites/test_v2026_request_limit.py::test_exactly_the_request_limit_is_admitted_per_window",
+         "suites/test_v2026_request_limit.py::test_the_request_limit_429_says_when_to_retry_and_the_key_is_served_then"),
+        "fiwano-2026-10: bursts bracketed inside one window W; L per window never refused once the clock moved "
+        "W on; Retry-After at most W and the key served once it elapsed"),
     "send_retry.max_retries": Sweep(
         ("SEND-RETRY-MAX",),
         ("suites/test_send_retries.py::test_retries_stop_after_seven_and_the_deadline",),
@@ -196,9 +208,6 @@ NOT_A_TARGET_BOUNDARY: dict[str, str] = {
                                                "target only reports Meta's 131053 (MEDIA-SEND-META-ERRORS)"
        for key in ("whatsapp.image", "whatsapp.audio", "whatsapp.video", "whatsapp.document",
                    "instagram_facebook_min", "instagram_facebook_max")},
-    **{f"request_limit.{key}": "fiwano-2026-10's 20 requests/s guardrail (RATE-REQUEST-LIMIT): pending in "
-                               "contract/pending.yaml, no suite test yet; its sweep comes with its tests"
-       for key in ("requests", "window_seconds")},
     **{f"meta_error_codes.{key}": "an error code, not a quantity"
        for key in ("permanent_invalid_parameter", "media_download_failed", "media_upload_error",
                    "recipient_invalid", "outside_window", "token", "throttling")},

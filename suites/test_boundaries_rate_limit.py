@@ -3,7 +3,8 @@
 requests are not counted; the count is per API key across routes, not per route and not per account.
 
 Spec: fiwano-api.md "Errors & Rate Limits / Rate Limits" ("100 requests per minute per API key"; the
-number comes from the profile, see RATE-LIMIT-429's readings). Every test burns fresh keys and moves time
+number comes from the profile, see RATE-LIMIT-429's readings, and so does what it counts: every request under
+v1, sends only under fiwano-2026-10, suites/support_rate_limits.py). Every test burns fresh keys and moves time
 with the ``clock`` fixture. Real time also passes while requests run, so every instant is bracketed by
 reads of the target's clock and probed one second inside or outside the bracket (docs/requirements.md:
 at T-1 s and T+1 s, the inclusive/exclusive reading of the exact instant is not judged).
@@ -18,23 +19,16 @@ import pytest
 from suites import expect, readings
 from suites.boundaries import probe_margin
 from suites.data import user_id
+from suites.support_rate_limits import SEND_PATHS, Spender, counts_sends_only, limit_of
 
 pytestmark = pytest.mark.counts_429
 
-# Two routes, one served by the target's usual router and one it may serve another way: the limit counts
-# requests of a key, whatever the route.
-ROUTES = ("/channels", "/redirects")
+_limit = limit_of
 
 
-def _limit(fiwano_profile) -> tuple[int, float]:
-    rate = fiwano_profile["rate_limit"]
-    return int(rate["requests"]), float(rate["window_seconds"])
-
-
-def _statuses(client, count: int, api_key=None, routes=ROUTES[:1]) -> list[int]:
-    """``count`` cheap authenticated GETs, cycling through ``routes``; their statuses in order."""
-    kwargs = {} if api_key is None else {"api_key": api_key}
-    return [client.request("GET", routes[i % len(routes)], **kwargs).status_code for i in range(count)]
+def _statuses(spend: Spender, count: int, api_key=None, routes=(0,)) -> list[int]:
+    """``count`` requests the limit counts, cycling through the spender's ``routes`` (0, 1); their statuses."""
+    return [spend(api_key, routes[i % len(routes)]).status_code for i in range(count)]
 
 
 def _exactly(statuses: list[int], admitted: int, req, what: str) -> None:
@@ -65,23 +59,24 @@ def _advance_to(clock, when: datetime) -> None:
 
 @pytest.mark.req("RATE-LIMIT-429", "RATE-LIMIT-RECOVERY", "RATE-LIMIT-UNDER")
 @pytest.mark.level("controlled")
-def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, fiwano_profile):
+def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, fiwano_profile, request):
     """a = 30 % of L at t0, the other L - a twenty seconds later: the (L+1)-th is refused; probes every 2 s
     until t0 + W - 1 are all refused (a fixed window that restarts anywhere in that minute admits one);
     at t0 + W + 1 exactly a slots are free (the first group slid out, the second did not, the refused
     probes took none); once the second group slides out exactly L - a are free again."""
     limit, window = _limit(fiwano_profile)
     owner = account()
+    spend = Spender(request, owner, fiwano_profile)
     first, gap = max(1, limit * 3 // 10), window / 3
     t0 = clock.now()
-    early = _statuses(owner.client, first)
+    early = _statuses(spend, first)
     t0_end = clock.now()
     clock.advance(gap)
     t1 = clock.now()
-    late = _statuses(owner.client, limit - first + 1)
+    late = _statuses(spend, limit - first + 1)
     t1_end = clock.now()
 
-    _exactly(early + late, limit, "RATE-LIMIT-429", f"{first} requests, then {limit - first + 1} more "
+    _exactly(early + late, limit, "RATE-LIMIT-429", f"{first} {spend.kind}, then {limit - first + 1} more "
              f"{gap:.0f} s later (limit {limit} per {window:.0f} s)")
 
     probes: dict[float, int] = {}
@@ -89,10 +84,10 @@ def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, 
     m = probe_margin(clock)  # 1 s unless the target answers slowly (then the last probe keeps away)
     while at <= t0 + timedelta(seconds=window - m):
         _advance_to(clock, at)
-        probes[round((at - t0).total_seconds(), 1)] = owner.client.request("GET", "/channels").status_code
+        probes[round((at - t0).total_seconds(), 1)] = spend().status_code
         at += timedelta(seconds=2)
     _advance_to(clock, t0 + timedelta(seconds=window - m))
-    probes[window - m] = owner.client.request("GET", "/channels").status_code
+    probes[window - m] = spend().status_code
     admitted = {offset: s for offset, s in probes.items() if s != 429}
     expect.check(not admitted, "RATE-LIMIT-429", f"one request every 2 s until {window - m:.0f} s after the first "
                  f"of {limit} admitted requests (a sliding window of {window:.0f} s)", "429 each",
@@ -101,7 +96,7 @@ def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, 
     _advance_to(clock, t0_end + timedelta(seconds=window + 1))
     expect.check(clock.now() < t1 + timedelta(seconds=window - 1), "RATE-LIMIT-RECOVERY", "kit timing",
                  "the second group still inside its window", clock.now())
-    _exactly(_statuses(owner.client, first + 1), first, ("RATE-LIMIT-RECOVERY", "RATE-LIMIT-UNDER"),
+    _exactly(_statuses(spend, first + 1), first, ("RATE-LIMIT-RECOVERY", "RATE-LIMIT-UNDER"),
              f"{window + 1:.0f} s after the first group of {first} (the {limit - first} later ones still count, "
              f"the {len(probes)} refused probes do not)")
 
@@ -109,49 +104,53 @@ def test_the_window_slides_and_refused_requests_are_not_counted(account, clock, 
     _advance_to(clock, t1_end + timedelta(seconds=window + 1))
     expect.check(clock.now() < t2 + timedelta(seconds=window - 1), "RATE-LIMIT-RECOVERY", "kit timing",
                  "the requests just admitted still inside their window", clock.now())
-    _exactly(_statuses(owner.client, limit - first + 1), limit - first, "RATE-LIMIT-RECOVERY",
+    _exactly(_statuses(spend, limit - first + 1), limit - first, "RATE-LIMIT-RECOVERY",
              f"{window + 1:.0f} s after the second group of {limit - first} (the {first} admitted at "
              f"t0 + {window + 1:.0f} s still count)")
 
 
 @pytest.mark.req("RATE-LIMIT-PER-KEY", "RATE-LIMIT-429")
 @pytest.mark.level("controlled")
-def test_the_limit_counts_per_key_across_routes_not_per_account(account, fiwano_profile):
+def test_the_limit_counts_per_key_across_routes_not_per_account(account, fiwano_profile, request):
     """Key A spends its L requests alternating two routes: the (L+1)-th is refused on either route (a
     per-route count would admit up to L per route). Key B of the SAME account then gets exactly L of its
     own (a per-account count would give none), and a key of another account is untouched."""
     limit, window = _limit(fiwano_profile)
     owner, stranger = account(), account()
     key_a, key_b = owner.new_key()[0], owner.new_key()[0]
+    spend, foreign_spend = Spender(request, owner, fiwano_profile), Spender(request, stranger, fiwano_profile)
 
-    spent_a = _statuses(owner.client, limit + 1, api_key=key_a, routes=ROUTES)
-    other_route = owner.client.request("GET", ROUTES[1] if limit % 2 == 0 else ROUTES[0], api_key=key_a)
-    spent_b = _statuses(owner.client, limit + 1, api_key=key_b, routes=ROUTES[::-1])
-    foreign = stranger.client.request("GET", ROUTES[0])
+    spent_a = _statuses(spend, limit + 1, api_key=key_a, routes=(0, 1))
+    other_route = spend(key_a, 1 if limit % 2 == 0 else 0)
+    spent_b = _statuses(spend, limit + 1, api_key=key_b, routes=(1, 0))
+    foreign = foreign_spend()
 
     _exactly(spent_a, limit, ("RATE-LIMIT-PER-KEY", "RATE-LIMIT-429"),
-             f"key A: {limit + 1} requests alternating GET {' and GET '.join(ROUTES)} within {window:.0f} s")
+             f"key A: {limit + 1} {spend.kind} alternating {' and '.join(spend.routes)} within {window:.0f} s")
     expect.status(other_route, 429, "RATE-LIMIT-PER-KEY", "key A on the route its last refused request did not use")
     _exactly(spent_b, limit, "RATE-LIMIT-PER-KEY", f"key B of the same account after key A was spent: {limit + 1} "
              "requests")
     expect.status(foreign, 200, "RATE-LIMIT-PER-KEY", "a key of another account")
 
 
-def _operations() -> list[tuple[str, str]]:
-    """Every (METHOD, path) of contract/openapi.yaml (all of them need an API key: global security)."""
+def _operations(sends_only: bool = False) -> list[tuple[str, str]]:
+    """Every (METHOD, path) of contract/openapi.yaml (all of them need an API key: global security); only the
+    sends when the profile's limit counts sends only."""
     from contract import load_openapi
 
     return [(method.upper(), path[len("/api/v1"):]) for path, item in load_openapi()["paths"].items()
-            for method in item if method in ("get", "post", "put", "patch", "delete")]
+            for method in item if method in ("get", "post", "put", "patch", "delete")
+            if not sends_only or path[len("/api/v1"):] in SEND_PATHS]
 
 
 @pytest.mark.req("RATE-LIMIT-429", "RATE-LIMIT-NO-SIDE-EFFECT")
 @pytest.mark.level("controlled")
 def test_every_operation_of_the_contract_is_throttled_without_effect(account, channel, simulator, fiwano_profile,
-                                                                     rng):
-    """Once a key has spent its L requests, EVERY operation of the OpenAPI contract answers it 429 (a route
-    served by another code path must not escape the limit), and none of them changes anything: the channel,
-    its template and the key's redirect are still there and nothing reached Meta."""
+                                                                     rng, request):
+    """Once a key has spent its L requests, EVERY operation of the OpenAPI contract the limit counts (every one
+    under v1, the sends under fiwano-2026-10) answers it 429 (a route served by another code path must not
+    escape the limit), and none of them changes anything: the channel, its template and the key's redirect are
+    still there and nothing reached Meta."""
     from suites.support_connect import callback_uri
     from suites.support_templates import create, template_request, unique_name
 
@@ -167,8 +166,9 @@ def test_every_operation_of_the_contract_is_throttled_without_effect(account, ch
                                     json={"uri_pattern": callback_uri(rng)}).json().get("id", "redir_unknown")
     since = max((e.seq for e in simulator.journal(wa.world.world_id)), default=0)
     channel_before = owner.client.get_channel(wa.id).json()
-    spent = _statuses(owner.client, limit + 1, api_key=spent_key)
-    expect.check(spent[-1] == 429, "RATE-LIMIT-429", f"{limit + 1} requests of one key", "the last one 429",
+    spend = Spender(request, owner, fiwano_profile, "RATE-LIMIT-NO-SIDE-EFFECT")
+    spent = _statuses(spend, limit + 1, api_key=spent_key)
+    expect.check(spent[-1] == 429, "RATE-LIMIT-429", f"{limit + 1} {spend.kind} of one key", "the last one 429",
                  _runs(spent))
 
     ids = {"{channel_id}": wa.id, "{template_id}": template_id, "{redirect_id}": redirect,
@@ -188,7 +188,7 @@ def test_every_operation_of_the_contract_is_throttled_without_effect(account, ch
                                            "media_url": "https://media.example.com/throttled.jpg"},
     }
     answers = {}
-    for method, template in _operations():
+    for method, template in _operations(counts_sends_only(fiwano_profile)):
         path = template
         for name, value in ids.items():
             path = path.replace(name, value)

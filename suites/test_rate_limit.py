@@ -1,5 +1,7 @@
 """Rate limits: L requests per minute per API key (the profile's ``rate_limit``); 429 with ``{"detail"}`` and
-Retry-After beyond it, per key, without side effects, and served again once the window has passed.
+Retry-After beyond it, per key, without side effects, and served again once the window has passed. What the
+limit counts comes from the profile too (suites/support_rate_limits.py): every request under v1, sends only
+under fiwano-2026-10 (whose other operations have the 20/s request limit, suites/test_v2026_request_limit.py).
 
 Spec: fiwano-api.md "Errors & Rate Limits / Rate Limits" and the 429 row of "HTTP Status Codes"; burst and
 pacing shapes from reliability-security.md §1.4. Every test burns a FRESH key (a new account or a new key of
@@ -14,6 +16,7 @@ import pytest
 
 from suites import expect, readings
 from suites.data import user_id
+from suites.support_rate_limits import Spender, limit_of
 from suites.support_sending import meta_sends, open_window
 
 # Every test here counts 429s: their clients must see each one, never wait it out.
@@ -21,22 +24,18 @@ pytestmark = pytest.mark.counts_429
 
 
 
-def _limit(fiwano_profile) -> tuple[int, float]:
-    rate = fiwano_profile["rate_limit"]
-    return int(rate["requests"]), float(rate["window_seconds"])
+_limit = limit_of
 
 
-def _burst(client, count: int, api_key=None) -> list:
-    """``count`` cheap authenticated requests (GET /channels) as fast as possible; the answers in order."""
-    kwargs = {} if api_key is None else {"api_key": api_key}
-    return [client.request("GET", "/channels", **kwargs) for _ in range(count)]
+def _burst(spend: Spender, count: int, api_key=None) -> list:
+    """``count`` requests the limit counts, as fast as possible; the answers in order."""
+    return [spend(api_key) for _ in range(count)]
 
 
-def _exhaust(client, limit: int, api_key=None):
+def _exhaust(spend: Spender, limit: int, api_key=None):
     """Spend a fresh key's budget: at most 2L + 1 requests, stopping at the first 429. Returns the 429."""
-    kwargs = {} if api_key is None else {"api_key": api_key}
     for index in range(2 * limit + 1):
-        response = client.request("GET", "/channels", **kwargs)
+        response = spend(api_key)
         if response.status_code == 429:
             return response, index + 1
         expect.status(response, 200, "RATE-LIMIT-429", f"request #{index + 1} of a burst (200 or 429)")
@@ -52,15 +51,16 @@ def _retry_after_seconds(response) -> float | None:
 
 @pytest.mark.req("RATE-LIMIT-429", "RATE-LIMIT-BODY")
 @pytest.mark.level("api")
-def test_burst_over_the_limit_gets_429(account, fiwano_profile):
+def test_burst_over_the_limit_gets_429(account, fiwano_profile, request):
     limit, window = _limit(fiwano_profile)
     owner = account()
+    spend = Spender(request, owner, fiwano_profile)
 
-    answers = _burst(owner.client, 2 * limit + 1)
+    answers = _burst(spend, 2 * limit + 1)
 
     statuses = [r.status_code for r in answers]
     throttled = [r for r in answers if r.status_code == 429]
-    expect.check(throttled, "RATE-LIMIT-429", f"{2 * limit + 1} requests from a fresh key within seconds "
+    expect.check(throttled, "RATE-LIMIT-429", f"{2 * limit + 1} {spend.kind} from a fresh key within seconds "
                  f"(limit {limit}/{window:.0f} s)", "at least one 429",
                  {s: statuses.count(s) for s in set(statuses)})
     expect.check(set(statuses) <= {200, 429}, "RATE-LIMIT-429", "statuses of the burst", "200 or 429 only",
@@ -74,11 +74,11 @@ def test_burst_over_the_limit_gets_429(account, fiwano_profile):
 
 @pytest.mark.req("RATE-LIMIT-RETRY-AFTER")
 @pytest.mark.level("api")
-def test_429_carries_a_valid_retry_after(account, fiwano_profile):
+def test_429_carries_a_valid_retry_after(account, fiwano_profile, request):
     limit, window = _limit(fiwano_profile)
     owner = account()
 
-    throttled, _ = _exhaust(owner.client, limit)
+    throttled, _ = _exhaust(Spender(request, owner, fiwano_profile), limit)
 
     value = throttled.headers.get("Retry-After")
     expect.check(value is not None, "RATE-LIMIT-RETRY-AFTER", "Retry-After on a 429", "present",
@@ -95,17 +95,18 @@ def test_429_carries_a_valid_retry_after(account, fiwano_profile):
 
 @pytest.mark.req("RATE-LIMIT-PER-KEY")
 @pytest.mark.level("controlled", reason="needs the harness to mint a second key of one account")
-def test_exhausting_one_key_does_not_throttle_another(account, fiwano_profile):
+def test_exhausting_one_key_does_not_throttle_another(account, fiwano_profile, request):
     limit, _ = _limit(fiwano_profile)
     owner = account()
     other_key, _ = owner.new_key()  # the same account: the limit counts per key
     stranger = account()
+    spend, foreign_spend = Spender(request, owner, fiwano_profile), Spender(request, stranger, fiwano_profile)
 
-    _exhaust(owner.client, limit)
+    _exhaust(spend, limit)
 
-    same = owner.client.request("GET", "/channels")
-    other = owner.client.request("GET", "/channels", api_key=other_key)
-    foreign = stranger.client.request("GET", "/channels")
+    same = spend()
+    other = spend(other_key)
+    foreign = foreign_spend()
     expect.status(same, 429, "RATE-LIMIT-PER-KEY", "the exhausted key again (control)")
     expect.status(other, 200, "RATE-LIMIT-PER-KEY", "another key of the same account")
     expect.status(foreign, 200, "RATE-LIMIT-PER-KEY", "a key of another account")
@@ -113,52 +114,54 @@ def test_exhausting_one_key_does_not_throttle_another(account, fiwano_profile):
 
 @pytest.mark.req("RATE-LIMIT-RECOVERY")
 @pytest.mark.level("controlled", real_time=150)  # two rate-limit windows and a bit
-def test_key_is_served_again_after_the_window(account, clock, fiwano_profile):
+def test_key_is_served_again_after_the_window(account, clock, fiwano_profile, request):
     limit, window = _limit(fiwano_profile)
     owner = account()
-    throttled, _ = _exhaust(owner.client, limit)
+    spend = Spender(request, owner, fiwano_profile)
+    throttled, _ = _exhaust(spend, limit)
     wait = _retry_after_seconds(throttled)
 
     clock.advance((wait if wait is not None else window) + 1)
-    again = owner.client.request("GET", "/channels")
+    again = spend()
     clock.advance(window + 1)
-    later = [owner.client.request("GET", "/channels") for _ in range(limit // 2)]
+    later = [spend() for _ in range(limit // 2)]
 
     expect.status(again, 200, "RATE-LIMIT-RECOVERY",
                   f"the same key {('Retry-After ' + str(wait) + ' s') if wait is not None else 'a window'} + 1 s later")
     expect.check(all(r.status_code == 200 for r in later), "RATE-LIMIT-RECOVERY",
-                 f"{limit // 2} requests one more window later", "all 200", [r.status_code for r in later])
+                 f"{limit // 2} {spend.kind} one more window later", "all 200", [r.status_code for r in later])
 
 
 @pytest.mark.req("RATE-LIMIT-UNDER")
 @pytest.mark.level("controlled", real_time=150)  # two rate-limit windows and a bit
-def test_requests_paced_under_the_limit_are_never_throttled(account, clock, fiwano_profile):
+def test_requests_paced_under_the_limit_are_never_throttled(account, clock, fiwano_profile, request):
     limit, window = _limit(fiwano_profile)
     owner = account()
+    spend = Spender(request, owner, fiwano_profile, "RATE-LIMIT-UNDER")
     per_window = int(limit * 0.9)  # e.g. 90 per minute
     gap = window / per_window
 
     statuses = []
     for _ in range(2 * per_window + 1):  # more than the limit in total, over two windows and a bit
-        statuses.append(owner.client.request("GET", "/channels").status_code)
+        statuses.append(spend().status_code)
         clock.advance(gap)
 
     throttled = [i + 1 for i, s in enumerate(statuses) if s == 429]
-    expect.check(not throttled, "RATE-LIMIT-UNDER", f"{len(statuses)} requests paced at {per_window}/{window:.0f} s",
+    expect.check(not throttled, "RATE-LIMIT-UNDER", f"{len(statuses)} {spend.kind} paced at {per_window}/{window:.0f} s",
                  "never 429", f"429 on requests {throttled[:10]}")
 
 
 @pytest.mark.req("RATE-LIMIT-NO-SIDE-EFFECT")
 @pytest.mark.level("controlled")
 def test_a_throttled_send_reaches_no_meta_endpoint(account, channel, channel_type, simulator, clock, fiwano_profile,
-                                                   rng):
+                                                   rng, request):
     limit, window = _limit(fiwano_profile)
     owner = account()
     ch = channel(owner, channel_type)
     recipient = user_id(channel_type, rng)
     open_window(simulator, ch, recipient, "RATE-LIMIT-NO-SIDE-EFFECT")
     spent_key, _ = owner.new_key()  # the channel's cleanup keeps using the account's first key
-    _exhaust(owner.client, limit, api_key=spent_key)
+    _exhaust(Spender(request, owner, fiwano_profile, "RATE-LIMIT-NO-SIDE-EFFECT"), limit, api_key=spent_key)
 
     answers = [owner.client.request("POST", "/messages/send", api_key=spent_key,
                                     json={"channel_id": ch.id, "recipient": recipient, "text": f"throttled {i}"})

@@ -170,9 +170,13 @@ async def require_api_key(request: Request, response: Response) -> Caller:
     account = comps.accounts.get(key.account_id)
     if account is None:
         raise ApiError(401, "Invalid API key")
-    decision = comps.rate_limiter.hit(key.id)
+    if comps.request_limiter is None:
+        decision = comps.rate_limiter.hit(key.id)
+        what = "requests per minute"
+    else:  # profile fiwano-2026-10: sends and every other operation have limits of their own
+        decision, what = v2026.limit_request(comps, request.url.path, key.id)
     if not decision.allowed:
-        raise ApiError(429, f"Rate limit exceeded: {decision.limit} requests per minute per API key. "
+        raise ApiError(429, f"Rate limit exceeded: {decision.limit} {what} per API key. "
                             f"Retry after {decision.retry_after} s.",
                        headers={"Retry-After": str(decision.retry_after),
                                 "X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": "0"})

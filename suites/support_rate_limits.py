@@ -1,0 +1,71 @@
+"""What a profile's per-minute rate limit counts, and requests it counts (for the rate-limit suites).
+
+v1 (profile ``default``, ``rate_limit.counts: all``): every request of an API key ("100 requests per minute per
+API key"). fiwano-2026-10 (``rate_limit.counts: sends``): sends only; every other operation has a limit of its
+own, the profile's ``request_limit`` (20 per second, changelog 2026-09-29; suites/test_v2026_request_limit.py).
+The v1 rate-limit tests spend a key's budget through :class:`Spender`, so that under each profile they judge
+what that profile says: cheap GETs under v1, sends to a WhatsApp channel of the owner (the recipient's window
+open) when the profile counts sends only. Every request of a spent key in those tests goes through the same
+spender, so a target that counts every request (v1) and one that counts sends only agree on the count.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Mapping
+
+import pytest
+
+from suites.data import user_id
+from suites.support_sending import open_window
+
+# Two routes of each kind: the limit counts requests of a key, whatever the route (one served by the target's
+# usual router, one it may serve another way).
+GET_ROUTES = ("/channels", "/redirects")
+SEND_ROUTES = ("/messages/send", "/messages/send-media")
+SEND_PATHS = ("/messages/send", "/messages/send-template", "/messages/send-media")
+
+
+def counts_sends_only(profile: Mapping[str, Any]) -> bool:
+    """Whether the profile's per-minute ``rate_limit`` counts sends only (fiwano-2026-10) or every request."""
+    return profile["rate_limit"].get("counts", "all") == "sends"
+
+
+def limit_of(profile: Mapping[str, Any]) -> tuple[int, float]:
+    """The per-minute limit: (requests, window seconds)."""
+    rate = profile["rate_limit"]
+    return int(rate["requests"]), float(rate["window_seconds"])
+
+
+class Spender:
+    """Requests of ``owner`` that the profile's ``rate_limit`` counts: ``spend(api_key=None, route=0)`` makes
+    one (route 0 or 1 of :data:`GET_ROUTES` or :data:`SEND_ROUTES`) and returns the answer."""
+
+    def __init__(self, request: pytest.FixtureRequest, owner: Any, profile: Mapping[str, Any],
+                 req: str = "RATE-LIMIT-429") -> None:
+        self.owner = owner
+        self.sends = counts_sends_only(profile)
+        self.routes = SEND_ROUTES if self.sends else GET_ROUTES
+        self._numbers = itertools.count(1)
+        if self.sends:
+            simulator, rng = request.getfixturevalue("simulator"), request.getfixturevalue("rng")
+            self.channel = request.getfixturevalue("channel")(owner, "whatsapp")
+            self.recipient = user_id("whatsapp", rng)
+            open_window(simulator, self.channel, self.recipient, req)
+
+    @property
+    def kind(self) -> str:
+        return "sends" if self.sends else "requests"
+
+    def __call__(self, api_key: str | None = None, route: int = 0) -> Any:
+        kwargs: dict[str, Any] = {} if api_key is None else {"api_key": api_key}
+        path = self.routes[route % 2]
+        if not self.sends:
+            return self.owner.client.request("GET", path, **kwargs)
+        number = next(self._numbers)
+        body: dict[str, Any] = {"channel_id": self.channel.id, "recipient": self.recipient}
+        if path == "/messages/send":
+            body["text"] = f"counted {number}"
+        else:
+            body.update(media_type="image", media_url=f"https://media.example.com/counted-{number}.jpg")
+        return self.owner.client.request("POST", path, json=body, **kwargs)
