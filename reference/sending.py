@@ -88,6 +88,9 @@ class SendService:
         #: profile fiwano-2026-10 (CHANNEL-HEALTH-*): sees every Meta answer to a send instead of the v1 rule that a
         #: revoked authorisation deactivates the channel (the channel's health is marked, nothing is torn down)
         self.access_watch: Callable[[Channel, MetaResult], None] | None = None
+        #: profile fiwano-2026-10 (SEND-PACING-RETRY-AFTER): a send Meta throttles is refused (429/503 with
+        #: Retry-After) instead of queued, and the channel is paced until then (reference/v2026.py SendPacing)
+        self.pacing: Any = None
 
     def _notify(self, message: Message, kind: str, text: str) -> None:
         if self.notifier is not None:
@@ -117,6 +120,8 @@ class SendService:
     async def send(self, *, account_id: str, channel: Channel, recipient: str, kind: str, text: str | None,
                    meta_request: dict[str, Any]) -> dict[str, Any]:
         """First attempt, in the request. Returns the API answer."""
+        if self.pacing is not None:
+            self.pacing.check(channel)  # at capacity: refused before anything is stored or sent
         # The message row is committed before Meta is called; the attempt and its outcome are one transaction.
         # Both go through the database's group commit when it has one (concurrent sends share a COMMIT).
         message = await self._atomically(lambda: self.messages.create_outbound(
@@ -124,11 +129,14 @@ class SendService:
             meta_request=meta_request, deadline_at=self.clock.now() + self.deadline_seconds))
         assert message.meta_request is not None
         result = await self.meta.send_message(sender_id(channel), channel.access_token, message.meta_request)
+        throttled = self.pacing is not None and self.pacing.throttles(result)
 
         def outcome() -> None:
             self._record(channel, message, 1, result)
             if result.ok:
                 self.messages.mark_accepted(message.id, meta_message_id(channel, result.data), 1)
+            elif throttled:  # the caller is told to retry: never sent in the background
+                self.messages.mark_failed(message.id, 1, result.error_message, result.error_code)
             elif result.transient:
                 self.messages.mark_queued(message.id, 1, self.clock.now() + self.next_delay(0, result),
                                           result.error_message, result.error_code)
@@ -138,6 +146,8 @@ class SendService:
                              f"Meta rejected message {message.id}: {result.error_message}")
 
         await self._atomically(outcome)
+        if throttled:
+            self.pacing.refuse(channel, result)
         if not result.ok and not result.transient and self.on_refusal is not None:
             self.on_refusal(channel, recipient, result)
         if result.ok:

@@ -8,6 +8,7 @@ here is one changelog rule, named by its requirement id (docs/profiles.md).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -72,6 +73,9 @@ def apply(components: Any) -> None:
     components.inbound.shares = True
     components.inbound.story_replies = True
     components.sending.on_refusal = refuse_standby
+    components.sending.pacing = SendPacing(components.clock, components.profile,
+                                           unavailable=components.readings.follows("SEND-PACING-RETRY-AFTER",
+                                                                                   "unavailable-503"))
     components.media.stickers_as_images = True
     health = HealthRepository(components.db, components.clock)
     components.channel_service.health_of = HealthView(health)
@@ -266,3 +270,60 @@ def limit_request(comps: Any, path: str, key_id: str) -> tuple[RateDecision, str
     if decision.allowed and not comps.rate_limit_counts_sends_only:
         return comps.rate_limiter.hit(key_id), "requests per minute"
     return decision, f"requests per {limiter.window:g} s (sends are not counted)"
+
+
+class SendPacing:
+    """SEND-PACING-RETRY-AFTER (2026-08 outbound pacing): a send Meta throttles (one of the profile's
+    ``meta_error_codes.throttling``) is answered 429 (503 under the reading ``unavailable-503``) with Retry-After
+    instead of being queued (the v1 rule SEND-TRANSIENT-THROTTLE-CODES, retired in fiwano-2026-10), and the channel
+    is at capacity until then: its sends are refused the same way without a Meta call. The wait is Meta's
+    Retry-After when it gives one, else the first wait of the profile's send_retry.backoff_seconds."""
+
+    def __init__(self, clock: Any, profile: Mapping[str, Any], *, unavailable: bool = False) -> None:
+        self.clock = clock
+        self.codes = frozenset(int(code) for code in profile["meta_error_codes"]["throttling"])
+        self.wait = float(profile["send_retry"]["backoff_seconds"][0])
+        self.status = 503 if unavailable else 429
+        self._until: dict[str, float] = {}
+
+    def throttles(self, result: Any) -> bool:
+        return not result.ok and result.error_code in self.codes
+
+    def check(self, channel: Any) -> None:
+        until = self._until.get(channel.id)
+        if until is not None and until > self.clock.now():
+            self._raise(until - self.clock.now(), "the channel is at capacity")
+        self._until.pop(channel.id, None)
+
+    def refuse(self, channel: Any, result: Any) -> None:
+        wait = max(self.wait, float(result.retry_after or 0))
+        self._until[channel.id] = self.clock.now() + wait
+        self._raise(wait, f"Meta is throttling the channel ({result.error_message or result.error_code})")
+
+    def _raise(self, seconds: float, why: str) -> None:
+        from reference.api.common import ApiError
+
+        wait = max(1, math.ceil(seconds))
+        raise ApiError(self.status, f"Sending paused: {why}. Nothing was sent; retry after {wait} s.",
+                       headers={"Retry-After": str(wait)})
+
+
+def sticker_request(channel_type: str, recipient: str, media_url: str | None, sticker_id: Any) -> dict[str, Any]:
+    """SEND-STICKER (2026-09-14): the Meta request of a sticker sent through send-media. WhatsApp: a WebP file
+    by link, Meta's ``type: "sticker"`` message; Messenger: a sticker of Meta's catalog, ``message: {sticker_id}``
+    (Meta's Sticker API, Messenger changelog 1 June 2026). Instagram offers no sticker send. ValueError: the
+    request does not fit the channel (422)."""
+    if channel_type == "whatsapp":
+        if media_url is None or sticker_id is not None:
+            raise ValueError("A WhatsApp sticker is a WebP file: send its media_url (and no sticker_id)")
+        return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient, "type": "sticker",
+                "sticker": {"link": media_url}}
+    if channel_type == "facebook":
+        number = sticker_id if isinstance(sticker_id, int) and not isinstance(sticker_id, bool) else \
+            int(sticker_id) if isinstance(sticker_id, str) and sticker_id.isascii() and sticker_id.isdigit() \
+            and len(sticker_id) <= 20 else None
+        if number is None or number <= 0 or media_url is not None:
+            raise ValueError("A Messenger sticker is one of Meta's catalog: send its sticker_id (digits) and no "
+                             "media_url")
+        return {"recipient": {"id": recipient}, "messaging_type": "RESPONSE", "message": {"sticker_id": number}}
+    raise ValueError(f"media_type sticker is not offered on {channel_type} (WhatsApp and Messenger only)")

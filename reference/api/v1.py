@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reference import v2026
-from reference.api.common import ApiError, Caller, Recipient, components, parse_body, require_api_key
+from reference.api.common import ApiError, Caller, Recipient, components, parse_body, read_json, require_api_key
 from reference.channel_service import ChannelError
 from reference.repos.channels import Channel
 from reference.media import safe_filename
@@ -57,6 +57,18 @@ class SendMedia(BaseModel):
         if value is not None and (not value.strip() or any(ord(c) < 0x20 or c in "/\\" for c in value)):
             raise ValueError("filename must be a plain file name without path separators or control characters")
         return value
+
+
+class SendSticker(BaseModel):
+    """Profile fiwano-2026-10 (SEND-STICKER): send-media with media_type "sticker": a WebP ``media_url`` on
+    WhatsApp, a catalog ``sticker_id`` on Messenger (reference/v2026.py sticker_request)."""
+
+    model_config = ConfigDict(extra="ignore")
+    channel_id: str = Field(min_length=1, max_length=128)
+    recipient: Recipient
+    media_type: Literal["sticker"]
+    media_url: str | None = Field(default=None, min_length=1, max_length=2048)
+    sticker_id: Any = None
 
 
 IGNORED_EVENTS_HEADER = "X-Fiwano-Ignored-Webhook-Events"
@@ -161,6 +173,10 @@ async def send_message(request: Request, caller: CallerDep) -> dict[str, Any]:
 @router.post("/messages/send-media")
 async def send_media(request: Request, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
+    if v2026.enabled(comps.profile):
+        data = await read_json(request)
+        if isinstance(data, dict) and data.get("media_type") == "sticker":
+            return await send_sticker(request, caller)
     body = await parse_body(request, SendMedia)
     try:
         check_https_url(body.media_url, max_length=2048, field="media_url")
@@ -176,6 +192,27 @@ async def send_media(request: Request, caller: CallerDep) -> dict[str, Any]:
                                     kind="media", text=body.caption,
                                     meta_request=media_body(channel, body.recipient, body.media_type,
                                                             body.media_url, body.caption, body.filename))
+
+
+async def send_sticker(request: Request, caller: Caller) -> dict[str, Any]:
+    """SEND-STICKER (profile fiwano-2026-10): a sticker through send-media, checked like any media send."""
+    comps = components(request)
+    body = await parse_body(request, SendSticker)
+    if body.media_url is not None:
+        try:
+            check_https_url(body.media_url, max_length=2048, field="media_url")
+        except UnsafeURL as exc:
+            raise ApiError(422, str(exc)) from None
+    channel = sendable_channel(request, caller, body.channel_id)
+    if caller.account.tier != "pro":
+        raise ApiError(402, "Sending media requires a Pro license. Upgrade via the Billing page.")
+    try:
+        meta_request = v2026.sticker_request(channel.channel_type, body.recipient, body.media_url, body.sticker_id)
+    except ValueError as exc:
+        raise ApiError(422, str(exc)) from None
+    refuse_invalid_recipient(comps, channel.channel_type, body.recipient)
+    return await comps.sending.send(account_id=caller.account.id, channel=channel, recipient=body.recipient,
+                                    kind="media", text=None, meta_request=meta_request)
 
 
 @router.get("/media/{media_id}")

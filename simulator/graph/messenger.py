@@ -32,10 +32,12 @@ class Rules:
     no_user_subcode: int
     attachment_types: tuple[str, ...]
     make_mid: Callable[[Asset], str]
+    #: Messenger's Sticker API (Meta's Messenger changelog, 1 June 2026): ``message: {sticker_id: <catalog id>}``
+    stickers: bool = False
 
 
 MESSENGER = Rules("facebook", 2000, 2018278, 2018001, ("image", "audio", "video", "file", "template"),
-                  lambda asset: ids.messenger_mid())
+                  lambda asset: ids.messenger_mid(), stickers=True)
 
 
 def send(call: GraphCall, asset: Asset) -> GraphResult:
@@ -99,10 +101,18 @@ def send_messaging(call: GraphCall, asset: Asset, rules: Rules) -> GraphResult:
     if messaging_type == "MESSAGE_TAG" and not isinstance(tag, str):
         raise invalid("Param tag is required when messaging_type is MESSAGE_TAG")
     text, attachment = message.get("text"), message.get("attachment")
-    if (text is None) == (attachment is None):
-        raise invalid("Exactly one of message[text] or message[attachment] is required",
-                      message="(#100) Exactly one of message[text] or message[attachment] is required")
-    if text is not None:
+    sticker_id = message.get("sticker_id") if rules.stickers else None
+    if [text, attachment, sticker_id].count(None) != 2:
+        one_of = "message[text], message[attachment] or message[sticker_id]" if rules.stickers else \
+            "message[text] or message[attachment]"
+        raise invalid(f"Exactly one of {one_of} is required", message=f"(#100) Exactly one of {one_of} is required")
+    if sticker_id is not None:
+        if isinstance(sticker_id, bool) or not (isinstance(sticker_id, int) and sticker_id > 0
+                                                or isinstance(sticker_id, str) and sticker_id.isdigit()):
+            raise invalid("Param message[sticker_id] must be a sticker id of the catalog (a positive integer)",
+                          message="(#100) Param message[sticker_id] must be a positive integer")
+        kind = "sticker"
+    elif text is not None:
         if not isinstance(text, str):
             raise invalid("Param message[text] must be a UTF-8 string",
                           message="(#100) Param message[text] must be a UTF-8 string")
