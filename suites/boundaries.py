@@ -74,7 +74,7 @@ SWEEP: dict[str, Sweep] = {
         ("suites/test_v2026_request_limit.py::test_exactly_the_request_limit_is_admitted_per_window",
          "suites/test_v2026_request_limit.py::test_sends_are_exempt_and_the_request_limit_counts_per_key"),
         "fiwano-2026-10: exactly L GETs of a key admitted within one window, the (L+1)-th refused; L+1 sends take "
-        "none of the L; a second key of the account gets exactly L of its own"),
+        "none of the L; a second key of the account is still served"),
     "request_limit.window_seconds": Sweep(
         ("RATE-REQUEST-LIMIT", "RATE-REQUEST-LIMIT-RETRY-AFTER"),
         ("suites/test_v2026_request_limit.py::test_exactly_the_request_limit_is_admitted_per_window",
