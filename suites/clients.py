@@ -11,7 +11,7 @@ themselves.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -91,6 +91,9 @@ class FiwanoClient(_Recording):
         #: Wait out a 429 (``Retry-After``, at most ``MAX_PATIENCE`` s) and ask again. Set for the keys of an
         #: api-level run, which tests share and so may exhaust; never for tests that count 429s.
         self.patient = False
+        #: How a patient client waits: ``time.sleep`` (None), or the virtual clock of a run under a profile with
+        #: a per-second request limit (suites/fixtures.py ``account``): time moves, nobody sleeps.
+        self.wait_out: Callable[[float], Any] | None = None
         #: The channels the key's account already had when this test got the key: a shared key (no harness)
         #: belongs to an account earlier tests connected channels to; a fresh account has none.
         self.earlier_channels: frozenset[str] = frozenset()
@@ -128,8 +131,10 @@ class FiwanoClient(_Recording):
             waits += 1
             delay = min(_retry_after(response), MAX_PATIENCE)
             if self.evidence is not None:
-                self.evidence.note(f"429 on a shared api-level key: waited {delay:g} s (Retry-After) and asked again")
-            time.sleep(delay)
+                how = "on the virtual clock" if self.wait_out is not None else "in real time"
+                self.evidence.note(f"429: waited {delay:g} s {how} (Retry-After) and asked again")
+            if delay > 0:
+                (self.wait_out or time.sleep)(delay)
             response = self._send(method, path, headers=all_headers, **kwargs)
         return response
 

@@ -251,6 +251,30 @@ def _channel_ids(client: FiwanoClient) -> frozenset[str]:
         return frozenset()
 
 
+def _patient_under_request_limit(client: FiwanoClient, request: pytest.FixtureRequest, fiwano_config: SuiteConfig,
+                                 harness: Any) -> None:
+    """Under a profile with a per-second request limit (fiwano-2026-10: 20 requests/s per key on every operation
+    except sending), a test written for v1 that makes many requests in a row is a customer over that limit: its
+    client waits out each 429 as told (Retry-After) and asks again, unless the test counts 429s. It waits on the
+    virtual clock (the target's and the simulator's, one second moves nothing else a test relies on), on the
+    embedded pair or a single worker; with workers sharing one target a clock move would reach the others, so it
+    waits in real time there."""
+    from suites.clock import VirtualClock
+
+    profile = request.getfixturevalue("fiwano_profile")
+    if "request_limit" not in profile or request.node.get_closest_marker("counts_429") is not None:
+        return
+    client.patient = True
+    workers = int((getattr(request.config, "workerinput", None) or {}).get("workercount", 1))
+    if not fiwano_config.embedded and workers > 1:
+        return
+    try:
+        clock = VirtualClock(harness, request.getfixturevalue("simulator"))
+    except (pytest.fail.Exception, pytest.skip.Exception):  # no simulator: the two sides would drift apart
+        return
+    client.wait_out = clock.advance
+
+
 @pytest.fixture
 def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_target: Target,
             _harness_health: str | None, claimed_level: str, _key_rotation: dict[str, int], evidence: Evidence,
@@ -279,6 +303,7 @@ def account(request: pytest.FixtureRequest, fiwano_config: SuiteConfig, fiwano_t
             data = harness.create_account(tier=tier, subscription_status=subscription_status, source=source)
             client = FiwanoClient(fiwano_target.url, data["api_key"], evidence)
             cleanups.append(client.close)
+            _patient_under_request_limit(client, request, fiwano_config, harness)
             return Account(data["account_id"], data["api_key"], client, tier, subscription_status,
                            data.get("key_id"), harness)
         state = account_state(tier, subscription_status, source)

@@ -15,6 +15,9 @@ from suites import expect, readings
 from suites.data import ascii_text, user_id
 from suites.support_sending import accepted_for, open_window, transient
 
+# Every test here looks at 429 answers: their clients must see each one, never wait it out.
+pytestmark = pytest.mark.counts_429
+
 READING_OF = {429: "too-many-429", 503: "unavailable-503"}
 
 
