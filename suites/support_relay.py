@@ -107,9 +107,9 @@ def payload_of(request: SinkRequest, req: str) -> dict[str, Any]:
 def send(ch, recipient: str, text: str) -> str:
     """Send a text through the target; return the message_id (UUID) of the answer."""
     response = ch.client.send_text(ch.id, recipient, text)
-    body = expect.json_object(expect.status(response, 200, "SEND-TEXT", "POST /messages/send"), "SEND-TEXT",
+    body = expect.json_object(expect.status(response, 200, "SEND-TEXT-OK", "POST /messages/send"), "SEND-TEXT-OK",
                               "send answer")
-    expect.check(body.get("success") is True and isinstance(body.get("message_id"), str), "SEND-TEXT",
+    expect.check(body.get("success") is True and isinstance(body.get("message_id"), str), "SEND-TEXT-OK",
                  "send answer", '{"success": true, "message_id": "<uuid>"}', body)
     return body["message_id"]
 
@@ -124,7 +124,7 @@ def meta_id_of(simulator, ch, recipient: str, text: str) -> str:
             body = (payload.get("message") or {}).get("text") if isinstance(payload.get("message"), dict) else None
         if message.recipient.lstrip("+") == recipient and body == text:
             return message.message_id
-    expect.fail("SEND-TEXT", "the send upstream", f"Meta accepted a message {text!r} to {recipient}",
+    expect.fail("SEND-TEXT-OK", "the send upstream", f"Meta accepted a message {text!r} to {recipient}",
                 [m.model_dump() for m in simulator.sent_messages(ch.world.world_id)])
     raise AssertionError  # unreachable
 
