@@ -170,6 +170,21 @@ async def send_message(request: Request, caller: CallerDep) -> dict[str, Any]:
                                     meta_request=text_body(channel, body.recipient, body.text))
 
 
+def media_sendable_channel(request: Request, caller: Caller, channel_id: str, media_url: str | None) -> Channel:
+    """What every media send (stickers included) checks before the channel's own rules: a safe public HTTPS
+    ``media_url`` when one is given (422), the channel as any send finds it, and a Pro license (402,
+    TIER-SEND-MEDIA-PRO), in that order."""
+    if media_url is not None:
+        try:
+            check_https_url(media_url, max_length=2048, field="media_url")
+        except UnsafeURL as exc:
+            raise ApiError(422, str(exc)) from None
+    channel = sendable_channel(request, caller, channel_id)
+    if caller.account.tier != "pro":
+        raise ApiError(402, "Sending media requires a Pro license. Upgrade via the Billing page.")
+    return channel
+
+
 @router.post("/messages/send-media")
 async def send_media(request: Request, caller: CallerDep) -> dict[str, Any]:
     comps = components(request)
@@ -178,13 +193,7 @@ async def send_media(request: Request, caller: CallerDep) -> dict[str, Any]:
         if isinstance(data, dict) and data.get("media_type") == "sticker":
             return await send_sticker(request, caller)
     body = await parse_body(request, SendMedia)
-    try:
-        check_https_url(body.media_url, max_length=2048, field="media_url")
-    except UnsafeURL as exc:
-        raise ApiError(422, str(exc)) from None
-    channel = sendable_channel(request, caller, body.channel_id)
-    if caller.account.tier != "pro":
-        raise ApiError(402, "Sending media requires a Pro license. Upgrade via the Billing page.")
+    channel = media_sendable_channel(request, caller, body.channel_id, body.media_url)
     if channel.channel_type == "instagram" and body.media_type == "document":
         raise ApiError(422, "Instagram supports outbound image, video and audio only (no document)")
     refuse_invalid_recipient(comps, channel.channel_type, body.recipient)
@@ -198,14 +207,7 @@ async def send_sticker(request: Request, caller: Caller) -> dict[str, Any]:
     """SEND-STICKER (profile fiwano-2026-10): a sticker through send-media, checked like any media send."""
     comps = components(request)
     body = await parse_body(request, SendSticker)
-    if body.media_url is not None:
-        try:
-            check_https_url(body.media_url, max_length=2048, field="media_url")
-        except UnsafeURL as exc:
-            raise ApiError(422, str(exc)) from None
-    channel = sendable_channel(request, caller, body.channel_id)
-    if caller.account.tier != "pro":
-        raise ApiError(402, "Sending media requires a Pro license. Upgrade via the Billing page.")
+    channel = media_sendable_channel(request, caller, body.channel_id, body.media_url)
     try:
         meta_request = v2026.sticker_request(channel.channel_type, body.recipient, body.media_url, body.sticker_id)
     except ValueError as exc:
