@@ -69,3 +69,37 @@ class Spender:
         else:
             body.update(media_type="image", media_url=f"https://media.example.com/counted-{number}.jpg")
         return self.owner.client.request("POST", path, json=body, **kwargs)
+
+
+def operation_requests(operations: list[tuple[str, str]], *, channel_id: str, template_id: str, redirect_id: str,
+                       recipient: str, rng: Any) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """Each ``(METHOD, /path/{template})`` of the contract as ``(name, method, concrete path, request kwargs)``:
+    the path's ids filled in and a valid body where the operation takes one, so that only a limit can refuse
+    it (the throttling tests of v1 and of the request limit call every operation with a spent key)."""
+    from suites.support_connect import callback_uri
+    from suites.support_templates import template_request, unique_name
+
+    ids = {"{channel_id}": channel_id, "{template_id}": template_id, "{redirect_id}": redirect_id,
+           "{user_id}": recipient, "{media_id}": "m" + "0" * 15}
+    bodies = {
+        ("POST", "/channels/setup-url"): {"channel_type": "whatsapp", "redirect_uri": callback_uri()},
+        ("POST", "/channels/exchange-code"): {"code": "c" * 43},
+        ("PATCH", "/channels/{channel_id}"): {"webhook_events": ["message.received"]},
+        ("POST", "/channels/{channel_id}/templates"): template_request(unique_name(rng)),
+        ("PUT", "/channels/{channel_id}/templates/{template_id}"): {
+            "components": [{"type": "BODY", "text": "Throttled {{1}}", "example": {"body_text": [["x"]]}}]},
+        ("POST", "/redirects"): {"uri_pattern": callback_uri(rng)},
+        ("POST", "/messages/send"): {"channel_id": channel_id, "recipient": recipient, "text": "throttled"},
+        ("POST", "/messages/send-template"): {"channel_id": channel_id, "template_name": "throttled",
+                                              "language": "en_US", "recipient": recipient},
+        ("POST", "/messages/send-media"): {"channel_id": channel_id, "recipient": recipient, "media_type": "image",
+                                           "media_url": "https://media.example.com/throttled.jpg"},
+    }
+    requests = []
+    for method, template in operations:
+        path = template
+        for name, value in ids.items():
+            path = path.replace(name, value)
+        requests.append((f"{method} {template}", method, path,
+                         {"json": bodies[(method, template)]} if (method, template) in bodies else {}))
+    return requests

@@ -19,7 +19,7 @@ import pytest
 from suites import expect, readings
 from suites.boundaries import probe_margin
 from suites.data import user_id
-from suites.support_rate_limits import SEND_PATHS, Spender, counts_sends_only, limit_of
+from suites.support_rate_limits import SEND_PATHS, Spender, counts_sends_only, limit_of, operation_requests
 
 pytestmark = pytest.mark.counts_429
 
@@ -171,29 +171,10 @@ def test_every_operation_of_the_contract_is_throttled_without_effect(account, ch
     expect.check(spent[-1] == 429, "RATE-LIMIT-429", f"{limit + 1} {spend.kind} of one key", "the last one 429",
                  _runs(spent))
 
-    ids = {"{channel_id}": wa.id, "{template_id}": template_id, "{redirect_id}": redirect,
-           "{user_id}": recipient, "{media_id}": "m" + "0" * 15}
-    bodies = {
-        ("POST", "/channels/setup-url"): {"channel_type": "whatsapp", "redirect_uri": callback_uri()},
-        ("POST", "/channels/exchange-code"): {"code": "c" * 43},
-        ("PATCH", "/channels/{channel_id}"): {"webhook_events": ["message.received"]},
-        ("POST", "/channels/{channel_id}/templates"): template_request(unique_name(rng)),
-        ("PUT", "/channels/{channel_id}/templates/{template_id}"): {
-            "components": [{"type": "BODY", "text": "Throttled {{1}}", "example": {"body_text": [["x"]]}}]},
-        ("POST", "/redirects"): {"uri_pattern": callback_uri(rng)},
-        ("POST", "/messages/send"): {"channel_id": wa.id, "recipient": recipient, "text": "throttled"},
-        ("POST", "/messages/send-template"): {"channel_id": wa.id, "template_name": "throttled", "language": "en_US",
-                                              "recipient": recipient},
-        ("POST", "/messages/send-media"): {"channel_id": wa.id, "recipient": recipient, "media_type": "image",
-                                           "media_url": "https://media.example.com/throttled.jpg"},
-    }
-    answers = {}
-    for method, template in _operations(counts_sends_only(fiwano_profile)):
-        path = template
-        for name, value in ids.items():
-            path = path.replace(name, value)
-        kwargs = {"json": bodies[(method, template)]} if (method, template) in bodies else {}
-        answers[f"{method} {template}"] = owner.client.request(method, path, api_key=spent_key, **kwargs).status_code
+    answers = {name: owner.client.request(method, path, api_key=spent_key, **kwargs).status_code
+               for name, method, path, kwargs in operation_requests(
+                   _operations(counts_sends_only(fiwano_profile)), channel_id=wa.id, template_id=template_id,
+                   redirect_id=redirect, recipient=recipient, rng=rng)}
 
     escaped = {op: s for op, s in answers.items() if s != 429}
     expect.check(not escaped, "RATE-LIMIT-429", f"each of the {len(answers)} operations of the contract with the "

@@ -18,7 +18,7 @@ import pytest
 
 from suites import expect, readings
 from suites.data import user_id
-from suites.support_rate_limits import GET_ROUTES, SEND_PATHS
+from suites.support_rate_limits import GET_ROUTES, SEND_PATHS, operation_requests
 from suites.support_sending import open_window
 
 pytestmark = pytest.mark.counts_429
@@ -124,25 +124,8 @@ def test_every_operation_except_sending_is_refused_over_the_limit(account, chann
     template_id = str(made.json().get("id")) if made.status_code in (200, 201) else "tpl_unknown"
     redirect = owner.client.request("POST", "/redirects", json={"uri_pattern": callback_uri(rng)}).json().get(
         "id", "redir_unknown")
-    ids = {"{channel_id}": wa.id, "{template_id}": template_id, "{redirect_id}": redirect,
-           "{user_id}": recipient, "{media_id}": "m" + "0" * 15}
-    bodies = {
-        ("POST", "/channels/setup-url"): {"channel_type": "whatsapp", "redirect_uri": callback_uri()},
-        ("POST", "/channels/exchange-code"): {"code": "c" * 43},
-        ("PATCH", "/channels/{channel_id}"): {"webhook_events": ["message.received"]},
-        ("POST", "/channels/{channel_id}/templates"): template_request(unique_name(rng)),
-        ("PUT", "/channels/{channel_id}/templates/{template_id}"): {
-            "components": [{"type": "BODY", "text": "Throttled {{1}}", "example": {"body_text": [["x"]]}}]},
-        ("POST", "/redirects"): {"uri_pattern": callback_uri(rng)},
-    }
-
-    requests = []
-    for method, template in _operations(fiwano_profile):
-        path = template
-        for name, value in ids.items():
-            path = path.replace(name, value)
-        requests.append((f"{method} {template}", method, path,
-                         {"json": bodies[(method, template)]} if (method, template) in bodies else {}))
+    requests = operation_requests(_operations(fiwano_profile), channel_id=wa.id, template_id=template_id,
+                                  redirect_id=redirect, recipient=recipient, rng=rng)
 
     def burst():
         key = owner.new_key()[0]
