@@ -18,7 +18,8 @@ from typing import Any, NamedTuple
 
 from simulator import ids
 from simulator.clock import Clock
-from simulator.journal import Journal, orjson
+from simulator.journal import Journal
+from simulator.jsontext import record_json
 from simulator.settings import SimulatorSettings
 
 CHANNELS = ("whatsapp", "instagram", "facebook")
@@ -96,17 +97,8 @@ def sent_message(message_id: str, asset_id: str, channel: str, recipient: str, k
 
 
 def _payload_json(payload: dict[str, Any]) -> str:
-    """JSON text that decodes to ``payload`` again: orjson where it is exact (it writes NaN and infinities as
-    null, refuses ints beyond 64 bits and lone surrogates), else the stdlib (NaN, Infinity as Python reads them)."""
-    if orjson is not None:
-        try:
-            text = orjson.dumps(payload)
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-        else:
-            if b"null" not in text:
-                return text.decode("utf-8")
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    """JSON text that decodes to ``payload`` again (NaN and infinities as Python reads them back)."""
+    return record_json(payload)
 
 
 @dataclass

@@ -19,12 +19,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from simulator import events, ids
-from simulator.journal import orjson
 from simulator.errors import GraphError, Surface
 from simulator.faults import FaultContext
 from simulator.graph.context import GraphCall, GraphResult
 from simulator.graph.dispatch import dispatch
 from simulator.graph.request import GraphRequest, parse
+from simulator.jsontext import answer_json
 from simulator.world import Store
 
 log = logging.getLogger("simulator.graph")
@@ -352,24 +352,14 @@ class RawResponse:
         await send({"type": "http.response.body", "body": self.body})
 
 
-# JSONResponse.render's settings, one encoder built once (json.dumps with arguments builds one per call)
+# JSONResponse.render's settings (the stdlib reference that tests/simulator/test_fast_paths.py compares with)
 _JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
 def encode_json(content: Any) -> bytes:
-    """``JSONResponse.render``: the same JSON text for the values an answer holds, ~10x cheaper through orjson
-    (compact, UTF-8, not ASCII-escaped, like the stdlib here). orjson writes NaN and infinities as null where
-    the stdlib (allow_nan=False) raises, so an answer with a null is encoded again by the stdlib, which raises
-    for those; anything orjson refuses (an int beyond 64 bits, a lone surrogate, non-string keys) too."""
-    if orjson is not None:
-        try:
-            body = orjson.dumps(content)
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-        else:
-            if b"null" not in body:
-                return body
-    return _JSON.encode(content).encode("utf-8")
+    """``JSONResponse.render``: the same JSON text for the values an answer holds (NaN and infinities refused),
+    through ``simulator.jsontext`` (orjson where it writes what the stdlib would)."""
+    return answer_json(content)
 
 
 async def _handle(store: Store, req: GraphRequest, fast: bool = False) -> Any:
