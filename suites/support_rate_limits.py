@@ -12,6 +12,7 @@ spender, so a target that counts every request (v1) and one that counts sends on
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import pytest
@@ -103,3 +104,34 @@ def operation_requests(operations: list[tuple[str, str]], *, channel_id: str, te
         requests.append((f"{method} {template}", method, path,
                          {"json": bodies[(method, template)]} if (method, template) in bodies else {}))
     return requests
+
+
+@dataclass
+class OperationObjects:
+    """What every operation of the contract needs to be called validly: an owner (Pro, active), its WhatsApp
+    channel, a recipient whose window is open, a template of the channel and a redirect made with ``key``."""
+
+    owner: Any
+    wa: Any
+    recipient: str
+    template_id: str
+    redirect_id: str
+    key: str | None
+
+
+def operation_objects(account: Any, channel: Any, simulator: Any, rng: Any, *, new_key: bool) -> OperationObjects:
+    """Make :class:`OperationObjects` (the throttling tests of v1 and of the request limit). ``new_key``: the
+    redirect is made with a new key of the owner (returned as ``key``), else with the owner's first key."""
+    from suites.support_connect import callback_uri
+    from suites.support_templates import create, template_request, unique_name
+
+    owner = account(tier="pro", subscription_status="active", source="paddle")
+    wa = channel(owner, "whatsapp")
+    recipient = user_id("whatsapp", rng)
+    simulator.emit_inbound_text(wa.world.world_id, wa.asset.asset_id, recipient, "hi")
+    made = create(owner.client, wa.id, template_request(unique_name(rng)))
+    template_id = str(made.json().get("id")) if made.status_code in (200, 201) else "tpl_unknown"
+    key = owner.new_key()[0] if new_key else None
+    redirect = owner.client.request("POST", "/redirects", json={"uri_pattern": callback_uri(rng)},
+                                    **({"api_key": key} if key else {}))
+    return OperationObjects(owner, wa, recipient, template_id, redirect.json().get("id", "redir_unknown"), key)

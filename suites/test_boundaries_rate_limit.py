@@ -18,8 +18,8 @@ import pytest
 
 from suites import expect, readings
 from suites.boundaries import probe_margin
-from suites.data import user_id
-from suites.support_rate_limits import SEND_PATHS, Spender, counts_sends_only, limit_of, operation_requests
+from suites.support_rate_limits import (SEND_PATHS, Spender, counts_sends_only, limit_of, operation_objects,
+                                       operation_requests)
 
 pytestmark = pytest.mark.counts_429
 
@@ -151,19 +151,11 @@ def test_every_operation_of_the_contract_is_throttled_without_effect(account, ch
     under v1, the sends under fiwano-2026-10) answers it 429 (a route served by another code path must not
     escape the limit), and none of them changes anything: the channel, its template and the key's redirect are
     still there and nothing reached Meta."""
-    from suites.support_connect import callback_uri
-    from suites.support_templates import create, template_request, unique_name
-
     limit, _ = _limit(fiwano_profile)
-    owner = account(tier="pro", subscription_status="active", source="paddle")
-    wa = channel(owner, "whatsapp")
-    recipient = user_id("whatsapp", rng)
-    simulator.emit_inbound_text(wa.world.world_id, wa.asset.asset_id, recipient, "hi")
-    made = create(owner.client, wa.id, template_request(unique_name(rng)))
-    template_id = str(made.json().get("id")) if made.status_code in (200, 201) else "tpl_unknown"
-    spent_key, _ = owner.new_key()
-    redirect = owner.client.request("POST", "/redirects", api_key=spent_key,
-                                    json={"uri_pattern": callback_uri(rng)}).json().get("id", "redir_unknown")
+    made = operation_objects(account, channel, simulator, rng, new_key=True)
+    owner, wa, recipient = made.owner, made.wa, made.recipient
+    template_id, redirect = made.template_id, made.redirect_id
+    spent_key = made.key
     since = max((e.seq for e in simulator.journal(wa.world.world_id)), default=0)
     channel_before = owner.client.get_channel(wa.id).json()
     spend = Spender(request, owner, fiwano_profile, "RATE-LIMIT-NO-SIDE-EFFECT")

@@ -18,7 +18,7 @@ import pytest
 
 from suites import expect, readings
 from suites.data import user_id
-from suites.support_rate_limits import GET_ROUTES, SEND_PATHS, operation_requests
+from suites.support_rate_limits import GET_ROUTES, SEND_PATHS, operation_objects, operation_requests
 from suites.support_sending import open_window
 
 pytestmark = pytest.mark.counts_429
@@ -112,18 +112,10 @@ def test_every_operation_except_sending_is_refused_over_the_limit(account, chann
     """A key spends its L requests, then calls every operation of the profile's contract except the sends,
     all within one window: each is answered 429 (a route served by another code path must not escape the
     limit; refused requests take no slot), with a valid request each time, so that only the limit refuses it."""
-    from suites.support_connect import callback_uri
-    from suites.support_templates import create, template_request, unique_name
-
     limit, window = _request_limit(fiwano_profile)
-    owner = account(tier="pro", subscription_status="active", source="paddle")
-    wa = channel(owner, "whatsapp")
-    recipient = user_id("whatsapp", rng)
-    simulator.emit_inbound_text(wa.world.world_id, wa.asset.asset_id, recipient, "hi")
-    made = create(owner.client, wa.id, template_request(unique_name(rng)))
-    template_id = str(made.json().get("id")) if made.status_code in (200, 201) else "tpl_unknown"
-    redirect = owner.client.request("POST", "/redirects", json={"uri_pattern": callback_uri(rng)}).json().get(
-        "id", "redir_unknown")
+    made = operation_objects(account, channel, simulator, rng, new_key=False)
+    owner, wa, recipient = made.owner, made.wa, made.recipient
+    template_id, redirect = made.template_id, made.redirect_id
     requests = operation_requests(_operations(fiwano_profile), channel_id=wa.id, template_id=template_id,
                                   redirect_id=redirect, recipient=recipient, rng=rng)
 
