@@ -51,9 +51,9 @@ def test_missing_or_mistyped_field_is_refused(account, channel, channel_type, si
 @pytest.mark.req("SEND-TEXT-OK", "CAP-REPLY-TO-FROM")
 @pytest.mark.level("simulated")
 @pytest.mark.parametrize("channel_type", [
-    pytest.param("whatsapp", marks=pytest.mark.req("SEND-RECIPIENT-WA"), id="whatsapp"),
-    pytest.param("instagram", marks=pytest.mark.req("SEND-RECIPIENT-IG"), id="instagram"),
-    pytest.param("facebook", marks=pytest.mark.req("SEND-RECIPIENT-FB"), id="facebook"),
+    pytest.param("whatsapp", marks=pytest.mark.req("SEND-RECIPIENT-WA", "RELAY-FROM-WA"), id="whatsapp"),
+    pytest.param("instagram", marks=pytest.mark.req("SEND-RECIPIENT-IG", "RELAY-FROM-IG"), id="instagram"),
+    pytest.param("facebook", marks=pytest.mark.req("SEND-RECIPIENT-FB", "RELAY-FROM-FB"), id="facebook"),
 ])
 def test_reply_goes_to_the_sender_of_the_inbound_webhook(account, channel, channel_type, simulator, sink,
                                                          fiwano_config, rng):
@@ -67,6 +67,9 @@ def test_reply_goes_to_the_sender_of_the_inbound_webhook(account, channel, chann
     simulator.emit_inbound_text(ch.world.world_id, ch.asset.asset_id, who, "hi")
     received = endpoint.wait_for(1, fiwano_config.delivery_timeout, what=f"{req}: message.received")[0]
     sender = ((received.json() or {}).get("data") or {}).get("from")
+    relay_req = {"whatsapp": "RELAY-FROM-WA", "instagram": "RELAY-FROM-IG", "facebook": "RELAY-FROM-FB"}[channel_type]
+    expect.check(sender == who, relay_req, "data.from of the relayed message",
+                 f"the sender's id as Meta gave it ({who!r})", sender)
     text = f"reply {ascii_text(10, rng)}"
 
     body = send_body(owner.client.send_text(ch.id, sender, text), req, "reply to data.from")

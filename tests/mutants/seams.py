@@ -9,7 +9,10 @@ unbroken, and the mutant "survives" (or is "killed" for another reason). :func:`
 * the target is no longer the original: another seam already replaced it, or the object bound there is not
   the one its own module defines under that name (a stale alias);
 * a class is replaced by a class that does not derive from it (a copy of reference logic instead of an
-  override of one method).
+  override of one method);
+* a function is replaced by one that cannot be called the way the original can (a parameter the reference
+  added since, say ``echoes=``): the replacement would raise ``TypeError`` on every call, and the mutant would
+  be "killed" by a crash instead of by its defect.
 
 A route's settings (its status code or path) change through :func:`change_route`, with the same checks.
 
@@ -19,6 +22,7 @@ changes what it claims to change.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,6 +85,38 @@ def original(owner: Any, name: str) -> Any:
     return current
 
 
+def _signature(value: Any) -> inspect.Signature | None:
+    try:
+        return inspect.signature(value)
+    except (TypeError, ValueError):  # a builtin without one
+        return None
+
+
+def _missing_parameters(found: Any, replacement: Any) -> list[str]:
+    """The parameters of the function ``found`` that ``replacement`` does not take (empty when it takes all,
+    or when either is no plain function)."""
+    if not (inspect.isfunction(found) and inspect.isfunction(replacement)):
+        return []
+    theirs, ours = _signature(found), _signature(replacement)
+    if theirs is None or ours is None:
+        return []
+    kinds = {p.kind for p in ours.parameters.values()}
+    positional = [p for p in ours.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    by_name = {p.name for p in ours.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    missing = []
+    index = 0
+    for param in theirs.parameters.values():
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            if index >= len(positional) and inspect.Parameter.VAR_POSITIONAL not in kinds:
+                missing.append(param.name)
+            index += 1
+        elif param.kind == param.KEYWORD_ONLY:
+            if param.name not in by_name and inspect.Parameter.VAR_KEYWORD not in kinds:
+                missing.append(param.name)
+    return missing
+
+
 def replace_component(owner: Any, name: str, replacement: Any) -> Any:
     """Bind ``owner.name`` to ``replacement`` after checking the target; returns the original.
 
@@ -91,6 +127,10 @@ def replace_component(owner: Any, name: str, replacement: Any) -> Any:
                         f"{found.__qualname__} (override one method instead of copying the class)")
     if replacement is found:
         raise SeamError(f"{_owner_name(owner)}.{name}: the replacement is the original, nothing would change")
+    missing = _missing_parameters(found, replacement)
+    if missing:
+        raise SeamError(f"{_owner_name(owner)}.{name}: the replacement does not take {', '.join(missing)} "
+                        "(the reference's signature changed?): take them and pass them on")
     setattr(owner, name, replacement)
     _applied.append(Seam(_owner_name(owner), name, found, replacement))
     return found
@@ -102,6 +142,10 @@ def wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> Any:
     replacement = make(found)
     if replacement is found:
         raise SeamError(f"{_owner_name(owner)}.{name}: the wrapper is the original, nothing would change")
+    missing = _missing_parameters(found, replacement)
+    if missing:
+        raise SeamError(f"{_owner_name(owner)}.{name}: the wrapper does not take {', '.join(missing)} "
+                        "(the reference's signature changed?): take them and pass them on")
     setattr(owner, name, replacement)
     _applied.append(Seam(_owner_name(owner), name, found, replacement))
     return replacement

@@ -67,8 +67,8 @@ def probe(monkeypatch):
         def send(self) -> str:
             return "sent"
 
-    def limit() -> int:
-        return 4096
+    def limit(scale: int = 1, *, strict: bool = False) -> int:
+        return 4096 * scale
 
     async def create() -> dict:
         return {}
@@ -93,13 +93,21 @@ def test_a_seam_replaces_and_records(probe):
 
     assert seams.replace_component(probe, "Service", Broken) is original
     assert probe.Service is Broken
-    wrapped = seams.wrap(probe, "limit", lambda limit: lambda: limit() + 1)
+    wrapped = seams.wrap(probe, "limit", lambda limit: lambda *args, **options: limit(*args, **options) + 1)
     assert probe.limit is wrapped and probe.limit() == 4097
     assert [(s.owner, s.name) for s in seams.applied()] == [("reference._seam_probe", "Service"),
                                                             ("reference._seam_probe", "limit")]
 
 
-@pytest.mark.parametrize("case", ["missing", "twice", "copied class", "stale alias", "not the reference"])
+@pytest.mark.parametrize("replacement", [lambda scale=1, **options: 1, lambda *args, strict=False: 1],
+                         ids=["kwargs", "args"])
+def test_a_seam_takes_a_replacement_that_takes_every_parameter(probe, replacement):
+    seams.replace_component(probe, "limit", replacement)
+    assert probe.limit(2, strict=True) == 1
+
+
+@pytest.mark.parametrize("case", ["missing", "twice", "copied class", "stale alias", "not the reference",
+                                  "keyword not taken", "positional not taken", "wrapper narrower"])
 def test_a_seam_refuses_a_target_that_is_not_the_original(probe, case):
     with pytest.raises(seams.SeamError):
         if case == "missing":
@@ -115,6 +123,12 @@ def test_a_seam_refuses_a_target_that_is_not_the_original(probe, case):
             probe.limit = lambda: 1  # the home's name now means something else: the alias is stale
             probe.limit.__module__, probe.limit.__qualname__ = probe.__name__, "limit"
             seams.replace_component(alias, "limit", lambda: 2)
+        elif case == "keyword not taken":   # a parameter the reference added since: TypeError on every call
+            seams.replace_component(probe, "limit", lambda scale=1: 1)
+        elif case == "positional not taken":
+            seams.replace_component(probe, "limit", lambda *, strict=False: 1)
+        elif case == "wrapper narrower":
+            seams.wrap(probe, "limit", lambda limit: lambda: limit() + 1)
         else:
             seams.replace_component(types.ModuleType("httpx_probe"), "x", 1)
 

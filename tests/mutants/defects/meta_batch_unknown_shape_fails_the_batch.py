@@ -16,7 +16,7 @@ def apply() -> None:
 
     original = inbound.parse_meta_webhook
 
-    def strict(payload):
+    def strict(payload, **options):
         for entry in payload.get("entry") or [] if isinstance(payload, dict) else []:
             items = [m for c in entry.get("changes") or [] for m in (c.get("value") or {}).get("messages") or []]
             items += [e.get("message") or {} for e in entry.get("messaging") or []]
@@ -27,6 +27,6 @@ def apply() -> None:
                     raise TypeError("text of an unexpected type")
                 if isinstance(item.get("text"), str) and "type" in item:
                     raise TypeError("WhatsApp text that is not an object")
-        return original(payload)
+        return original(payload, **options)
 
     replace_component(inbound, "parse_meta_webhook", strict)

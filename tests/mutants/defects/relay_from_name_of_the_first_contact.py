@@ -13,8 +13,8 @@ def apply() -> None:
 
     parse = inbound.parse_whatsapp
 
-    def first_name_for_all(payload):
-        items = parse(payload)
+    def first_name_for_all(payload, **options):
+        items = parse(payload, **options)
         names = [getattr(i, "sender_name", None) for i in items if isinstance(i, inbound.InboundMessage)]
         for item in items:
             if isinstance(item, inbound.InboundMessage) and names:

@@ -13,8 +13,8 @@ def apply() -> None:
 
     parse = inbound.parse_whatsapp
 
-    def text_only_names(payload):
-        items = parse(payload)
+    def text_only_names(payload, **options):
+        items = parse(payload, **options)
         for item in items:
             if isinstance(item, inbound.InboundMessage) and getattr(item, "type", "text") != "text":
                 item.sender_name = None

@@ -12,7 +12,7 @@ def apply() -> None:
 
     original = service.validate_events
 
-    def validate_events(channel_type, events):
-        return original("whatsapp", events)
+    def validate_events(channel_type, events, *table):
+        return original("whatsapp", events, *table)
 
     replace_component(service, "validate_events", validate_events)

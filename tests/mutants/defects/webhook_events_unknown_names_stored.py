@@ -12,10 +12,10 @@ def apply() -> None:
     from reference.repos.channels import EVENTS_BY_TYPE
 
     original = service.validate_events
-    known = set(EVENTS_BY_TYPE["whatsapp"])
 
-    def validate_events(channel_type, events):
-        original(channel_type, [e for e in events if e in known])  # raises for a forbidden known event
+    def validate_events(channel_type, events, events_by_type=EVENTS_BY_TYPE):
+        known = {event for names in events_by_type.values() for event in names}   # any Fiwano event
+        original(channel_type, [e for e in events if e in known], events_by_type)  # raises for one the type lacks
         unique = []
         for event in events:
             if event not in unique:
