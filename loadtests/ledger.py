@@ -109,7 +109,10 @@ class Ledger:
     # --- recording (in the user greenlets) -------------------------------------------------------------
     def record(self, key: int, seq: int, op: Op, sent: float, done: float, status: int,
                detail: Detail = Detail.NONE) -> None:
-        self._keys.setdefault(key, KeyRows()).append(seq, op, sent, done, status, detail)
+        rows = self._keys.get(key)   # not setdefault: it would build six empty arrays per request
+        if rows is None:
+            rows = self._keys[key] = KeyRows()
+        rows.append(seq, op, sent, done, status, detail)
 
     def record_inbound(self, row: dict) -> None:
         self.inbound.append(row)
