@@ -7,8 +7,13 @@ requests, so waiting for the simulator and other processes on the machine are no
 what the reference itself spends (less uvicorn's HTTP parsing, ~20-40 us). ``--profile`` adds a cProfile of
 the same loop (cumulative and own time of the top functions).
 
-    python -m benchmarks.reference_cpu                      # 3 000 text sends + 1 000 channel lists
+The operations are the steady load profile's (loadtests/profiles/steady.yaml): text, media (image by link, with a
+caption) and template sends, the channel list and the template list (``?sync=false``). ``--requests`` sets the
+text sends; each other operation runs a third as many.
+
+    python -m benchmarks.reference_cpu                      # 3 000 text sends, 1 000 of each other operation
     python -m benchmarks.reference_cpu --profile --requests 2000
+    python -m benchmarks.reference_cpu --profile --profile-op template   # profile the template sends instead
 """
 
 from __future__ import annotations
@@ -93,7 +98,8 @@ async def run(args) -> None:
                             "access_token": asset.access_token, "waba_id": asset.waba_id}).encode())
             channel_id = json.loads(body)["id"]
             keys = []
-            total = 50 + args.requests + args.requests // 3 + (min(args.requests, 2000) if args.profile else 0)
+            total = 50 + args.requests + 4 * (args.requests // 3) + (min(args.requests, 2000) if args.profile else 0) \
+                + 10
             for _ in range(total // 80 + 1):
                 _, _, body = await call("POST", f"/harness/accounts/{account['account_id']}/keys")
                 keys.append(json.loads(body)["api_key"])
@@ -106,6 +112,22 @@ async def run(args) -> None:
             def send_body(i: int) -> bytes:
                 return json.dumps({"channel_id": channel_id, "recipient": "15551234567",
                                    "text": f"fiwano-load bench k1 s{i}"}).encode()
+
+            # the load profile's template, created through the API, approved at Meta, then synced once
+            template = {"name": "fiwano_bench", "category": "UTILITY", "language": "en_US",
+                        "parameter_format": "positional",
+                        "components": [{"type": "BODY", "text": "Fiwano load test message {{1}}",
+                                        "example": {"body_text": [["fiwano-load run k0 s0"]]}}]}
+            status, _, body = await call("POST", f"/api/v1/channels/{channel_id}/templates",
+                                         json.dumps(template).encode(), {"X-API-Key": keys[-1]})
+            assert status < 300, (status, body)
+            sim_client = SimulatorClient(sim.url)
+            for item in sim_client.templates(world.world_id):
+                if item.get("name") == "fiwano_bench":
+                    sim_client.review_template(world.world_id, item["id"], "APPROVED", notify=False)
+            status, _, body = await call("GET", f"/api/v1/channels/{channel_id}/templates?sync=true", b"",
+                                         {"X-API-Key": keys[-1]})
+            assert status == 200 and b"APPROVED" in body, (status, body)
 
             # warm-up (connections, caches)
             for i in range(50):
@@ -120,14 +142,48 @@ async def run(args) -> None:
                     if status != 200:
                         raise RuntimeError(f"send answered {status}: {body[:200]!r}")
 
+            async def media_sends(n: int) -> None:
+                for i in range(n):
+                    body = json.dumps({"channel_id": channel_id, "recipient": "15551234567", "media_type": "image",
+                                       "media_url": f"https://media.fiwano-load.example/fiwano-load/b/k1/s{i}.jpg",
+                                       "caption": f"fiwano-load bench k1 s{i}"}).encode()
+                    status, _, answer = await call("POST", "/api/v1/messages/send-media", body,
+                                                   {"X-API-Key": next_key()})
+                    if status != 200:
+                        raise RuntimeError(f"media send answered {status}: {answer[:200]!r}")
+
+            async def template_sends(n: int) -> None:
+                for i in range(n):
+                    body = json.dumps({"channel_id": channel_id, "recipient": "15551234567",
+                                       "template_name": "fiwano_bench", "language": "en_US",
+                                       "variables": {"body": [f"fiwano-load bench k1 s{i}"]}}).encode()
+                    status, _, answer = await call("POST", "/api/v1/messages/send-template", body,
+                                                   {"X-API-Key": next_key()})
+                    if status != 200:
+                        raise RuntimeError(f"template send answered {status}: {answer[:200]!r}")
+
+            async def template_lists(n: int) -> None:
+                for _ in range(n):
+                    status, _, answer = await call("GET", f"/api/v1/channels/{channel_id}/templates?sync=false",
+                                                   b"", {"X-API-Key": next_key()})
+                    if status != 200:
+                        raise RuntimeError(f"template list answered {status}: {answer[:200]!r}")
+
             async def lists(n: int) -> None:
                 for _ in range(n):
                     status, _, body = await call("GET", "/api/v1/channels", b"", {"X-API-Key": next_key()})
                     if status != 200:
                         raise RuntimeError(f"list answered {status}: {body[:200]!r}")
 
-            for name, fn, n in (("POST /api/v1/messages/send (text, WhatsApp)", sends, args.requests),
-                                ("GET /api/v1/channels", lists, args.requests // 3)):
+            third = args.requests // 3
+            operations = {"text": ("POST /api/v1/messages/send (text, WhatsApp)", sends, args.requests),
+                          "media": ("POST /api/v1/messages/send-media (image link)", media_sends, third),
+                          "template": ("POST /api/v1/messages/send-template", template_sends, third),
+                          "channels": ("GET /api/v1/channels", lists, third),
+                          "templates": ("GET /api/v1/channels/{id}/templates?sync=false", template_lists, third)}
+            for op, (name, fn, n) in operations.items():
+                if args.only and op not in args.only:
+                    continue
                 cpu0, wall0 = time.process_time(), time.perf_counter()
                 await fn(n)
                 cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -136,7 +192,7 @@ async def run(args) -> None:
             if args.profile:
                 prof = cProfile.Profile(time.process_time)  # CPU time, not wall
                 prof.enable()
-                await sends(min(args.requests, 2000))
+                await operations[args.profile_op][1](min(args.requests, 2000))
                 prof.disable()
                 buf = io.StringIO()
                 stats = pstats.Stats(prof, stream=buf)
@@ -151,6 +207,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--profile-op", choices=["text", "media", "template", "channels", "templates"], default="text",
+                        help="the operation --profile profiles (default: text sends)")
+    parser.add_argument("--only", nargs="+", choices=["text", "media", "template", "channels", "templates"],
+                        help="measure only these operations (for instruction counts: callgrind at two sizes)")
     args = parser.parse_args()
     print_machine()
     try:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from reference.speedups import json_read
 from reference.speedups.graph_client import FastGraphHTTP, GraphAnswer
 from reference.speedups.http1 import FastHTTPError
 
@@ -149,10 +150,12 @@ class MetaClient:
         except FastHTTPError as exc:
             what = "timeout calling Meta" if exc.is_timeout else "network error calling Meta"
             return MetaResult(ok=False, transient=True, error_message=f"{what}: {exc.kind}")
-        try:
-            data = json.loads(response.content) if response.content else None
-        except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-            data = None
+        data = json_read.loads(response.content) if response.content else None  # orjson where it reads as json
+        if data is json_read.NOT_READ:
+            try:
+                data = json.loads(response.content)
+            except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+                data = None
         return self._result(response.status_code, data, response.headers)
 
     def _result(self, status_code: int, data: Any, response_headers: Any) -> MetaResult:

@@ -10,6 +10,7 @@ from typing import Any
 from reference.clock import Clock
 from reference.crypto import new_id
 from reference.db import Database
+from reference.speedups import json_read
 from reference.meta_client import MetaClient
 from reference.repos.channels import Channel
 
@@ -92,8 +93,8 @@ def _template(row: Any) -> Template:
     values = dict(row)
     values.pop("created_at")
     values.pop("updated_at")
-    values["components"] = json.loads(values["components"])
-    values["edit_log"] = json.loads(values["edit_log"])
+    values["components"] = json_read.loads_text(values["components"])  # orjson where it reads as json.loads
+    values["edit_log"] = json_read.loads_text(values["edit_log"])
     return Template(**values)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from reference.clock import Clock
 from reference.crypto import new_id
 from reference.db import Database
+from reference.speedups import json_read
 
 EVENTS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "whatsapp": ("message.received", "message.sent", "message.delivered", "message.read", "message.failed"),
@@ -61,7 +62,7 @@ _COLUMNS = ("id", "account_id", "channel_type", "asset_id", "name", "is_active",
 def _channel(row) -> Channel:
     data = {name: row[name] for name in _COLUMNS}
     data["is_active"] = bool(data["is_active"])
-    data["webhook_events"] = json.loads(data["webhook_events"] or "[]")
+    data["webhook_events"] = json_read.loads_text(data["webhook_events"] or "[]")  # orjson where it reads as json
     return Channel(**data)
 
 

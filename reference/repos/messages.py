@@ -10,6 +10,7 @@ from typing import Any
 
 from reference.clock import Clock
 from reference.db import Database
+from reference.speedups import json_read
 
 # Outbound status order; a status never moves backwards ("failed" is outside the order).
 STATUS_RANK = {"queued": 0, "accepted": 1, "sent": 2, "delivered": 3, "read": 4}
@@ -65,7 +66,7 @@ class MessageRepository:
             (message_id, account_id, channel_id, kind, recipient, text, stored, deadline_at, now, now))
         # the row as just written (what get() would read back, without the second statement)
         return Message(id=message_id, account_id=account_id, channel_id=channel_id, direction="out", kind=kind,
-                       peer=recipient, peer_name=None, text=text, meta_request=json.loads(stored),
+                       peer=recipient, peer_name=None, text=text, meta_request=json_read.loads_text(stored),
                        meta_message_id=None, status="queued", error=None, error_code=None, attempts=0,
                        next_attempt_at=None, deadline_at=deadline_at, created_at=now, updated_at=now, data=None)
 

@@ -118,6 +118,20 @@ def _usable_plain(route: APIRoute, endpoint: Callable[..., Any]) -> bool:
                 or getattr(dependant, "background_tasks_param_name", None))
 
 
+_JSON = b"application/json"
+
+
+def _sub_response() -> Response:
+    """What FastAPI hands to dependencies that take a Response: ``Response()`` without its content-length, status
+    None. Set attribute by attribute (what ``Response()`` sets, less the deleted header): half the cost."""
+    response = Response.__new__(Response)
+    response.status_code = None  # type: ignore[assignment]
+    response.background = None
+    response.body = b""
+    response.raw_headers = []
+    return response
+
+
 def _is_default(response_class: Any) -> bool:
     from fastapi.datastructures import DefaultPlaceholder
 
@@ -200,21 +214,28 @@ class FastDispatchApp(BodyLimitedApp):
             scope["path_params"] = path_params
         request = Request(scope, receive, send)
         try:
-            sub_response = Response()  # what FastAPI hands to dependencies that take a Response
-            del sub_response.headers["content-length"]
-            sub_response.status_code = None  # type: ignore[assignment]
+            sub_response = _sub_response()
             caller = await _REQUIRE_API_KEY(request, sub_response)
             content = await endpoint(request=request, caller=caller, **(path_params or {}))
             if isinstance(content, Response):
                 response = content
             else:
-                response = Response(pydantic_core.to_json(content), status_code=sub_response.status_code or 200,
-                                    media_type="application/json")
-                response.headers.raw.extend(sub_response.headers.raw)
+                body = pydantic_core.to_json(content)
+                status = sub_response.status_code or 200
+                response = None
         except Exception as exc:  # noqa: BLE001 - every error goes to the app's handlers, re-raised if none takes it
             await self._answer_error(request, exc, scope, receive, send)
             return
-        await response(scope, receive, send)
+        if response is not None:
+            await response(scope, receive, send)
+            return
+        # what Response(body, status_code=status, media_type="application/json") with the sub-response's headers
+        # appended would send (tests/reference/test_speedups_dispatch.py compares every header), without building it
+        headers = [(b"content-type", _JSON)] if status < 200 or status in (204, 304) \
+            else [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON)]
+        headers += sub_response.raw_headers
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _fast_plain(self, endpoint: Callable[..., Any], scope: Any, receive: Any, send: Any) -> None:
         scope["app"] = self

@@ -49,6 +49,7 @@ class Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[Answer] | None = None
         self._headers: list[tuple[str, str]] = []
+        self._raw_headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._headers_done = False
         self._delimited = False
@@ -82,12 +83,15 @@ class Connection(asyncio.Protocol):
 
     # httptools callbacks ----------------------------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+        self._raw_headers.append((name, value))  # decoded once, all together, in on_headers_complete
 
     def on_headers_complete(self) -> None:
         self._headers_done = True
+        # the answer's head, as (lower-case name, value) strings: one pass instead of two decodes per callback
+        headers = self._headers = [(name.decode("latin-1").lower(), value.decode("latin-1"))
+                                   for name, value in self._raw_headers]
         self._delimited = any(name == "content-length" or (name == "transfer-encoding" and "chunked" in value.lower())
-                              for name, value in self._headers)
+                              for name, value in headers)
 
     def on_body(self, body: bytes) -> None:
         self._body.append(body)
@@ -110,6 +114,7 @@ class Connection(asyncio.Protocol):
         """Write one request (head and body); the future holds the answer."""
         self._waiter = asyncio.get_running_loop().create_future()
         self._headers = []
+        self._raw_headers = []
         self._body = []
         self._headers_done = False
         self._delimited = False
