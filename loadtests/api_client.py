@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from geventhttpclient import HTTPClient
 from geventhttpclient._parser import HTTPParseError
+from locust.contrib.fasthttp import insecure_ssl_context_factory
 
 # what a request without an answer raises: refused, reset, timed out, TLS failure (all OSError), cut-off answers
 NO_ANSWER = (OSError, HTTPParseError)
@@ -36,6 +37,7 @@ class ApiClient:
                  connection_timeout: float = 10.0) -> None:
         self._prefix = urlsplit(base_url).path.rstrip("/")
         self._http = HTTPClient.from_url(base_url, headers=headers, concurrency=1, insecure=True,
+                                         ssl_context_factory=insecure_ssl_context_factory,
                                          network_timeout=network_timeout, connection_timeout=connection_timeout)
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:

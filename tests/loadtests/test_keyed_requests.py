@@ -110,3 +110,31 @@ def test_answers_reach_the_ledger_and_locust_statistics_as_before():
     assert out["stats"] == {"POST send_text": [7, 2], "GET read_channels": [1, 0]}
     assert out["errors"] == ["HTTP 500", "no answer"]
     assert out["released"] == {"7": 9}
+
+
+HTTPS_SCRIPT = r'''
+import sys
+from pathlib import Path
+
+import locust  # noqa: F401  (gevent's patching first, as in a Locust process)
+
+from loadtests.api_client import ApiClient
+from loadtests.sink import Sink
+
+sink = Sink(Path(sys.argv[1])).start()   # HTTPS with a certificate of a CA this process does not trust
+client = ApiClient(sink.url + "/hooks", {"X-API-Key": "fw_live_k"})
+print(client.request("POST", "/ch_1", b'{"a":1}'), client.request("POST", "/ch_2", b"{}"))
+print([(r.path, r.headers.get("x-api-key"), r.headers.get("content-type"), r.body) for r in sink.records()])
+client.close()
+sink.stop()
+'''
+
+
+def test_an_https_target_is_not_verified_like_fasthttpuser_and_keeps_its_path_prefix(tmp_path):
+    result = subprocess.run([sys.executable, "-c", HTTPS_SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers, records = result.stdout.strip().splitlines()[-2:]
+    assert answers == "(200, b'{}') (200, b'{}')"
+    assert records == ("[('/hooks/ch_1', 'fw_live_k', 'application/json', b'{\"a\":1}'), "
+                       "('/hooks/ch_2', 'fw_live_k', 'application/json', b'{}')]")
