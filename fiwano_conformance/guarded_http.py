@@ -10,18 +10,83 @@ connections stayed open for 60 s, and 1 MB of headers was read in full (issue 18
   connection closed.
 
 Both can be changed through the environment (``FIWANO_HEADER_TIMEOUT_SECONDS``, ``FIWANO_MAX_HEADER_BYTES``).
+
+One more thing uvicorn does not do: a response whose whole body is known when it starts still goes out in two
+writes (two system calls, and on loopback two wake-ups of the client), the head when the app sends
+``http.response.start`` and the body with ``http.response.body``. An app that sends its body right after the start
+can mark the start message with ``fiwano_conformance.shared.asgi.ONE_WRITE`` (a key other ASGI servers ignore), vouching
+for its headers: the head (built here, byte for byte what uvicorn writes, without uvicorn's two regular expressions
+per header) goes out with the body in one write (the simulator's Graph answers; docs/benchmarks.md, issue 17).
+Unmarked responses (streams, slow drips, cut replies) and HEAD requests are written by uvicorn itself.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
+
+from fiwano_conformance.shared.asgi import ONE_WRITE
 
 HEADER_TIMEOUT_SECONDS = float(os.environ.get("FIWANO_HEADER_TIMEOUT_SECONDS", "") or 10.0)
 MAX_HEADER_BYTES = int(os.environ.get("FIWANO_MAX_HEADER_BYTES", "") or 64 * 1024)
 IDLE_KEEP_ALIVE_SECONDS = 5  # uvicorn's timeout_keep_alive, set explicitly by fiwano_conformance.serving
+
+
+class _OneWriteCycle(RequestResponseCycle):
+    """uvicorn's cycle; an answer started with ``ONE_WRITE`` goes out in one write: its head built here, byte for
+    byte what uvicorn's ``send`` writes and with the state it sets, and sent with the body. Anything else (no
+    ``ONE_WRITE``, a HEAD request, a body that is not the promised one in one message) takes uvicorn's own path."""
+
+    _head: bytes | None = None
+
+    async def send(self, message: Any) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if (message["type"] == "http.response.body" and not message.get("more_body", False)
+                    and not self.flow.write_paused and not self.disconnected):
+                body = message.get("body", b"")
+                if len(body) == self.expected_content_length:  # uvicorn's body path, with the head in the write
+                    self.transport.write(head + body)
+                    self.expected_content_length = 0
+                    self.response_complete = True
+                    self.message_event.set()
+                    if not self.keep_alive:
+                        self.transport.close()
+                    self.on_response()
+                    return
+            if not self.disconnected:
+                self.transport.write(head)  # uvicorn's order: the head, then whatever this message does
+        elif message["type"] == "http.response.start" and not self.response_started:
+            length = message.get(ONE_WRITE)
+            if (length is not None and not self.flow.write_paused and not self.disconnected and not self.access_log
+                    and self.scope["method"] != "HEAD"):
+                line = STATUS_LINE.get(message["status"])
+                if line is not None:
+                    self._head = self._one_write_head(line, message["headers"], length)
+                    return
+        await super().send(message)
+
+    def _one_write_head(self, line: bytes, headers: Any, length: int) -> bytes:
+        """What uvicorn writes for a start message whose headers the app vouches for (``ONE_WRITE``: lower-case
+        names, values uvicorn accepts, one Content-Length of ``length``, no Transfer-Encoding or Connection), with
+        the state uvicorn's ``send`` leaves (its checks of each header are what this saves)."""
+        parts = [line]
+        for name, value in self.default_headers:
+            parts += (name, b": ", value, b"\r\n")
+        for name, value in headers:
+            parts += (name, b": ", value, b"\r\n")
+        if not self.keep_alive:
+            parts.append(b"connection: close\r\n")
+        parts.append(b"\r\n")
+        self.response_started = True
+        self.waiting_for_100_continue = False
+        self.expected_content_length = length
+        self.chunked_encoding = False
+        return b"".join(parts)
 
 
 class HeadTooLarge(Exception):
@@ -81,6 +146,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm_head_timer()
         super().on_headers_complete()
+        cycle = self.cycle
+        if type(cycle) is RequestResponseCycle:
+            cycle.__class__ = _OneWriteCycle  # created just now by uvicorn; its task has not run yet
 
     def send_400_response(self, msg: str) -> None:
         if not self._head_too_large:

@@ -11,5 +11,7 @@ which called the subscription change with a method the contract does not declare
 * :mod:`fiwano_conformance.shared.redact`: what counts as a secret and how it is masked;
 * :mod:`fiwano_conformance.shared.kit_ca`: the one CA a target trusts for its webhook calls to the kit;
 * :mod:`fiwano_conformance.shared.harness`: the client of a target's harness API, one typed method per
-  operation of contract/harness.yaml (the suites subclass it to record evidence).
+  operation of contract/harness.yaml (the suites subclass it to record evidence);
+* :mod:`fiwano_conformance.shared.asgi`: the ASGI key by which an app asks the kit's server for one write per
+  answer.
 """

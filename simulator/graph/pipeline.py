@@ -11,6 +11,7 @@ import asyncio
 import functools
 import json
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from fiwano_conformance.shared.asgi import ONE_WRITE
 from simulator import events, ids
 from simulator.errors import GraphError, Surface
 from simulator.faults import FaultContext
@@ -139,26 +141,33 @@ def _business_usage(key: str, kind: str) -> str:
 _KINDS = {"whatsapp": "whatsapp_business_management", "facebook": "messenger", "instagram": "instagram"}
 
 
+# uvicorn's check of a header value (HEADER_VALUE_RE): a value with one of these bytes is refused
+_UNSAFE_VALUE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 @functools.lru_cache(maxsize=4096)
-def _constant_raw_headers(version: str, key: str | None, kind: str | None) -> tuple[tuple[bytes, bytes], ...]:
-    """``_headers``' headers after the two trace ids, encoded once per (version, business object)."""
+def _constant_raw_headers(version: str, key: str | None,
+                          kind: str | None) -> tuple[tuple[tuple[bytes, bytes], ...], bool]:
+    """``_headers``' headers after the two trace ids, encoded once per (version, business object), and whether
+    every value passes uvicorn's check (the configured Graph version is the one that could fail it)."""
     pairs = [(b"facebook-api-version", version.encode("latin-1")), (b"x-app-usage", _USAGE.encode("latin-1"))]
     if key is not None and kind is not None:
         pairs.append((b"x-business-use-case-usage", _business_usage(key, kind).encode("latin-1")))
-    return tuple(pairs)
+    return tuple(pairs), not any(_UNSAFE_VALUE.search(value) for _, value in pairs)
 
 
-def _raw_headers(call: GraphCall) -> list[tuple[bytes, bytes]]:
-    """``_headers(call)`` as the raw ASGI pairs ``RawResponse`` would make of it, in the same order; only the two
-    trace ids are new per answer (the hot paths, docs/benchmarks.md)."""
+def _raw_headers(call: GraphCall) -> tuple[list[tuple[bytes, bytes]], bool]:
+    """``_headers(call)`` as the raw ASGI pairs ``RawResponse`` would make of it, in the same order, and whether the
+    server may take them as they are (``ONE_WRITE``); only the two trace ids are new per answer (the hot paths,
+    docs/benchmarks.md). Trace ids are URL-safe base64: always valid values."""
     version = call.request.version or call.store.app["graph_version"]
     asset = call.token_asset
     if asset is not None:
-        constant = _constant_raw_headers(version, asset.waba_id or asset.page_id or asset.asset_id,
-                                         _KINDS[asset.channel])
+        constant, plain = _constant_raw_headers(version, asset.waba_id or asset.page_id or asset.asset_id,
+                                                _KINDS[asset.channel])
     else:
-        constant = _constant_raw_headers(version, None, None)
-    return [(b"x-fb-trace-id", ids.fbtrace_id_bytes()), (b"x-fb-request-id", ids.fbtrace_id_bytes()), *constant]
+        constant, plain = _constant_raw_headers(version, None, None)
+    return [(b"x-fb-trace-id", ids.fbtrace_id_bytes()), (b"x-fb-request-id", ids.fbtrace_id_bytes()), *constant], plain
 
 
 _BASE_HEADER_NAMES = frozenset({"x-fb-trace-id", "x-fb-request-id", "facebook-api-version", "x-app-usage",
@@ -204,19 +213,23 @@ def _render_fast(call: GraphCall, result: GraphResult) -> tuple[Any, int, Any, b
     that do not replace the base ones) without the header dict; None for anything else."""
     if result.response is not None or not _BASE_HEADER_NAMES.isdisjoint(result.headers):
         return None
-    raw = _raw_headers(call)
+    raw, plain = _raw_headers(call)
     for name, value in result.headers.items():
         raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
     if result.content is not None:
         summary = f"<{len(result.content)} bytes of {result.media_type}>"
-        return RawResponse(result.content, result.status, raw, result.media_type), result.status, summary, None
+        response = RawResponse(result.content, result.status, raw, result.media_type)
+        # a file with no headers of its own, a status with a body: the server may take the head as it is
+        response.one_write = (plain and not result.headers and 200 <= result.status and result.status not in (204, 304)
+                              and not _UNSAFE_VALUE.search(response.raw_headers[-1][1]))
+        return response, result.status, summary, None
     body = encode_json(result.body)
     if result.headers or not 200 <= result.status < 300 or result.status == 204:
         return RawResponse(body, result.status, raw, "application/json"), result.status, result.body, body
     # RawResponse's own rules, known here: no content-length or content-type among the headers, a status with a body
     raw.append((b"content-length", str(len(body)).encode("latin-1")))
     raw.append((b"content-type", b"application/json"))
-    return RawResponse.ready(body, result.status, raw), result.status, result.body, body
+    return RawResponse.ready(body, result.status, raw, one_write=plain), result.status, result.body, body
 
 
 def _render(call: GraphCall, result: GraphResult | None, error: GraphError | None,
@@ -319,7 +332,7 @@ class RawResponse:
     """What Starlette's ``Response(body, status_code, headers, media_type)`` sends, byte for byte, without
     building its object; ``RawResponse.json`` for ``JSONResponse``."""
 
-    __slots__ = ("status_code", "raw_headers", "body")
+    __slots__ = ("status_code", "raw_headers", "body", "one_write")
 
     def __init__(self, body: bytes, status_code: int, headers: dict[str, str] | list[tuple[bytes, bytes]],
                  media_type: str | None) -> None:
@@ -335,12 +348,17 @@ class RawResponse:
         self.status_code = status_code
         self.raw_headers = raw
         self.body = body
+        self.one_write = False
 
     @classmethod
-    def ready(cls, body: bytes, status_code: int, raw_headers: list[tuple[bytes, bytes]]) -> "RawResponse":
-        """The answer with its final raw headers (content-length and content-type included)."""
+    def ready(cls, body: bytes, status_code: int, raw_headers: list[tuple[bytes, bytes]],
+              one_write: bool = False) -> "RawResponse":
+        """The answer with its final raw headers (content-length and content-type included). ``one_write``: the
+        headers are lower-case names with values uvicorn accepts, one content-length, no transfer-encoding or
+        connection (``fiwano_conformance.shared.asgi.ONE_WRITE``)."""
         response = cls.__new__(cls)
         response.status_code, response.raw_headers, response.body = status_code, raw_headers, body
+        response.one_write = one_write
         return response
 
     @classmethod
@@ -348,7 +366,11 @@ class RawResponse:
         return cls(encode_json(content), status_code, headers, "application/json")
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if self.one_write:  # the kit's server writes head and body at once (fiwano_conformance/guarded_http.py)
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers,
+                        ONE_WRITE: len(self.body)})
+        else:
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": self.body})
 
 
