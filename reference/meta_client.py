@@ -111,6 +111,11 @@ class HttpxGraphHTTP:
         """The httpx client belongs to ``MetaClient`` (media downloads use it too) and is closed there."""
 
 
+# the bytes httpx sends for json= (compact, UTF-8, no NaN): json.dumps with these options, its encoder built once
+# (json.dumps builds a new one on every call that passes options)
+_GRAPH_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 class MetaClient:
     def __init__(self, base_url: str, version: str, *, transport: httpx.AsyncBaseTransport | None = None,
                  timeout: float = 10.0, speedups: bool = True) -> None:
@@ -143,7 +148,7 @@ class MetaClient:
         body = None
         if json_body is not None:
             # the bytes httpx sends for json= (compact, UTF-8, no NaN)
-            body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+            body = _GRAPH_JSON.encode(json_body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         try:
             response = await self._http.request(method, path, headers, body)

@@ -121,6 +121,27 @@ def _usable_plain(route: APIRoute, endpoint: Callable[..., Any]) -> bool:
 _JSON = b"application/json"
 
 
+class _DirectRequest(Request):
+    """Starlette's Request, whose ``body()`` takes a body that came in one message (the usual case, and what
+    ``bodylimit`` hands on for a chunked one) without Starlette's async generator; anything else (a body in
+    several messages, a disconnect) is put back and read by Starlette as before."""
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body") and not self._stream_consumed:
+            message = await self._receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                self._stream_consumed = True
+                self._body = message.get("body", b"")
+                return self._body
+            pending, receive = [message], self._receive
+
+            async def replay() -> Any:
+                return pending.pop() if pending else await receive()
+
+            self._receive = replay
+        return await super().body()
+
+
 def _sub_response() -> Response:
     """What FastAPI hands to dependencies that take a Response: ``Response()`` without its content-length, status
     None. Set attribute by attribute (what ``Response()`` sets, less the deleted header): half the cost."""
@@ -212,7 +233,7 @@ class FastDispatchApp(BodyLimitedApp):
             scope["router"] = self.router
         if path_params:
             scope["path_params"] = path_params
-        request = Request(scope, receive, send)
+        request = _DirectRequest(scope, receive, send)
         try:
             sub_response = _sub_response()
             caller = await _REQUIRE_API_KEY(request, sub_response)
@@ -241,7 +262,7 @@ class FastDispatchApp(BodyLimitedApp):
         scope["app"] = self
         if "router" not in scope:
             scope["router"] = self.router
-        request = Request(scope, receive, send)
+        request = _DirectRequest(scope, receive, send)
         try:
             response = await endpoint(request)
         except Exception as exc:  # noqa: BLE001 - every error goes to the app's handlers, re-raised if none takes it

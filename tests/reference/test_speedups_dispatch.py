@@ -174,3 +174,33 @@ def test_an_unexpected_error_is_a_500_with_the_same_body_and_reaches_the_server_
     with TestClient(app) as client, pytest.raises(RuntimeError, match="disk on fire"):
         client.app.state.components.channels.list_for_account = broken
         client.get("/api/v1/channels", headers={"X-API-Key": account["api_key"]})
+
+
+@pytest.mark.parametrize("messages", [
+    [{"type": "http.request", "body": b"abc"}],
+    [{"type": "http.request"}],
+    [{"type": "http.request", "body": b"a", "more_body": True}, {"type": "http.request", "body": b"b"}],
+    [{"type": "http.disconnect"}],
+    [{"type": "http.request", "body": b"a", "more_body": True}],
+], ids=["one-message", "empty", "two-messages", "disconnect", "disconnect-midway"])
+def test_the_direct_paths_request_reads_a_body_as_starlettes_does(messages):
+    import asyncio
+
+    from starlette.requests import Request
+
+    from reference.speedups.dispatch import _DirectRequest
+
+    async def read(cls):
+        pending = list(messages)
+
+        async def receive():
+            return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+        request = cls({"type": "http", "method": "POST", "path": "/", "headers": []}, receive)
+        try:
+            first = await request.body()
+            return first, await request.body(), [chunk async for chunk in request.stream()], request._stream_consumed
+        except Exception as exc:  # noqa: BLE001 - the error is part of what is compared
+            return type(exc).__name__
+
+    assert asyncio.run(read(_DirectRequest)) == asyncio.run(read(Request))
