@@ -98,26 +98,40 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._head_bytes = 0
         self._head_too_large = False
+        # the head deadline: ``_head_since`` is when the pending head began (None: no head pending); one timer per
+        # connection checks it and re-arms itself while heads keep arriving in time, so a request costs two
+        # assignments instead of a timer armed and cancelled (issue 17)
+        self._head_since: float | None = None
         self._head_timer: asyncio.TimerHandle | None = None
         self._arm_head_timer()
 
     def _arm_head_timer(self) -> None:
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._head_timed_out)
+        if self._head_since is None:
+            self._head_since = self.loop.time()
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._head_timed_out)
 
     def _disarm_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        self._head_since = None
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
+        since = self._head_since
+        if since is None:  # no head pending: the next one arms the timer again
+            return
+        remaining = since + HEADER_TIMEOUT_SECONDS - self.loop.time()
+        if remaining > 0:  # this head began after the one the timer was set for
+            self._head_timer = self.loop.call_later(remaining, self._head_timed_out)
+            return
         if not self.transport.is_closing():
             self.logger.info("closing a connection whose request head took over %g s", HEADER_TIMEOUT_SECONDS)
             self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_head_timer()
+        self._head_since = None
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -140,7 +154,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._count(len(name) + len(value) + 4)
+        size = self._head_bytes + len(name) + len(value) + 4  # _count, inline: four of these per request
+        self._head_bytes = size
+        if size > MAX_HEADER_BYTES:
+            self._head_too_large = True
+            raise HeadTooLarge()
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:

@@ -175,3 +175,15 @@ def fbtrace_id_bytes() -> bytes:
 
 def fbtrace_id() -> str:
     return fbtrace_id_bytes().decode("ascii")
+
+
+def fbtrace_id_pair() -> tuple[bytes, bytes]:
+    """Two ``fbtrace_id_bytes()`` (an answer's trace id and request id) in one step: two cuts of 12 characters,
+    each the encoding of its own 9 random bytes."""
+    global _traces, _traces_at
+    with _pool_lock:
+        if _traces_at + 24 > len(_traces):
+            _traces, _traces_at = base64.urlsafe_b64encode(os.urandom(9 * _TRACE_BATCH)), 0
+        start = _traces_at
+        _traces_at = start + 24
+        return _traces[start:start + 12], _traces[start + 12:start + 24]

@@ -167,7 +167,8 @@ def _raw_headers(call: GraphCall) -> tuple[list[tuple[bytes, bytes]], bool]:
                                                 _KINDS[asset.channel])
     else:
         constant, plain = _constant_raw_headers(version, None, None)
-    return [(b"x-fb-trace-id", ids.fbtrace_id_bytes()), (b"x-fb-request-id", ids.fbtrace_id_bytes()), *constant], plain
+    trace_id, request_id = ids.fbtrace_id_pair()
+    return [(b"x-fb-trace-id", trace_id), (b"x-fb-request-id", request_id), *constant], plain
 
 
 _BASE_HEADER_NAMES = frozenset({"x-fb-trace-id", "x-fb-request-id", "facebook-api-version", "x-app-usage",

@@ -131,6 +131,9 @@ def test_graph_calls_are_journaled_with_body_json_and_answer():
 
 def test_minted_ids_keep_their_shapes_and_do_not_repeat():
     traces = [ids.fbtrace_id() for _ in range(2_000)]  # several read-ahead blocks
+    traces += [ids.fbtrace_id() if i % 3 else ids.fbtrace_id_pair()[0].decode() for i in range(1_000)]  # mixed
+    traces += [t.decode() for _ in range(1_000) for t in ids.fbtrace_id_pair()]  # an answer's two ids at once
+    assert len(traces) == 5_000
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12}", t) for t in traces) and len(set(traces)) == len(traces)
     wamids = [ids.wamid("15551234567") for _ in range(2_000)]
     assert all(re.fullmatch(r"wamid\.[A-Za-z0-9+/=]+", w) for w in wamids) and len(set(wamids)) == len(wamids)
