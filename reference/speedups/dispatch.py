@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
 
+from fiwano_conformance.shared.asgi import ONE_WRITE
 from reference.api import common as api_common
 from reference.api import meta_webhook as api_meta
 from reference.api import templates as api_templates
@@ -119,6 +120,8 @@ def _usable_plain(route: APIRoute, endpoint: Callable[..., Any]) -> bool:
 
 
 _JSON = b"application/json"
+#: the headers ``require_api_key`` adds to an answer (digits only), which the direct path vouches for (ONE_WRITE)
+_VOUCHED = frozenset({b"x-ratelimit-limit", b"x-ratelimit-remaining"})
 
 
 class _DirectRequest(Request):
@@ -252,10 +255,19 @@ class FastDispatchApp(BodyLimitedApp):
             return
         # what Response(body, status_code=status, media_type="application/json") with the sub-response's headers
         # appended would send (tests/reference/test_speedups_dispatch.py compares every header), without building it
-        headers = [(b"content-type", _JSON)] if status < 200 or status in (204, 304) \
-            else [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON)]
-        headers += sub_response.raw_headers
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        extra = sub_response.raw_headers
+        if status < 200 or status in (204, 304):
+            await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", _JSON), *extra]})
+        elif all(name in _VOUCHED for name, _ in extra):
+            # the kit's server writes head and body at once (ONE_WRITE, fiwano_conformance/guarded_http.py): lower-case
+            # names, the key check's numbers as values, one content-length; other servers ignore the key
+            await send({"type": "http.response.start", "status": status, ONE_WRITE: len(body),
+                        "headers": [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON),
+                                    *extra]})
+        else:
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(b"content-length", str(len(body)).encode("latin-1")), (b"content-type", _JSON),
+                                    *extra]})
         await send({"type": "http.response.body", "body": body})
 
     async def _fast_plain(self, endpoint: Callable[..., Any], scope: Any, receive: Any, send: Any) -> None:

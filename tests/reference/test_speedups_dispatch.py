@@ -204,3 +204,89 @@ def test_the_direct_paths_request_reads_a_body_as_starlettes_does(messages):
             return type(exc).__name__
 
     assert asyncio.run(read(_DirectRequest)) == asyncio.run(read(Request))
+
+
+def test_the_direct_paths_answers_go_out_in_one_write_with_the_bytes_uvicorn_writes(tmp_path):
+    """The direct path marks its JSON answers ``ONE_WRITE``: through the kit's server cycle (one write) they are the
+    bytes uvicorn's own cycle writes for the same messages without the mark (two writes)."""
+    import asyncio
+    import logging
+
+    from uvicorn.protocols.http.flow_control import FlowControl
+    from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+
+    from fiwano_conformance.guarded_http import _OneWriteCycle
+    from fiwano_conformance.shared.asgi import ONE_WRITE
+
+    fake, sink = FakeMeta(), Sink()
+    app = create_app(make_settings(tmp_path, speedups=True), meta_transport=FakeMetaTransport(fake),
+                     webhook_transport=httpx.MockTransport(sink.handler))
+    answers: list[list[dict[str, Any]]] = []
+
+    class Recording:  # the app, with every message it sends recorded
+        state = app.state
+
+        async def __call__(self, scope, receive, send):
+            messages: list[dict[str, Any]] = []
+            if scope["type"] == "http":
+                answers.append(messages)
+
+            async def record(message):
+                messages.append(message)
+                await send(message)
+
+            await app(scope, receive, record)
+
+    with TestClient(Recording()) as client:
+        ctx = Ctx(client, fake, sink)
+        pro = ctx.account()
+        wa = ctx.connect(pro, "whatsapp")
+        answers.clear()
+        key = {"X-API-Key": pro["api_key"]}
+        assert client.get("/api/v1/channels", headers=key).status_code == 200
+        assert client.post("/api/v1/messages/send", headers=key,
+                           json={"channel_id": wa["id"], "recipient": "15551234", "text": "hi"}).status_code == 200
+        assert client.post("/api/v1/messages/send", headers=key, json={"channel_id": "nope"}).status_code == 422
+
+    class Transport:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(bytes(data))
+
+        def close(self) -> None:
+            pass
+
+        def is_closing(self) -> bool:
+            return False
+
+        def pause_reading(self) -> None:
+            pass
+
+        def resume_reading(self) -> None:
+            pass
+
+    def written(cycle_class: type, messages: list[dict[str, Any]]) -> list[bytes]:
+        transport = Transport()
+        cycle = cycle_class(scope={"type": "http", "method": "POST"}, transport=transport,
+                            flow=FlowControl(transport), logger=logging.getLogger("test"),
+                            access_logger=logging.getLogger("test.access"), access_log=False,
+                            default_headers=[(b"server", b"uvicorn"), (b"date", b"Mon, 07 Dec 2026 02:40:00 GMT")],
+                            message_event=asyncio.Event(), expect_100_continue=False, keep_alive=True,
+                            on_response=lambda: None)
+
+        async def send_all():
+            for message in messages:
+                await cycle.send(message)
+
+        asyncio.run(send_all())
+        return transport.writes
+
+    assert [ONE_WRITE in messages[0] for messages in answers] == [True, True, False]  # the 422 is FastAPI's handler's
+    for messages in answers[:2]:
+        unmarked = [{k: v for k, v in message.items() if k != ONE_WRITE} for message in messages]
+        one = written(_OneWriteCycle, messages)
+        assert len(one) == 1
+        assert one == [b"".join(written(RequestResponseCycle, unmarked))]
+        assert b"\r\nx-ratelimit-remaining: " in one[0]
