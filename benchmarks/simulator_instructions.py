@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import glob
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,7 +33,6 @@ from benchmarks._common import PYTHON, fmt_load, load_average, print_machine, st
 from benchmarks.simulator_send import APP_SECRET, PATHS, _setup
 
 CONNECTIONS = 16
-RAW_PORT = 18_471
 
 
 def _request_bytes(method: str, path: str, body: str | None, headers: dict[str, str], host: str) -> bytes:
@@ -59,6 +59,12 @@ async def _drive(url: str, request: bytes, total: int) -> int:
     done = await asyncio.gather(*(_connection(host, int(port), request, total // CONNECTIONS)
                                   for _ in range(CONNECTIONS)))
     return sum(done)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _count(pid: int, url: str, request: bytes, total: int, out: str) -> tuple[int, int]:
@@ -89,8 +95,9 @@ def main() -> int:
     print_machine()
     work = Path(tempfile.mkdtemp(prefix="fiwano-bench-instr-"))
     valgrind = ("valgrind", "--tool=callgrind", "--dump-instr=no")
+    raw_port = _free_port()
     raw = start_process([*valgrind, f"--callgrind-out-file={work}/raw.cg", PYTHON, "-m", "uvicorn",
-                         "benchmarks.raw_asgi:app", "--host", "127.0.0.1", "--port", str(RAW_PORT), "--loop",
+                         "benchmarks.raw_asgi:app", "--host", "127.0.0.1", "--port", str(raw_port), "--loop",
                          "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"],
                         work / "raw.log")
     sim = None
@@ -99,7 +106,7 @@ def main() -> int:
                            work, timeout=300,
                            launcher=(*valgrind, f"--callgrind-out-file={work}/sim.cg", PYTHON, "-m",
                                      "fiwano_conformance"))
-        raw_url = f"http://127.0.0.1:{RAW_PORT}"
+        raw_url = f"http://127.0.0.1:{raw_port}"
         wait_http(raw_url + "/", timeout=300)
         calls = _setup(sim.url)
         method, path, body, headers = calls["text"]  # the raw app gets the text send, as wrk sends it to both
