@@ -380,27 +380,11 @@ class Database:
                 future.set_result(value)
 
     def _run_one(self, work: Callable[[], Any], future: asyncio.Future) -> None:
-        """A group of one: what ``transaction()`` does around ``work()`` (written out: this runs twice per send),
-        with no savepoint, since a failure rolls back the whole transaction, which holds nothing else."""
+        """A group of one: ``work()`` in a plain transaction, with no savepoint, since a failure rolls back the
+        whole transaction, which holds nothing else (7 statements per send instead of 11)."""
         try:
-            with self._lock:
-                outer = self._depth == 0
-                if outer:
-                    self._conn.execute("BEGIN IMMEDIATE")
-                self._depth += 1
-                try:
-                    value = work()
-                except BaseException:
-                    self._depth -= 1
-                    if outer:
-                        try:
-                            self._conn.execute("ROLLBACK")
-                        finally:
-                            self._note_rollback()
-                    raise
-                self._depth -= 1
-                if outer:
-                    self._conn.execute("COMMIT")
+            with self.transaction():
+                value = work()
         except BaseException as exc:  # noqa: BLE001 - the work, the BEGIN or the COMMIT failed: handed to the caller
             if not future.done():
                 future.set_exception(exc)
