@@ -244,3 +244,13 @@ def print_profile(raw_out: Path, top: int = 30) -> None:
     keys = [f for f in incl if any(m in f for m in marks)]
     for frame in sorted(keys, key=lambda f: -incl[f])[:top]:
         print(f"  {100 * incl[frame] / total:5.1f} %  {frame}")
+
+
+def chosen_names(parser: Any, value: str, known: tuple[str, ...], what: str = "path") -> list[str]:
+    """The comma-separated names of an option (``--paths text,profile``), each one of ``known``; an unknown one is
+    the parser's usage error."""
+    names = [name for name in value.split(",") if name]
+    for name in names:
+        if name not in known:
+            parser.error(f"unknown {what} {name!r}; known: {', '.join(known)}")
+    return names

@@ -23,6 +23,7 @@ import sys
 import time
 from typing import Any
 
+from benchmarks._common import chosen_names
 from benchmarks.simulator_send import LINK, PATHS, PSID, TEXT_BODY
 
 HOST = "127.0.0.1:18432"
@@ -100,10 +101,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per round")
     parser.add_argument("--repeats", type=int, default=5, help="rounds per path")
     args = parser.parse_args()
-    paths = [p for p in args.paths.split(",") if p]
-    for name in paths:
-        if name not in PATHS:
-            parser.error(f"unknown path {name!r}; known: {', '.join(PATHS)}")
+    paths = chosen_names(parser, args.paths, PATHS)
     app, calls = build()
     for name in paths:
         method, path, query, headers, body = calls[name]

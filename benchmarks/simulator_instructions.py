@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import PYTHON, fmt_load, load_average, print_machine, start_process, stop_process, wait_http
+from benchmarks._common import (PYTHON, chosen_names, fmt_load, load_average, print_machine, start_process,
+                                stop_process, wait_http)
 from benchmarks.simulator_send import APP_SECRET, PATHS, _setup
 
 CONNECTIONS = 16
@@ -86,10 +87,7 @@ def main() -> int:
     parser.add_argument("--paths", default="text", help=f"comma-separated, of {', '.join(PATHS)}")
     parser.add_argument("--requests", type=int, default=496, help="requests per server and path (16 connections)")
     args = parser.parse_args()
-    paths = [p for p in args.paths.split(",") if p]
-    for name in paths:
-        if name not in PATHS:
-            parser.error(f"unknown path {name!r}; known: {', '.join(PATHS)}")
+    paths = chosen_names(parser, args.paths, PATHS)
     from fiwano_conformance.embedded import start_server
 
     print_machine()

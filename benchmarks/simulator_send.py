@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 
-from benchmarks._common import (PYTHON, fmt_load, fmt_run, load_average, medians, pinned_launcher, print_machine,
-                                profile_under_load, run_wrk, save_json, start_process, stop_process,
+from benchmarks._common import (PYTHON, chosen_names, fmt_load, fmt_run, load_average, medians, pinned_launcher,
+                                print_machine, profile_under_load, run_wrk, save_json, start_process, stop_process,
                                 wait_for_quiet, wait_http, write_lua)
 
 TEXT_BODY = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": "15551234567",
@@ -112,14 +112,8 @@ def main() -> int:
                         help="after the runs, record py-spy top-of-stack for this long under load")
     parser.add_argument("--out", type=Path, help="write all runs as JSON here")
     args = parser.parse_args()
-    paths = [p for p in args.paths.split(",") if p]
-    servers = [s for s in args.servers.split(",") if s]
-    for name in paths:
-        if name not in PATHS:
-            parser.error(f"unknown path {name!r}; known: {', '.join(PATHS)}")
-    for name in servers:
-        if name not in SERVERS:
-            parser.error(f"unknown server {name!r}; known: {', '.join(SERVERS)}")
+    paths = chosen_names(parser, args.paths, PATHS)
+    servers = chosen_names(parser, args.servers, SERVERS, "server")
 
     from fiwano_conformance.embedded import start_server
 
