@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from reference import json_read
+from fiwano_conformance.shared import json_read
 from reference.speedups.graph_client import FastGraphHTTP, GraphAnswer
 from reference.speedups.http1 import FastHTTPError
 

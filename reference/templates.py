@@ -10,7 +10,7 @@ from typing import Any
 from reference.clock import Clock
 from reference.crypto import new_id
 from reference.db import Database
-from reference import json_read
+from fiwano_conformance.shared import json_read
 from reference.meta_client import MetaClient
 from reference.repos.channels import Channel
 

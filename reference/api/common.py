@@ -19,7 +19,7 @@ from reference import v2026
 from reference.bodylimit import MAX_API_BODY_BYTES
 from reference.crypto import looks_like_api_key
 from reference.repos.accounts import Account, ApiKey
-from reference import json_read
+from fiwano_conformance.shared import json_read
 
 log = logging.getLogger("reference.api")
 
@@ -113,7 +113,7 @@ async def read_json(request: Request, *, required: bool = True) -> Any:
         if required:
             raise ApiError(422, "Request body is required (JSON object)")
         return None
-    data = json_read.loads(raw)  # orjson where it reads as the stdlib does (reference/json_read.py)
+    data = json_read.loads(raw)  # orjson where it reads as the stdlib does (fiwano_conformance/shared/json_read.py)
     if data is not json_read.NOT_READ:
         # orjson refuses lone surrogate escapes, so this walk finds none; kept so the rule has one place
         if b"\\u" in raw and _has_lone_surrogate(data):

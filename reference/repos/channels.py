@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from reference.clock import Clock
 from reference.crypto import new_id
 from reference.db import Database
-from reference import json_read
+from fiwano_conformance.shared import json_read
 
 EVENTS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "whatsapp": ("message.received", "message.sent", "message.delivered", "message.read", "message.failed"),

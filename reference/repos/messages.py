@@ -10,7 +10,7 @@ from typing import Any
 
 from reference.clock import Clock
 from reference.db import Database
-from reference import json_read
+from fiwano_conformance.shared import json_read
 
 # Outbound status order; a status never moves backwards ("failed" is outside the order).
 STATUS_RANK = {"queued": 0, "accepted": 1, "sent": 2, "delivered": 3, "read": 4}

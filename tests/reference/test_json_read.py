@@ -1,4 +1,4 @@
-"""reference/json_read.py: orjson reads a body only where it reads it as ``json.loads`` would; every
+"""fiwano_conformance/shared/json_read.py: orjson reads a body only where it reads it as ``json.loads`` would; every
 other body is left to the stdlib, so the API's values and its 422 texts are what they were before."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from reference.api import common
 from reference.api.common import ApiError, read_json
-from reference import json_read
+from fiwano_conformance.shared import json_read
 
 #: bodies orjson reads: the value and each value's type must be the stdlib's
 READ = [b'{"a":1,"b":[true,false,null],"c":"x"}', b' \r\n\t{"a" : 1 }\n', b'{"a":1,"a":2}', b"-0", b"-0.0",

@@ -4,11 +4,13 @@ orjson accepts strict UTF-8 JSON only, and what it accepts it reads to the same 
 exceptions, kept from it here: integers beyond 64 bits (orjson makes them floats; any run of 19 digits goes to
 the stdlib) and nesting deeper than the stdlib goes (more than 200 openers go to the stdlib). What orjson
 refuses (other encodings, a BOM, lone surrogate escapes, 1e400, NaN, bad JSON) returns :data:`NOT_READ`, and the
-caller decodes with the stdlib exactly as before, so values and errors stay the stdlib's (the simulator reads
-its Graph bodies the same way: ``simulator/graph/request.py``). About four times cheaper per body.
+caller decodes with the stdlib exactly as before, so values and errors stay the stdlib's. About four times cheaper
+per body.
 
-Always on (it changes no answer, so the ``speedups`` setting does not switch it); tests/reference/test_json_read.py
-holds it to ``json.loads`` on the cases above.
+Both servers read this way: the reference its request bodies, Meta's answers and its stored JSON columns, the
+simulator its Graph bodies (``simulator/graph/request.py``). Always on in the reference (it changes no answer, so
+the ``speedups`` setting does not switch it); tests/reference/test_json_read.py holds it to ``json.loads`` on the
+cases above.
 """
 
 from __future__ import annotations
