@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 import pytest
 
+from suites import expect, readings
 from suites.data import user_id
 from suites.support_sending import open_window
 
@@ -135,3 +136,18 @@ def operation_objects(account: Any, channel: Any, simulator: Any, rng: Any, *, n
     redirect = owner.client.request("POST", "/redirects", json={"uri_pattern": callback_uri(rng)},
                                     **({"api_key": key} if key else {}))
     return OperationObjects(owner, wa, recipient, template_id, redirect.json().get("id", "redir_unknown"), key)
+
+
+def retry_after_within(throttled: Any, window: float, req: str, what: str) -> tuple[float, float]:
+    """The Retry-After of a 429, checked to be readable (delay-seconds or an HTTP-date, ``readings.retry_after``)
+    and at most ``window``: (the delay, the tolerance of whole-second rounding an HTTP-date is read with)."""
+    value = throttled.headers.get("Retry-After")
+    found = readings.retry_after(throttled)
+    expect.check(found is not None, req, what, "delay-seconds (digits) or an HTTP-date", repr(value))
+    assert found is not None  # expect.check raised otherwise
+    delay, tolerance = found
+    # an HTTP-date is read against the whole-second Date header: the tolerance of those two roundings, fixed
+    rounding = f" + {tolerance:g} s of whole-second rounding" if tolerance else ""
+    expect.check(delay <= window + tolerance, req, "Retry-After delay", f"at most the window ({window:g} s{rounding})",
+                 f"{value!r} (Date {throttled.headers.get('Date')!r})")
+    return delay, tolerance

@@ -16,9 +16,10 @@ from typing import Any, Callable
 
 import pytest
 
-from suites import expect, readings
+from suites import expect
 from suites.data import user_id
-from suites.support_rate_limits import GET_ROUTES, SEND_PATHS, operation_objects, operation_requests
+from suites.support_rate_limits import (GET_ROUTES, SEND_PATHS, operation_objects, operation_requests,
+                                       retry_after_within)
 from suites.support_sending import open_window
 
 pytestmark = pytest.mark.counts_429
@@ -151,13 +152,8 @@ def test_the_request_limit_429_says_when_to_retry_and_the_key_is_served_then(acc
     throttled = owner.client.request("GET", GET_ROUTES[0], api_key=key)
     expect.status(throttled, 429, "RATE-REQUEST-LIMIT-RETRY-AFTER", "the spent key again at once")
     value = throttled.headers.get("Retry-After")
-    found = readings.retry_after(throttled)
-    expect.check(found is not None, "RATE-REQUEST-LIMIT-RETRY-AFTER", "Retry-After of the request limit's 429",
-                 "delay-seconds (digits) or an HTTP-date", repr(value))
-    delay, tolerance = found
-    expect.check(delay <= window + tolerance, "RATE-REQUEST-LIMIT-RETRY-AFTER", "Retry-After delay",
-                 f"at most the window ({window:g} s{f' + {tolerance:g} s of whole-second rounding' if tolerance else ''})",
-                 f"{value!r} (Date {throttled.headers.get('Date')!r})")
+    delay, tolerance = retry_after_within(throttled, window, "RATE-REQUEST-LIMIT-RETRY-AFTER",
+                                          "Retry-After of the request limit's 429")
 
     if delay + tolerance > 0:
         clock.advance(delay + tolerance)
