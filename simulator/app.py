@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 
 from simulator import control, ids, webhooks
 from simulator.errors import GraphError
-from simulator.graph import pipeline
+from simulator.graph import fastlane, pipeline
 from simulator.graph.media import DOWNLOAD_PATH
 from simulator.settings import SimulatorSettings
 from simulator.world import Store
@@ -45,6 +45,7 @@ class SimulatorApp(FastAPI):
     """
 
     _GRAPH_METHODS = frozenset(ALL_METHODS)
+    fast_lane = True  # SimulatorSettings.fast_lane: the hot paths through simulator/graph/fastlane.py first
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
         if scope["type"] == "http" and scope["method"] in self._GRAPH_METHODS and not scope.get("root_path"):
@@ -54,8 +55,11 @@ class SimulatorApp(FastAPI):
                                                                or path.startswith("/cdn/")):
                 scope["app"] = self
                 try:
-                    response = await pipeline.handle_scope(self.state.store, scope, receive,
-                                                           media_download=download)
+                    if self.fast_lane:
+                        response = await fastlane.handle_scope(self.state.store, scope, receive, download)
+                    else:
+                        response = await pipeline.handle_scope(self.state.store, scope, receive,
+                                                               media_download=download)
                 except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
                     log.error("unexpected error on %s %s: %r", scope["method"], path, exc)
                     response = _graph_error_response()
@@ -71,6 +75,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
                        openapi_url="/_sim/openapi.json")
     app.state.store = Store(settings)
     app.state.settings = settings
+    app.fast_lane = settings.fast_lane
     app.router.on_shutdown.append(webhooks.close_session)
     for router in control.routers:
         app.include_router(router)

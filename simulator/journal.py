@@ -13,7 +13,8 @@ import os
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from itertools import chain
+from typing import Any, Iterable, Sequence
 
 try:
     import orjson
@@ -65,6 +66,12 @@ def _encode(value: Any) -> str:
         return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode("utf-8")
     except TypeError:  # orjson.JSONEncodeError
         return _ENCODER.encode(value)
+
+
+def decoded_headers(pairs: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """An ASGI scope's raw header pairs as the Graph pipeline reads (and journals) them: latin-1 text, names
+    lower-case, the last of repeated names winning."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in pairs}
 
 
 DEFAULT_MAX_ENTRIES = 100_000
@@ -144,28 +151,40 @@ class Journal:
         seq = self._keep(fields["world_id"], fields["method"], fields["path"], detail, len(detail))
         return JournalEntry(seq=seq, **fields)
 
-    def record(self, world_id: str | None, method: str, path: str, query: dict[str, str], headers: dict[str, str],
-               raw_body: bytes, parsed: Any, status: int | None, response: Any, virtual_time: float,
-               real_time: float, fault: dict[str, Any] | None, response_json: bytes | None = None,
+    def record(self, world_id: str | None, method: str, path: str, query: dict[str, str],
+               headers: dict[str, str] | Sequence[tuple[bytes, bytes]], raw_body: bytes, parsed: Any,
+               status: int | None, response: Any, virtual_time: float, real_time: float,
+               fault: dict[str, Any] | None, response_json: bytes | None = None,
                parsed_from_body: bool = False) -> int:
         """``append`` for the Graph pipeline, once per request: the same entry, returning its sequence number.
 
+        ``headers``: a dict, or the ASGI scope's raw ``(name, value)`` byte pairs, which the entry reads as
+        ``decoded_headers`` does (names lower-case, the last of repeated ones winning, as the pipeline decodes them).
         The usual entry (no fault, a body and an answer within their caps) is kept as it came: the query and
         the headers as tuples of pairs, the body's bytes and the answer's bytes as sent (``response_json``:
-        ``response`` encoded as JSON). Reading decodes it to the entry ``append`` would have made
-        (``parsed_from_body``: ``parsed`` is the JSON body decoded from ``raw_body``, so it is decoded again
-        from the bytes). Encoding each entry at record time was about a tenth of a send's CPU
-        (docs/benchmarks.md, issue 17); tuples of strings, bytes and numbers are untracked by the garbage
-        collector at their first collection, so the journal still gives it nothing to walk.
+        ``response`` encoded as JSON) or the answer's text summary (a ``str`` response: a file's). Reading decodes it
+        to the entry ``append`` would have made (``parsed_from_body``: ``parsed`` is the JSON body decoded from
+        ``raw_body``, so it is decoded again from the bytes). Encoding each entry at record time was about a tenth
+        of a send's CPU (docs/benchmarks.md, issue 17); tuples of strings, bytes and numbers are untracked by the
+        garbage collector at their first collection, so the journal still gives it nothing to walk.
         """
-        if (fault is None and response_json is not None and len(raw_body) <= BODY_KEEP_CHARS
-                and len(response_json) <= RESPONSE_KEEP_CHARS and (parsed is None or parsed_from_body)):
-            header_items = tuple(headers.items())
-            size = len(raw_body) + len(response_json) + _LAZY_OVERHEAD + sum(map(len, headers.values()))
+        kept: bytes | str | None = response_json
+        if kept is None and type(response) is str and len(response) <= RESPONSE_KEEP_CHARS:
+            kept = response  # kept as the text it is (decoded: itself)
+        if (fault is None and kept is not None and len(raw_body) <= BODY_KEEP_CHARS
+                and len(kept) <= RESPONSE_KEEP_CHARS and (parsed is None or parsed_from_body)):
+            if isinstance(headers, dict):
+                header_items: tuple[Any, ...] = tuple(headers.items())
+                header_size = sum(map(len, headers.values()))
+            else:  # the raw pairs: names and values counted
+                header_items = tuple(headers)
+                header_size = sum(map(len, chain.from_iterable(header_items)))
+            size = len(raw_body) + len(kept) + _LAZY_OVERHEAD + header_size
             return self._keep(world_id, method, path, (tuple(query.items()) if query else (), header_items, raw_body,
-                                                       parsed is not None, status, response_json, virtual_time,
+                                                       parsed is not None, status, kept, virtual_time,
                                                        real_time), size)
-        fields = {"world_id": world_id, "method": method, "path": path, "query": query, "headers": headers,
+        fields = {"world_id": world_id, "method": method, "path": path, "query": query,
+                  "headers": headers if isinstance(headers, dict) else decoded_headers(headers),
                   "raw_body": raw_body, "json": parsed, "status": status, "response": response,
                   "virtual_time": virtual_time, "real_time": real_time, "fault": fault}
         return self.append(**fields).seq
@@ -188,9 +207,11 @@ class Journal:
         query, headers, raw_body, parsed_from_body, status, response_json, virtual_time, real_time = detail
         from simulator.graph.request import _loads_body  # the pipeline's own decoder: the same values
 
-        return JournalEntry(seq, world_id, method, path, dict(query), dict(headers),
+        return JournalEntry(seq, world_id, method, path, dict(query),
+                            decoded_headers(headers) if headers and type(headers[0][0]) is bytes else dict(headers),
                             raw_body.decode("utf-8", errors="replace"),
-                            _loads_body(raw_body) if parsed_from_body else None, status, json.loads(response_json),
+                            _loads_body(raw_body) if parsed_from_body else None, status,
+                            response_json if type(response_json) is str else json.loads(response_json),
                             virtual_time, real_time, None, len(raw_body), None)
 
     def entries(self, world_id: str | None = None, method: str | None = None, path_contains: str | None = None,

@@ -28,6 +28,9 @@ class SimulatorSettings(BaseSettings):
     whatsapp_media_error: Literal["async", "sync"] = "async"
     async_status_delay_seconds: float = 0.2
     media_url_ttl_seconds: int = 300
+    # The Graph fast lane for the hot paths (simulator/graph/fastlane.py, docs/simulator.md): the same answers and
+    # effects as the general path, cheaper. ``FIWANO_SIM_FAST_LANE=false`` turns it off (to compare the two).
+    fast_lane: bool = True
 
     # Scale-out (docs/scaling.md): this process is instance ``instance`` (0-based) of ``instances`` behind a
     # router; every id it mints carries the owner tag the router routes by (simulator/ids.py). 1 = alone.

@@ -210,6 +210,16 @@ class Store:
         self.token_meta: dict[str, dict[str, Any]] = {}  # token -> {issued_at, expires_at (0 = never), type}
         self.oauth_codes: dict[str, dict[str, Any]] = {}  # code -> {world_id, redirect_uri, expires_at, used}
         self.pending_tasks: set[Any] = set()  # background webhook tasks (asyncio keeps only weak references)
+        # The Graph fast lane's cached attributions (simulator/graph/fastlane.py), trusted while ``generation`` is
+        # the one they were made at: every change of worlds, tokens, token expiries, object owners or the app's
+        # settings bumps it (``changed``).
+        self.generation = 0
+        self.fast_routes: dict[Any, Any] = {}
+
+    def changed(self) -> None:
+        """Something a Graph request's attribution depends on changed: forget the fast lane's cached routes."""
+        self.generation += 1
+        self.fast_routes.clear()
 
     # ---- worlds -------------------------------------------------------------------------------
     def default_options(self) -> dict[str, Any]:
@@ -230,6 +240,7 @@ class Store:
                     self._share(world.assets, asset, shared)
                 world.assets.append(asset)
             self.worlds[world.world_id] = world
+            self.changed()
             self._tokens[world.user_access_token] = (world.world_id, None)
             for asset in world.assets:
                 self._tokens[asset.access_token] = (world.world_id, asset.asset_id)
@@ -271,6 +282,7 @@ class Store:
             world = self.worlds.pop(world_id, None)
             if world is None:
                 return False
+            self.changed()
             self._tokens = {t: v for t, v in self._tokens.items() if v[0] != world_id}
             self.token_meta = {t: m for t, m in self.token_meta.items() if t in self._tokens}
             self.oauth_codes = {c: m for c, m in self.oauth_codes.items() if m["world_id"] != world_id}
@@ -280,6 +292,7 @@ class Store:
 
     def reset(self) -> None:
         with self.lock:
+            self.changed()
             self.worlds.clear()
             self._tokens.clear()
             self.token_meta.clear()
@@ -314,6 +327,7 @@ class Store:
         token = ids.access_token()
         now = world.clock.now()
         with self.lock:
+            self.changed()
             self._tokens[token] = (world.world_id, None)
             self.token_meta[token] = {"issued_at": now, "expires_at": now + lifetime if lifetime else 0,
                                       "type": "USER"}
@@ -330,4 +344,5 @@ class Store:
 
     def register_object(self, object_id: str, world: World) -> None:
         with self.lock:
+            self.changed()
             self._objects[object_id] = world.world_id

@@ -98,6 +98,7 @@ async def put_app(body: AppUpdate, request: Request) -> dict[str, Any]:
             if value is None and key != "target_webhook_url":
                 continue
             store.app[key] = value
+        store.changed()
         return dict(store.app)
 
 

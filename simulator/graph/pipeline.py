@@ -26,6 +26,7 @@ from simulator.faults import FaultContext
 from simulator.graph.context import GraphCall, GraphResult
 from simulator.graph.dispatch import dispatch
 from simulator.graph.request import GraphRequest, parse
+from simulator.journal import decoded_headers
 from simulator.jsontext import answer_json
 from simulator.world import Store
 
@@ -197,7 +198,8 @@ def _journal(call: GraphCall, status: int | None, response: Any, fault: dict[str
     if parsed is None and req.raw and not req.body_error and "form" in req.headers.get("content-type", ""):
         parsed = req.params
     call.store.journal.record(
-        call.world.world_id if call.world else None, req.method, req.path, req.query, req.headers, req.raw, parsed,
+        call.world.world_id if call.world else None, req.method, req.path, req.query,
+        req.headers if req.raw_headers is None else req.raw_headers, req.raw, parsed,
         status, response, call.now(), time.time(), fault, response_json,
         parsed_from_body=parsed is not None and parsed is req.json_body)
 
@@ -281,14 +283,19 @@ async def handle_scope(store: Store, scope: dict[str, Any], receive: Any, media_
     """``handle`` straight from the ASGI scope: the same inputs as Starlette's ``Request`` gives (decoded
     headers, the last of repeated ones winning; ``parse_qsl`` of the query; the base URL), without building
     its objects (the Graph hot paths, docs/benchmarks.md). ``ClientDisconnect`` as Starlette raises it."""
-    raw = await asgi_body(receive)
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    return await handle_scope_body(store, scope, await asgi_body(receive), media_download)
+
+
+async def handle_scope_body(store: Store, scope: dict[str, Any], raw: bytes, media_download: bool = False) -> Any:
+    """``handle_scope`` once the body was read (the fast lane hands what it does not take here)."""
+    headers = decoded_headers(scope["headers"])
     query = scope.get("query_string", b"")
     query_items = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
     path = scope["path"]
     if "?" in path or "#" in path or "\\" in path:  # Starlette's URL escapes these: take its reading
         path = Request(scope).url.path
     req = parse(scope["method"], path, query_items, headers, raw, base_url_of(scope))
+    req.raw_headers = scope["headers"]
     if media_download:  # the media download route: the file named by the last ``mid`` of the query
         req.extra["media_key"] = dict(query_items).get("mid") or "-"
     return await _handle(store, req, fast=True)

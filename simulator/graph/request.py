@@ -34,6 +34,9 @@ class GraphRequest:
     base_url: str
     body_error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the ASGI scope's header pairs ``headers`` was decoded from, when the request came that way: the journal
+    # keeps them as they are (simulator.journal.decoded_headers reads them as ``headers``)
+    raw_headers: Any = None
 
     @property
     def text(self) -> str:

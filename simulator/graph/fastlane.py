@@ -1,0 +1,231 @@
+"""The Graph fast lane: the five hot paths of a load test answered without the general pipeline's scaffolding.
+
+Issue 17 asks the simulator to serve its hot paths (WhatsApp text, media-by-link and template sends, a profile
+read, a media download) at half the rate of a raw ASGI app. The general pipeline (``pipeline.py``) spends most of a
+request on what every Graph call needs and these do not: decoding every header into a dict, parsing the query and
+body into a ``GraphRequest``, attributing the call through two store look-ups under the lock, choosing the surface,
+routing by object kind, building the answer's header dict. This lane recognises the ordinary case cheaply and
+answers it with the handlers' own code:
+
+- the attribution of ``(method, path, Authorization header)`` is cached (``Store.fast_routes``) and trusted only
+  while ``Store.generation`` is the one it was made at: every change of tokens, worlds or object owners bumps it;
+- it takes only what it fully recognises: a ``Bearer``/``OAuth`` header token of an asset (no token expiry kept for
+  it), a versioned path of the exact shape, no fault rule in the world, a JSON body of at most 64 KiB for a send
+  (``Content-Type: application/json``), no body for a read, no ``access_token`` parameter, and then:
+  ``POST /{v}/{phone_number_id}/messages`` of the token's own WhatsApp number; ``GET /{v}/{psid or igsid}`` of a
+  profile the world knows; ``GET /whatsapp_business/attachments/?mid=…`` of a media file served normally;
+- the validation and the effects are the handlers' own (``whatsapp.send``, ``users.profile``), so they cannot drift;
+  a ``GraphError`` (a request Meta refuses) returns ``None`` before anything was changed, and the general path then
+  answers it as it always did. Anything else the lane does not recognise also returns ``None``;
+- the answer's constant headers are the pipeline's cached ones, the JSON by the same encoder, the journal entry
+  the one ``Journal.record`` keeps for the same arguments, webhooks scheduled as ``pipeline._schedule`` does.
+
+``FIWANO_SIM_FAST_LANE=false`` (``SimulatorSettings.fast_lane``) turns it off, so tests and benchmarks compare the
+two (``tests/simulator/test_fast_lane.py`` sends the same requests through both in two fresh apps).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, cast
+from urllib.parse import parse_qsl
+
+from fiwano_conformance.shared import json_read
+from simulator import events, ids
+from simulator.graph import users, whatsapp
+from simulator.graph.context import GraphCall
+from simulator.graph.media import DOWNLOAD_PATH
+from simulator.graph.pipeline import (_KINDS, _UNSAFE_VALUE, RawResponse, _constant_raw_headers, asgi_body,
+                                      handle_scope_body)
+from simulator.graph.request import VERSION_RE, _maybe_json
+from simulator.jsontext import answer_json
+from simulator.journal import BODY_KEEP_CHARS
+from simulator.world import Asset, Store, World
+
+# the JSON content types of an ordinary send (the general path reads any other non-form type as JSON too)
+_JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8", b"application/json;charset=utf-8",
+                         b"application/json; charset=UTF-8"})
+_MAX_ROUTES = 4096
+_SEND, _READ, _DOWNLOAD = 1, 2, 3
+_JSON_HEAD = (b"content-type", b"application/json")
+
+
+class Route:
+    """A cached attribution: the token's world and asset, and the answer's constant headers."""
+
+    __slots__ = ("generation", "kind", "world", "asset", "object_id", "constant", "plain")
+
+    def __init__(self, generation: int, kind: int, world: World, asset: Asset | None, object_id: str,
+                 constant: tuple[tuple[bytes, bytes], ...], plain: bool) -> None:
+        self.generation, self.kind, self.world, self.asset = generation, kind, world, asset
+        self.object_id, self.constant, self.plain = object_id, constant, plain
+
+
+class LaneCall:
+    """What the handlers read of a ``GraphCall`` (world, store, parameters, the token's asset, the clock)."""
+
+    __slots__ = ("store", "world", "token_world", "token_asset", "params")
+
+    def __init__(self, store: Store, world: World, asset: Asset | None, params: dict[str, Any]) -> None:
+        self.store, self.world, self.token_world, self.token_asset, self.params = store, world, world, asset, params
+
+    def now(self) -> float:
+        return self.world.clock.now()
+
+
+def _token(auth: bytes) -> str | None:
+    """The token ``request.parse`` takes from an Authorization header value, or None."""
+    scheme, _, credentials = auth.decode("latin-1").partition(" ")
+    token = credentials.strip()
+    return token if scheme.lower() in ("bearer", "oauth") and token else None
+
+
+def _route(store: Store, method: str, path: str, auth: bytes, media_download: bool) -> Route | None:
+    """The route of ``(method, path, auth)`` as the general path would attribute and dispatch it, or None."""
+    token = _token(auth)
+    generation = store.generation
+    if token is None or token in store.token_meta:
+        return None
+    resolved = store.resolve_token(token)
+    if resolved is None:
+        return None
+    world, asset = resolved
+    if media_download:
+        if method != "GET" or path != DOWNLOAD_PATH:
+            return None
+        kind, object_id, version = _DOWNLOAD, "", store.app["graph_version"]
+    else:
+        if asset is None or "?" in path or "#" in path or "\\" in path:
+            return None
+        parts = path.split("/")
+        if len(parts) not in (3, 4) or parts[0] or not VERSION_RE.match(parts[1]) or not parts[2]:
+            return None
+        version, object_id = parts[1], parts[2]
+        if object_id in ("me", "oauth", "debug_token"):
+            return None
+        owner = world.asset_by_id(object_id, prefer=asset)
+        if len(parts) == 4:
+            if (method != "POST" or parts[3] != "messages" or owner is not asset or asset.channel != "whatsapp"
+                    or object_id != asset.phone_number_id):
+                return None
+            kind = _SEND
+        elif method == "GET" and owner is None:
+            kind = _READ
+        else:
+            return None
+    if asset is not None:
+        constant, plain = _constant_raw_headers(version, asset.waba_id or asset.page_id or asset.asset_id,
+                                                _KINDS[asset.channel])
+    else:
+        constant, plain = _constant_raw_headers(version, None, None)
+    return Route(generation, kind, world, asset, object_id, constant, plain)
+
+
+async def handle_scope(store: Store, scope: dict[str, Any], receive: Any, media_download: bool) -> Any:
+    """``pipeline.handle_scope`` with the fast lane first."""
+    message = await receive()  # the usual body: one message (pipeline.asgi_body reads any other way it comes)
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        raw = message.get("body", b"")
+    else:
+        raw = await asgi_body(_replay(message, receive))
+    response = answer(store, scope, raw, media_download)
+    if response is None:
+        return await handle_scope_body(store, scope, raw, media_download)
+    return response
+
+
+def _replay(first: dict[str, Any], receive: Any) -> Any:
+    """``receive`` that gives ``first`` again before the messages still to come."""
+    pending = [first]
+
+    async def replayed() -> Any:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+def answer(store: Store, scope: dict[str, Any], raw: bytes, media_download: bool) -> Any:
+    """The answer of the fast lane (a ``RawResponse``, already journaled), or None: the general path answers."""
+    auth = ctype = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            auth = value
+        elif name == b"content-type":
+            ctype = value
+    if auth is None:
+        return None
+    method, path = scope["method"], scope["path"]
+    key = (method, path, auth)
+    route = store.fast_routes.get(key)
+    if route is None or route.generation != store.generation:
+        route = _route(store, method, path, auth, media_download)
+        if route is None:
+            return None
+        if len(store.fast_routes) >= _MAX_ROUTES:
+            store.fast_routes.clear()
+        store.fast_routes[key] = route
+    world = route.world
+    if not world.faults.empty:
+        return None
+    query = scope.get("query_string", b"")
+    if route.kind == _SEND:
+        if query or ctype not in _JSON_TYPES or len(raw) > BODY_KEEP_CHARS:
+            return None
+        params = json_read.loads(raw)
+        if type(params) is not dict or "access_token" in params:  # an object (orjson makes plain dicts)
+            return None
+        call = LaneCall(store, world, route.asset, params)
+        try:
+            result = whatsapp.send(cast(GraphCall, call), cast(Asset, route.asset))
+        except Exception:  # noqa: BLE001 - refused (or a bug): nothing was changed, the general path answers it
+            return None
+        query_dict: dict[str, str] = {}
+        parsed: Any = params
+    else:
+        if raw:
+            return None
+        items = parse_qsl(query.decode("latin-1"), keep_blank_values=True) if query else []
+        query_dict = dict(items)
+        if "access_token" in query_dict:
+            return None
+        parsed = None
+        if route.kind == _DOWNLOAD:
+            return _download(store, route, scope, query_dict)
+        object_id = route.object_id
+        if object_id in world.media or object_id in world.templates or object_id not in world.profiles:
+            return None
+        call = LaneCall(store, world, route.asset, {k: _maybe_json(v) for k, v in items})
+        try:
+            result = users.profile(cast(GraphCall, call), object_id)
+        except Exception:  # noqa: BLE001 - as above
+            return None
+    if result.response is not None or result.content is not None or result.headers or result.status != 200:
+        return None  # not the answers these handlers give today; the general path knows every other
+    body = answer_json(result.body)
+    trace_id, request_id = ids.fbtrace_id_pair()
+    response = RawResponse.ready(body, 200, [(b"x-fb-trace-id", trace_id), (b"x-fb-request-id", request_id),
+                                             *route.constant, (b"content-length", str(len(body)).encode("latin-1")),
+                                             _JSON_HEAD], one_write=route.plain)
+    for delay, payload in result.webhooks:
+        events.emit_later(store, world, payload, delay)
+    store.journal.record(world.world_id, method, path, query_dict, scope["headers"], raw, parsed, 200, result.body,
+                         world.clock.now(), time.time(), None, body, parsed_from_body=parsed is not None)
+    return response
+
+
+def _download(store: Store, route: Route, scope: dict[str, Any], query: dict[str, str]) -> Any:
+    """``media.download`` of a file served normally (no hostile delivery), as ``pipeline._render_fast`` answers."""
+    world = route.world
+    item = world.media.get(query.get("mid") or "-")
+    now = world.clock.now()
+    if (item is None or item.url_key is None or query.get("hash") != item.url_key or now >= item.url_expires_at
+            or item.delivery != "normal"):
+        return None
+    content, mime = item.content, item.mime_type
+    trace_id, request_id = ids.fbtrace_id_pair()
+    response = RawResponse(content, 200, [(b"x-fb-trace-id", trace_id), (b"x-fb-request-id", request_id),
+                                          *route.constant], mime)
+    response.one_write = route.plain and not _UNSAFE_VALUE.search(response.raw_headers[-1][1])
+    store.journal.record(world.world_id, "GET", scope["path"], query, scope["headers"], b"", None, 200,
+                         f"<{len(content)} bytes of {mime}>", world.clock.now(), time.time(), None, None)
+    return response
