@@ -7,9 +7,9 @@ CPU is not counted), and prints this process's CPU time per request (user + syst
 system part; min and median of ``--repeats`` rounds) for three loops, alternated round by round:
 
 - ``fasthttp``: the same requests through Locust's ``FastHttpSession`` alone (what ``FastHttpUser`` gives each
-  user), with Locust's statistics, without the kit's bookkeeping;
+  user; the kit's users used it until issue 17), with Locust's statistics, without the kit's bookkeeping;
 - ``kit``: what a keyed user does per slot (``act()`` then ``wait_time()``): operation choice, token, body, the
-  request with ``catch_response``, Locust's statistics, the send's detail, the ledger row, the pacer;
+  request (``loadtests.api_client``), Locust's statistics, the send's detail, the ledger row, the pacer;
 - ``stub``: the kit's bookkeeping alone, with the HTTP client replaced by a canned answer (no socket, no
   Locust statistics): deterministic enough for valgrind (instructions per request, as in
   ``benchmarks/simulator_cpu.py``: run with ``--modes stub --requests 0`` and ``--requests N``, subtract).
@@ -92,14 +92,14 @@ class _StubResponse:
 
 
 class _StubClient:
-    """Stands in for FastHttpUser's client: a canned answer, no socket, no Locust statistics."""
+    """Stands in for FastHttpUser's client (the kit before issue 17's client change; for A/B runs of old trees)."""
 
     def request(self, *args, **kwargs):
         return _StubResponse()
 
 
 class _StubApi:
-    """Stands in for a client with ``request(method, path, body) -> (status, content)`` (a user with ``api``)."""
+    """Stands in for ``loadtests.api_client.ApiClient``: a canned answer, no socket."""
 
     def request(self, method, path, body=None):
         return 200, _StubResponse.content

@@ -18,10 +18,11 @@ from collections import deque
 import gevent
 import orjson
 from gevent import GreenletExit
-from locust import FastHttpUser, User, task
-from locust.exception import StopUser
+from locust import User, task
+from locust.exception import CatchResponseError, StopUser
 
 from loadtests import runtime
+from loadtests.api_client import NO_ANSWER, ApiClient
 from loadtests.inbound import STATUS_SEQUENCE, emit, emit_status, meta_message_id, simulator_client
 from loadtests.keyring import ChannelSpec, KeySpec
 from loadtests.ledger import INTERRUPTED, Detail, Op
@@ -31,8 +32,8 @@ from loadtests.reconcile import TOKEN, media_url, token
 log = logging.getLogger("fiwano.load")
 
 
-def _detail(op: Op, status: int, content: bytes | None) -> Detail:
-    if status != 200 or not op.is_send or not content:
+def _detail(op: Op, status: int, content: bytes) -> Detail:
+    if status != 200 or not op.is_send:
         return Detail.NONE
     try:
         body = orjson.loads(content)
@@ -48,8 +49,14 @@ def _detail(op: Op, status: int, content: bytes | None) -> Detail:
 _STAT_NAMES = {op: op.name.lower() for op in Op}   # the name of each operation in Locust's statistics
 
 
-class KeyedUser(FastHttpUser):
-    """Claims a key on start, gives it back on stop, and runs one paced operation per slot."""
+class KeyedUser(User):
+    """Claims a key on start, gives it back on stop, and runs one paced operation per slot.
+
+    Requests go through :class:`~loadtests.api_client.ApiClient` (geventhttpclient without FastHttpUser's user
+    agent, see there) and are reported to Locust's statistics here, with the answer: a 429 is a success (the
+    limiter working, judged by the oracle), any other non-2xx a failure ``HTTP <status>``, no answer a failure
+    ``no answer``.
+    """
 
     abstract = True
     role = "send"
@@ -64,8 +71,10 @@ class KeyedUser(FastHttpUser):
         self.run_settings = assignment["run"]
         self.key = KeySpec.model_validate(assignment["key"])
         self._next_seq = assignment["next_seq"]
-        self.headers = {"X-API-Key": self.key.api_key}
+        self.api = ApiClient(self.host or self.environment.host or "", {"X-API-Key": self.key.api_key},
+                             network_timeout=self.network_timeout, connection_timeout=self.connection_timeout)
         self._record = self.link.ledger.record
+        self._report = self.environment.events.request.fire
         sendable = self.key.sendable()
         self.send_channels = itertools.cycle(sendable) if sendable else None
         whatsapp = [c for c in self.key.channels if c.channel_type == "whatsapp"]
@@ -82,6 +91,9 @@ class KeyedUser(FastHttpUser):
         link = getattr(self, "link", None)
         if link is not None and getattr(self, "key", None) is not None:
             link.release(self.role, self.key.index, self._next_seq)
+        api = getattr(self, "api", None)
+        if api is not None:
+            api.close()
 
     def wait_time(self) -> float:
         return self.pacer.next_delay()
@@ -97,21 +109,27 @@ class KeyedUser(FastHttpUser):
     def _request(self, op: Op, method: str, path: str, body: dict | None = None) -> None:
         seq = self._next_seq
         self._next_seq = seq + 1
-        status, detail, sent = 0, Detail.NONE, time.time()
+        payload = None if body is None else orjson.dumps(body)
+        status, detail, content, no_answer = 0, Detail.NONE, b"", None
+        sent, started = time.time(), time.perf_counter()
         try:
-            with self.client.request(method, path, json=body, headers=self.headers, name=_STAT_NAMES[op],
-                                     catch_response=True) as response:
-                status = response.status_code or 0
-                detail = _detail(op, status, response.content)
-                if status == 429 or 200 <= status < 300:
-                    response.success()
-                else:
-                    response.failure(f"HTTP {status}" if status else "no answer")
+            status, content = self.api.request(method, path, payload)
+            detail = _detail(op, status, content)
+        except NO_ANSWER as exc:
+            no_answer = exc
         except GreenletExit:
             status = INTERRUPTED   # the run ended under this request: neither a failure nor a known outcome
             raise
         finally:
             self._record(self.key.index, seq, op, sent, time.time(), status, detail)
+        failure = None
+        if no_answer is not None:
+            failure = CatchResponseError("no answer")
+        elif status != 429 and not 200 <= status < 300:
+            failure = CatchResponseError(f"HTTP {status}")
+        self._report(request_type=method, name=_STAT_NAMES[op], response_time=(time.perf_counter() - started) * 1000,
+                     response_length=len(content), exception=failure, context={}, response=None, start_time=sent,
+                     url=path)
 
     def _next_token(self) -> tuple[int, str]:
         """The sequence number and token of the request about to be made (``_request`` consumes it)."""

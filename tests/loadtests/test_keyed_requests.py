@@ -1,5 +1,6 @@
-"""A keyed user's request path (``loadtests.users.KeyedUser._request``, reworked for issue 17's CPU budget):
-what reaches the target, what the ledger keeps, and what Locust's statistics say, for every kind of answer.
+"""A keyed user's request path (``loadtests.users.KeyedUser._request`` over ``loadtests.api_client``, which
+replaced FastHttpUser's client for issue 17): what reaches the target, what the ledger keeps, and what Locust's
+statistics say, for every kind of answer.
 
 It runs in a child process: the users import Locust, which monkey-patches the standard library with gevent.
 The target is a gevent server in that process that answers from a script, one answer per request.
@@ -88,7 +89,7 @@ print(json.dumps({
 '''
 
 
-def test_answers_reach_the_ledger_and_locust_statistics():
+def test_answers_reach_the_ledger_and_locust_statistics_as_before():
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
@@ -110,3 +111,107 @@ def test_answers_reach_the_ledger_and_locust_statistics():
     assert out["errors"] == ["HTTP 500", "no answer"]
     assert out["released"] == {"7": 9}
 
+
+HTTPS_SCRIPT = r'''
+import sys
+from pathlib import Path
+
+import locust  # noqa: F401  (gevent's patching first, as in a Locust process)
+
+from loadtests.api_client import ApiClient
+from loadtests.sink import Sink
+
+sink = Sink(Path(sys.argv[1])).start()   # HTTPS with a certificate of a CA this process does not trust
+client = ApiClient(sink.url + "/hooks", {"X-API-Key": "fw_live_k"})
+print(client.request("POST", "/ch_1", b'{"a":1}'), client.request("POST", "/ch_2", b"{}"))
+print([(r.path, r.headers.get("x-api-key"), r.headers.get("content-type"), r.body) for r in sink.records()])
+client.close()
+sink.stop()
+'''
+
+
+def test_an_https_target_is_not_verified_like_fasthttpuser_and_keeps_its_path_prefix(tmp_path):
+    result = subprocess.run([sys.executable, "-c", HTTPS_SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers, records = result.stdout.strip().splitlines()[-2:]
+    assert answers == "(200, b'{}') (200, b'{}')"
+    assert records == ("[('/hooks/ch_1', 'fw_live_k', 'application/json', b'{\"a\":1}'), "
+                       "('/hooks/ch_2', 'fw_live_k', 'application/json', b'{}')]")
+
+
+TIMEOUT_SCRIPT = r'''
+import json
+import gevent
+from gevent.server import StreamServer
+
+import locust  # noqa: F401  (gevent's patching first, as in a Locust process)
+from locust.env import Environment
+
+from loadtests import runtime
+from loadtests.coordination import Link
+from loadtests.keyclaims import Coordinator
+from loadtests.keyring import ChannelSpec, KeySpec, Keyring
+from loadtests.users import SendUser
+
+connections, requests = [], []
+
+
+def handle(sock, address):
+    connections.append(address[1])
+    stream = sock.makefile("rb")
+    while True:
+        line = stream.readline()
+        if not line:
+            return
+        length = 0
+        while (header := stream.readline()) not in (b"\r\n", b""):
+            name, _, value = header.decode().partition(":")
+            length = int(value) if name.strip().lower() == "content-length" else length
+        stream.read(length)
+        requests.append(address[1])
+        if len(requests) == 1:   # the first request is read and never answered: the user's network timeout
+            gevent.sleep(5)
+            return
+        payload = b'{"success":true,"message_id":"m"}'
+        sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                     % len(payload) + payload)
+
+
+server = StreamServer(("127.0.0.1", 0), handle)
+server.start()
+channel = ChannelSpec(channel_id="ch_wa", channel_type="whatsapp", recipient="15550001", world_id="w", asset_id="a")
+keyring = Keyring(run_id="r1", keys=[KeySpec(index=3, api_key="fw_live_key3", channels=[channel])])
+mix = {"send_text": 1.0, "send_media": 0.0, "send_template": 0.0, "read_channels": 0.0, "read_templates": 0.0}
+settings = {"run_id": "r1", "interval": 1e-9, "spread": 1, "mix": mix, "template": {"name": "t", "language": "en"}}
+environment = Environment(user_classes=[SendUser], host=f"http://127.0.0.1:{server.server_port}")
+environment.create_local_runner()
+coordinator = Coordinator(keyring, settings)
+runtime.set_link(Link(environment, coordinator))
+SendUser.host = environment.host
+SendUser.network_timeout = 0.2
+user = SendUser(environment)
+user.on_start()
+for _ in range(3):
+    user.act()
+user.on_stop()
+stats = environment.stats
+print(json.dumps({
+    "rows": [[r.seq, r.status, r.detail.name] for r in coordinator.ledger.rows(3)],
+    "stats": {f"{m} {n}": [e.num_requests, e.num_failures] for (n, m), e in stats.entries.items()},
+    "errors": sorted(str(e.error) for e in stats.errors.values()),
+    "connections": len(connections), "requests_per_connection": [requests.count(c) for c in connections],
+}))
+'''
+
+
+def test_a_request_without_an_answer_in_time_is_a_failure_and_the_user_goes_on_on_a_new_connection():
+    # issue 17: users whose first request timed out sent nothing more in a 1,000-key run (docs/benchmarks.md)
+    result = subprocess.run([sys.executable, "-c", TIMEOUT_SCRIPT], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["rows"] == [[0, 0, "NONE"], [1, 200, "SENT"], [2, 200, "SENT"]]
+    assert out["stats"] == {"POST send_text": [3, 1]}
+    assert out["errors"] == ["no answer"]
+    # the timed-out connection is dropped (its late answer would be read as the next one's), the rest share one
+    assert out["connections"] == 2 and out["requests_per_connection"] == [1, 2]
