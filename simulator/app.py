@@ -46,20 +46,20 @@ class SimulatorApp(FastAPI):
 
     _GRAPH_METHODS = frozenset(ALL_METHODS)
     fast_lane = True  # SimulatorSettings.fast_lane: the hot paths through simulator/graph/fastlane.py first
+    store: Store  # app.state.store, read without Starlette's State lookup (a Python call per request)
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
         if scope["type"] == "http" and scope["method"] in self._GRAPH_METHODS and not scope.get("root_path"):
             path = scope["path"]
             download = path == DOWNLOAD_PATH
-            if (download and scope["method"] == "GET") or not (download or _is_control(path)
-                                                               or path.startswith("/cdn/")):
+            if (download and scope["method"] == "GET") or not (download or path == "/_sim"
+                                                               or path.startswith(("/_sim/", "/cdn/"))):
                 scope["app"] = self
                 try:
                     if self.fast_lane:
-                        response = await fastlane.handle_scope(self.state.store, scope, receive, download)
+                        response = await fastlane.handle_scope(self.store, scope, receive, download)
                     else:
-                        response = await pipeline.handle_scope(self.state.store, scope, receive,
-                                                               media_download=download)
+                        response = await pipeline.handle_scope(self.store, scope, receive, media_download=download)
                 except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
                     log.error("unexpected error on %s %s: %r", scope["method"], path, exc)
                     response = _graph_error_response()
@@ -73,7 +73,7 @@ def create_app(settings: SimulatorSettings | None = None) -> FastAPI:
     ids.set_owner(settings.instance, settings.instances)
     app = SimulatorApp(title="Fiwano simulator (fake Meta)", docs_url="/_sim/docs", redoc_url=None,
                        openapi_url="/_sim/openapi.json")
-    app.state.store = Store(settings)
+    app.state.store = app.store = Store(settings)
     app.state.settings = settings
     app.fast_lane = settings.fast_lane
     app.router.on_shutdown.append(webhooks.close_session)

@@ -31,8 +31,12 @@ class Clock:
         self._lock = threading.Lock()
 
     def now(self) -> float:
-        base = self._parent.now() if self._parent is not None else time.time()
-        return base + self._offset
+        parent = self._parent
+        if parent is None:
+            return time.time() + self._offset
+        if parent._parent is None:  # a world's clock under the global one (every Graph call reads it): one call
+            return (time.time() + parent._offset) + self._offset
+        return parent.now() + self._offset
 
     @property
     def offset(self) -> float:

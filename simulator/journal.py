@@ -160,8 +160,8 @@ class Journal:
 
         ``headers``: a dict, or the ASGI scope's raw ``(name, value)`` byte pairs, which the entry reads as
         ``decoded_headers`` does (names lower-case, the last of repeated ones winning, as the pipeline decodes them).
-        The usual entry (no fault, a body and an answer within their caps) is kept as it came: the query and
-        the headers as tuples of pairs, the body's bytes and the answer's bytes as sent (``response_json``:
+        The usual entry (no fault, a body and an answer within their caps) is kept as it came, in one flat tuple:
+        the query's and the headers' names and values in a row, the body's bytes and the answer's bytes as sent (``response_json``:
         ``response`` encoded as JSON) or the answer's text summary (a ``str`` response: a file's). Reading decodes it
         to the entry ``append`` would have made (``parsed_from_body``: ``parsed`` is the JSON body decoded from
         ``raw_body``, so it is decoded again from the bytes). Encoding each entry at record time was about a tenth
@@ -173,16 +173,19 @@ class Journal:
             kept = response  # kept as the text it is (decoded: itself)
         if (fault is None and kept is not None and len(raw_body) <= BODY_KEEP_CHARS
                 and len(kept) <= RESPONSE_KEEP_CHARS and (parsed is None or parsed_from_body)):
+            # one flat tuple of strings, bytes and numbers (no tuple of pairs inside): the collector untracks it at
+            # its first look, where nested tuples stayed tracked until a full collection reached them
+            header_flat: tuple[Any, ...]
             if isinstance(headers, dict):
-                header_items: tuple[Any, ...] = tuple(headers.items())
+                header_flat = tuple(chain.from_iterable(headers.items()))
                 header_size = sum(map(len, headers.values()))
             else:  # the raw pairs: names and values counted
-                header_items = tuple(headers)
-                header_size = sum(map(len, chain.from_iterable(header_items)))
+                header_flat = tuple(chain.from_iterable(headers))
+                header_size = sum(map(len, header_flat))
+            query_flat = tuple(chain.from_iterable(query.items())) if query else ()
             size = len(raw_body) + len(kept) + _LAZY_OVERHEAD + header_size
-            return self._keep(world_id, method, path, (tuple(query.items()) if query else (), header_items, raw_body,
-                                                       parsed is not None, status, kept, virtual_time,
-                                                       real_time), size)
+            return self._keep(world_id, method, path, (raw_body, parsed is not None, status, kept, virtual_time,
+                                                       real_time, len(query_flat), *query_flat, *header_flat), size)
         fields = {"world_id": world_id, "method": method, "path": path, "query": query,
                   "headers": headers if isinstance(headers, dict) else decoded_headers(headers),
                   "raw_body": raw_body, "json": parsed, "status": status, "response": response,
@@ -204,11 +207,14 @@ class Journal:
         seq, world_id, method, path, detail, _ = record
         if isinstance(detail, str):
             return JournalEntry(seq, world_id, method, path, *json.loads(detail))
-        query, headers, raw_body, parsed_from_body, status, response_json, virtual_time, real_time = detail
+        raw_body, parsed_from_body, status, response_json, virtual_time, real_time, query_count = detail[:7]
+        query = detail[7:7 + query_count]
+        headers = detail[7 + query_count:]
         from simulator.graph.request import _loads_body  # the pipeline's own decoder: the same values
 
-        return JournalEntry(seq, world_id, method, path, dict(query),
-                            decoded_headers(headers) if headers and type(headers[0][0]) is bytes else dict(headers),
+        return JournalEntry(seq, world_id, method, path, dict(zip(query[::2], query[1::2], strict=True)),
+                            (decoded_headers if headers and type(headers[0]) is bytes else dict)(
+                                zip(headers[::2], headers[1::2], strict=True)),
                             raw_body.decode("utf-8", errors="replace"),
                             _loads_body(raw_body) if parsed_from_body else None, status,
                             response_json if type(response_json) is str else json.loads(response_json),

@@ -26,21 +26,21 @@ two (``tests/simulator/test_fast_lane.py`` sends the same requests through both 
 
 from __future__ import annotations
 
+import re
 import time
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fiwano_conformance.shared import json_read
 from simulator import events, ids
-from simulator.graph import users, whatsapp
-from simulator.graph.context import GraphCall
+from simulator.graph import templates, users, whatsapp
 from simulator.graph.media import DOWNLOAD_PATH
 from simulator.graph.pipeline import (_KINDS, _UNSAFE_VALUE, RawResponse, _constant_raw_headers, asgi_body,
                                       handle_scope_body)
 from simulator.graph.request import VERSION_RE, _maybe_json
 from simulator.jsontext import answer_json
 from simulator.journal import BODY_KEEP_CHARS
-from simulator.world import Asset, Store, World
+from simulator.world import Asset, Store, World, sent_message
 
 # the JSON content types of an ordinary send (the general path reads any other non-form type as JSON too)
 _JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8", b"application/json;charset=utf-8",
@@ -174,9 +174,20 @@ def answer(store: Store, scope: dict[str, Any], raw: bytes, media_download: bool
         params = json_read.loads(raw)
         if type(params) is not dict or "access_token" in params:  # an object (orjson makes plain dicts)
             return None
+        body = _ordinary_send(store, route, params)
+        if body is not None:  # answered from the prebuilt text: no GraphResult, no answer dict
+            trace_id, request_id = ids.fbtrace_id_pair()
+            response = RawResponse.ready(body, 200, [(b"x-fb-trace-id", trace_id), (b"x-fb-request-id", request_id),
+                                                     *route.constant,
+                                                     (b"content-length", str(len(body)).encode("latin-1")),
+                                                     _JSON_HEAD], one_write=route.plain)
+            # the answer is kept as its bytes (the entry is within the journal's caps: the answer dict is not read)
+            store.journal.record(world.world_id, method, path, {}, scope["headers"], raw, params, 200, None,
+                                 world.clock.now(), time.time(), None, body, parsed_from_body=True)
+            return response
         call = LaneCall(store, world, route.asset, params)
         try:
-            result = whatsapp.send(cast(GraphCall, call), cast(Asset, route.asset))
+            result = whatsapp.send(call, route.asset)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 - refused (or a bug): nothing was changed, the general path answers it
             return None
         query_dict: dict[str, str] = {}
@@ -196,11 +207,10 @@ def answer(store: Store, scope: dict[str, Any], raw: bytes, media_download: bool
             return None
         call = LaneCall(store, world, route.asset, {k: _maybe_json(v) for k, v in items})
         try:
-            result = users.profile(cast(GraphCall, call), object_id)
+            result = users.profile(call, object_id)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 - as above
             return None
-    if result.response is not None or result.content is not None or result.headers or result.status != 200:
-        return None  # not the answers these handlers give today; the general path knows every other
+    # both handlers answer a JSON body with status 200 and no headers of their own (what _render_fast then sends)
     body = answer_json(result.body)
     trace_id, request_id = ids.fbtrace_id_pair()
     response = RawResponse.ready(body, 200, [(b"x-fb-trace-id", trace_id), (b"x-fb-request-id", request_id),
@@ -211,6 +221,97 @@ def answer(store: Store, scope: dict[str, Any], raw: bytes, media_download: bool
     store.journal.record(world.world_id, method, path, query_dict, scope["headers"], raw, parsed, 200, result.body,
                          world.clock.now(), time.time(), None, body, parsed_from_body=parsed is not None)
     return response
+
+
+# The ordinary sends, answered without the handler (``_ordinary_send``): exactly these keys, each of the ordinary
+# type; anything else (context, biz_opaque_callback_data, a media id, a filename, template components...) goes
+# through ``whatsapp.send`` in the lane, which validates every case.
+_TEXT_KEYS = frozenset({"messaging_product", "recipient_type", "to", "type", "text"})
+_TEXT_FIELDS = frozenset({"body", "preview_url"})
+_MEDIA_FIELDS = frozenset({"link", "caption"})
+_TEMPLATE_FIELDS = frozenset({"name", "language"})
+_LINK_RE = re.compile(r"^https?://[^\s/]+")  # whatsapp._media's check of a link
+_ANSWER_HEAD = b'{"messaging_product":"whatsapp","contacts":[{"input":"'
+
+
+def _ordinary_send(store: Store, route: Route, params: dict[str, Any]) -> bytes | None:
+    """``whatsapp.send`` of an ordinary text, media-by-link or template send that Meta accepts at once (no window
+    or media failure), done here with the same effects (the send kept, the wamid from the same random bytes), and its
+    answer's bytes as ``answer_json`` writes them; None (nothing done) for anything else."""
+    if params.get("messaging_product") != "whatsapp":
+        return None
+    world, asset = route.world, route.asset
+    assert asset is not None  # a send's route has the token's asset
+    kind = params.get("type", "text")
+    to = params.get("to")
+    if type(to) is not str or not to.isdigit() or not 5 <= len(to) <= 15:
+        return None  # (digits only: the answer's "input" then needs no JSON escape)
+    if params.get("recipient_type", "individual") not in ("individual", "group"):
+        return None
+    options = world.options
+    if kind == "text":
+        if not params.keys() <= _TEXT_KEYS:
+            return None
+        text = params.get("text")
+        if type(text) is not dict or not text.keys() <= _TEXT_FIELDS or type(text.get("preview_url", False)) is not bool:
+            return None
+        body = text.get("body")
+        if type(body) is not str or not body or options.get("text_length_unit", "chars") not in (None, "chars") \
+                or len(body) > whatsapp.TEXT_LIMIT:
+            return None
+    elif kind == "template":
+        if not params.keys() <= _TEXT_KEYS - {"text"} | {"template"} or not _plain_template(world, asset, params):
+            return None
+    elif kind in whatsapp.MEDIA_TYPES:
+        if not params.keys() <= _TEXT_KEYS - {"text"} | {kind}:
+            return None
+        obj = params.get(kind)
+        if type(obj) is not dict or not obj.keys() <= _MEDIA_FIELDS:
+            return None
+        link, caption = obj.get("link"), obj.get("caption")
+        if type(link) is not str or not _LINK_RE.match(link):
+            return None
+        if caption is not None and (type(caption) is not str or kind in ("audio", "sticker")
+                                    or len(caption) > whatsapp.CAPTION_LIMIT):
+            return None
+        if whatsapp._media_failure(route, kind, obj) is not None:  # type: ignore[arg-type]  # (reads .world)
+            return None
+    else:
+        return None
+    if kind != "template" and options.get("enforce_window") and not world.window_open(asset.asset_id, to):
+        return None  # the send fails later (a status webhook): the handler does that
+    now = world.clock.now()
+    message_id = ids.wamid(to)
+    with store.lock:
+        world.messages[message_id] = sent_message(message_id=message_id, asset_id=asset.asset_id, channel="whatsapp",
+                                                  recipient=to, kind=kind, payload=params, sent_at=now,
+                                                  biz_opaque_callback_data=None)
+    tail = b'"}]}' if kind != "template" else b'","message_status":"accepted"}]}'
+    return b"".join((_ANSWER_HEAD, to.encode(), b'","wa_id":"', to.encode(), b'"}],"messages":[{"id":"',
+                     message_id.encode(), tail))
+
+
+def _plain_template(world: World, asset: Asset, params: dict[str, Any]) -> bool:
+    """``templates.validate_send`` accepts this template send without components: an approved template of that name
+    and language on the asset's WABA whose body and header have no parameters."""
+    tpl = params.get("template")
+    if type(tpl) is not dict or not tpl.keys() <= _TEMPLATE_FIELDS:
+        return False
+    name, language = tpl.get("name"), tpl.get("language")
+    if type(name) is not str or not name or type(language) is not dict or type(language.get("code")) is not str:
+        return False
+    code, waba = language["code"], asset.waba_id
+    for template in world.templates.values():  # the first match, as validate_send takes it
+        if template.waba_id == waba and template.status != "DELETED" and template.name == name \
+                and template.language == code:
+            return template.status == "APPROVED" and not _has_parameters(template.components,
+                                                                            template.parameter_format)
+    return False
+
+
+def _has_parameters(components: list[dict[str, Any]], parameter_format: str) -> bool:
+    return bool(templates._placeholders(templates._body_text(components, "BODY"), parameter_format)
+                or templates._placeholders(templates._body_text(components, "HEADER"), parameter_format))
 
 
 def _download(store: Store, route: Route, scope: dict[str, Any], query: dict[str, str]) -> Any:

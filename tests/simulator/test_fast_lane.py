@@ -93,10 +93,10 @@ def _auth(token: str, scheme: str = "Bearer") -> list[tuple[bytes, bytes]]:
 _JSON = [(b"content-type", b"application/json")]
 
 
-async def _scenario(app: Any, taken: list[bool]) -> list[tuple[str, list[dict[str, Any]], bool]]:
+async def _scenario(app: Any, taken: list[bool], ordinary: list[bool]) -> list[tuple[str, list[dict[str, Any]], str]]:
     """Set up two worlds and send every request of the comparison; (label, ASGI messages sent, taken by the lane)
     per request (``taken``: the lane's verdicts, appended by a spy)."""
-    out: list[tuple[str, list[dict[str, Any]], bool]] = []
+    out: list[tuple[str, list[dict[str, Any]], str]] = []
 
     async def control(method: str, path: str, body: Any = None) -> Any:
         sent = await _asgi(app, method, path, headers=_JSON, body=json.dumps(body).encode() if body is not None
@@ -111,9 +111,12 @@ async def _scenario(app: Any, taken: list[bool]) -> list[tuple[str, list[dict[st
     wid, wa, fb, ig, wa2 = w1["world_id"], *w1["assets"]
     pid, tok = wa["phone_number_id"], wa["access_token"]
     await control("POST", f"/_sim/worlds/{wid}/cdn", {"url": LINK, "content_type": "image/jpeg", "size": 20_000})
+    await control("POST", f"/_sim/worlds/{wid}/cdn", {"url": "https://cdn.example/a.mp4", "content_type": "video/mp4"})
     await control("POST", f"/_sim/worlds/{wid}/cdn", {"url": BIG_LINK, "content_type": "image/jpeg", "size": 10**8})
     await control("POST", f"/_sim/worlds/{wid}/templates", {"asset_id": wa["asset_id"], "name": "hello",
                                                             "components": [{"type": "BODY", "text": "Hi {{1}}"}]})
+    await control("POST", f"/_sim/worlds/{wid}/templates", {"asset_id": wa["asset_id"], "name": "plain",
+                                                            "components": [{"type": "BODY", "text": "Hello"}]})
     await control("POST", f"/_sim/worlds/{wid}/templates", {"asset_id": wa["asset_id"], "name": "paused",
                                                             "status": "PAUSED"})
     await control("PUT", f"/_sim/worlds/{wid}/profiles/{PSID}", {"asset_id": fb["asset_id"], "name": "Ann Lee",
@@ -129,9 +132,12 @@ async def _scenario(app: Any, taken: list[bool]) -> list[tuple[str, list[dict[st
         head = (_auth(token, scheme) if token else []) + (headers if headers is not None else
                                                            (_JSON if method == "POST" else []))
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        before = len(taken)
+        before, before_ordinary = len(taken), len(ordinary)
         sent = await _asgi(app, method, path, query=query, headers=head, body=data)
-        out.append((label, sent, len(taken) > before and taken[-1]))
+        lane = "general"
+        if len(taken) > before and taken[-1]:
+            lane = "ordinary" if len(ordinary) > before_ordinary and ordinary[-1] else "handler"
+        out.append((label, sent, lane))
         return sent
 
     send = f"/v21.0/{pid}/messages"
@@ -157,6 +163,19 @@ async def _scenario(app: Any, taken: list[bool]) -> list[tuple[str, list[dict[st
     await graph("template", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567", "type": "template",
                                            "template": {"name": "hello", "language": {"code": "en_US"}, "components": [
                                                {"type": "body", "parameters": [{"type": "text", "text": "Ann"}]}]}})
+    await graph("template-plain", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567",
+                                                 "type": "template", "recipient_type": "individual",
+                                                 "template": {"name": "plain", "language": {"code": "en_US"}}})
+    await graph("text-preview-group", "POST", send, {**text(), "recipient_type": "group",
+                                                     "text": {"body": "x" * 4096, "preview_url": True}})
+    await graph("video-link", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567", "type": "video",
+                                             "video": {"link": "https://cdn.example/a.mp4?x=1"}})
+    await graph("audio-caption", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567", "type": "audio",
+                                                "audio": {"link": LINK, "caption": "no"}})
+    await graph("image-bad-link", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567",
+                                                 "type": "image", "image": {"link": "ftp://x"}})
+    await graph("type-list", "POST", send, {**text(), "type": ["text"]})
+    await graph("preview-null", "POST", send, {**text(), "text": {"body": "x", "preview_url": None}})
     await graph("location", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567", "type": "location",
                                            "location": {"latitude": 1.5, "longitude": 2}})
     await graph("reaction", "POST", send, {"messaging_product": "whatsapp", "to": "15551234567", "type": "reaction",
@@ -214,7 +233,7 @@ async def _scenario(app: Any, taken: list[bool]) -> list[tuple[str, list[dict[st
     await graph("fault-fires", "POST", send, text())
     await graph("fault-armed-not-matching", "POST", send, text())
     await graph("fault-armed-download", "GET", download, query=url_query)
-    out.append(("faults-consumed", await _asgi(app, "GET", f"/_sim/worlds/{wid}/faults"), False))
+    out.append(("faults-consumed", await _asgi(app, "GET", f"/_sim/worlds/{wid}/faults"), "control"))
     await control("DELETE", f"/_sim/worlds/{wid}/faults")
     await graph("text-after-faults", "POST", send, text())
     # the clock and world changes: an expired URL, a deleted world's token, a new world
@@ -225,13 +244,19 @@ async def _scenario(app: Any, taken: list[bool]) -> list[tuple[str, list[dict[st
                 token=w2["assets"][0]["access_token"])
     await control("POST", "/_sim/worlds", {"assets": [{"channel": "whatsapp"}]})
     await graph("text-after-new-world", "POST", send, text())
+    await control("PATCH", f"/_sim/worlds/{wid}/options", {"text_length_unit": "utf16"})
+    await graph("text-utf16", "POST", send, text("😀" * 2048))
+    await graph("text-utf16-too-long", "POST", send, text("😀" * 2049))
     return out
 
 
-TAKEN = {"text", "text-all-fields", "text-oauth-scheme", "text-formatted-to", "text-charset", "image-link",
+TAKEN = {"template-plain", "text-preview-group", "video-link", "text", "text-all-fields", "text-oauth-scheme", "text-formatted-to", "text-charset", "image-link",
          "image-unfetchable", "image-too-big", "document-id", "template", "location", "reaction", "mark-read",
          "window-closed", "profile", "profile-default", "profile-instagram", "download", "text-after-faults",
-         "text-after-new-world"}
+         "text-after-new-world", "text-utf16"}
+# ... and of those, answered by the lane's own prebuilt answer (the others by whatsapp.send or users.profile in it)
+ORDINARY = {"text", "text-oauth-scheme", "text-charset", "image-link", "template-plain", "text-preview-group",
+            "video-link", "text-after-faults", "text-after-new-world"}
 
 _TIMES = re.compile(r'"timestamp": ?"?\d+(\.\d+)?"?')
 
@@ -253,7 +278,7 @@ def _state(app: Any, scheduled: list[Any]) -> dict[str, Any]:
             "scheduled": [_TIMES.sub('"timestamp":"T"', json.dumps(s, sort_keys=True)) for s in scheduled]}
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, fast: bool) -> tuple[list[Any], dict[str, Any], set[str]]:
+def _run(monkeypatch: pytest.MonkeyPatch, fast: bool) -> tuple[list[Any], dict[str, Any], dict[str, set[str]]]:
     _seed(monkeypatch, 17)
     scheduled: list[Any] = []
     monkeypatch.setattr(events, "emit_later", lambda store, world, payload, delay: scheduled.append(
@@ -267,16 +292,29 @@ def _run(monkeypatch: pytest.MonkeyPatch, fast: bool) -> tuple[list[Any], dict[s
         return response
 
     monkeypatch.setattr(fastlane, "answer", spy)
+    real_ordinary = fastlane._ordinary_send
+    ordinary: list[bool] = []
+
+    def ordinary_spy(*args: Any) -> Any:
+        body = real_ordinary(*args)
+        ordinary.append(body is not None)
+        return body
+
+    monkeypatch.setattr(fastlane, "_ordinary_send", ordinary_spy)
     app = create_app(SimulatorSettings(app_secret="s", verify_token="v", fast_lane=fast))
-    out = asyncio.run(_scenario(app, taken))
-    return [(label, sent) for label, sent, _ in out], _state(app, scheduled), {label for label, _, t in out if t}
+    out = asyncio.run(_scenario(app, taken, ordinary))
+    lanes: dict[str, set[str]] = {"ordinary": set(), "handler": set()}
+    for label, _, lane in out:
+        lanes.setdefault(lane, set()).add(label)
+    return [(label, sent) for label, sent, _ in out], _state(app, scheduled), lanes
 
 
 def test_the_fast_lane_answers_and_records_exactly_as_the_general_path(monkeypatch):
-    fast_out, fast_state, taken = _run(monkeypatch, fast=True)
-    general_out, general_state, none_taken = _run(monkeypatch, fast=False)
-    assert none_taken == set()
-    assert taken == TAKEN
+    fast_out, fast_state, lanes = _run(monkeypatch, fast=True)
+    general_out, general_state, general_lanes = _run(monkeypatch, fast=False)
+    assert general_lanes["ordinary"] | general_lanes["handler"] == set()
+    assert lanes["ordinary"] | lanes["handler"] == TAKEN
+    assert lanes["ordinary"] == ORDINARY
     assert [label for label, _ in fast_out] == [label for label, _ in general_out]
     for (label, fast_sent), (_, general_sent) in zip(fast_out, general_out, strict=True):
         assert fast_sent == general_sent, label
