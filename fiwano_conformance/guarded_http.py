@@ -89,6 +89,32 @@ class _OneWriteCycle(RequestResponseCycle):
         return b"".join(parts)
 
 
+# A copy of uvicorn's ``HttpToolsProtocol.on_header`` (0.55; no docstring, so its code compares equal). While it is
+# the same code as the installed uvicorn's (``_ON_HEADER_IS_UVICORNS``), the guarded ``on_header`` does it inline
+# instead of a second Python call per header (issue 17); otherwise it calls uvicorn's.
+def _uvicorn_on_header(self: Any, name: bytes, value: bytes) -> None:
+    name = name.lower()
+    # llhttp keeps trailing OWS, which https://www.rfc-editor.org/rfc/rfc9110#section-5.5 excludes from the value.
+    value = value.rstrip(b" \t")
+    if name == b"expect" and value.lower() == b"100-continue":
+        self.expect_100_continue = True
+    self.headers.append((name, value))
+
+
+def _same_code(a: Any, b: Any) -> bool:
+    ca, cb = a.__code__, b.__code__
+    return (ca.co_code, ca.co_consts, ca.co_names, ca.co_varnames) == (cb.co_code, cb.co_consts, cb.co_names,
+                                                                       cb.co_varnames)
+
+
+def _uvicorn_on_url(self: Any, url: bytes) -> None:  # uvicorn's HttpToolsProtocol.on_url, the same way
+    self.url += url
+
+
+_ON_HEADER_IS_UVICORNS = _same_code(_uvicorn_on_header, HttpToolsProtocol.on_header)
+_ON_URL_IS_UVICORNS = _same_code(_uvicorn_on_url, HttpToolsProtocol.on_url)
+
+
 class HeadTooLarge(Exception):
     """Raised inside a parser callback: httptools stops parsing and reports a parser error."""
 
@@ -135,8 +161,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.cycle is None or self.cycle.response_complete:
-            self._arm_head_timer()  # bytes of a new request head on a kept-alive connection
+        cycle = self.cycle
+        if (cycle is None or cycle.response_complete) and self._head_since is None:
+            # bytes of a new request head on a kept-alive connection: _arm_head_timer, inline
+            self._head_since = self.loop.time()
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(HEADER_TIMEOUT_SECONDS, self._head_timed_out)
         super().data_received(data)
 
     def _count(self, size: int) -> None:
@@ -151,7 +181,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
-        super().on_url(url)
+        if _ON_URL_IS_UVICORNS:
+            self.url += url  # uvicorn's on_url, inline (checked at import)
+        else:
+            super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         size = self._head_bytes + len(name) + len(value) + 4  # _count, inline: four of these per request
@@ -159,7 +192,15 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if size > MAX_HEADER_BYTES:
             self._head_too_large = True
             raise HeadTooLarge()
-        super().on_header(name, value)
+        if not _ON_HEADER_IS_UVICORNS:
+            super().on_header(name, value)
+            return
+        # uvicorn's on_header, inline (the same code, checked at import): one Python call per header, not two
+        name = name.lower()
+        value = value.rstrip(b" \t")
+        if name == b"expect" and value.lower() == b"100-continue":
+            self.expect_100_continue = True
+        self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._disarm_head_timer()

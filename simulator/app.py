@@ -13,9 +13,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from fiwano_conformance.shared.asgi import ONE_WRITE
 from simulator import control, ids, webhooks
 from simulator.errors import GraphError
 from simulator.graph import fastlane, pipeline
+from simulator.graph.pipeline import RawResponse
 from simulator.graph.media import DOWNLOAD_PATH
 from simulator.settings import SimulatorSettings
 from simulator.world import Store
@@ -57,13 +59,30 @@ class SimulatorApp(FastAPI):
                 scope["app"] = self
                 try:
                     if self.fast_lane:
-                        response = await fastlane.handle_scope(self.store, scope, receive, download)
+                        message = await receive()
+                        if message["type"] == "http.request" and not message.get("more_body", False):
+                            raw = message.get("body", b"")  # the usual body: one message
+                            response = fastlane.answer(self.store, scope, raw, download)
+                            if response is None:
+                                response = await pipeline.handle_scope_body(self.store, scope, raw, download)
+                        else:  # a body in parts (or a disconnect): the general path reads the rest
+                            response = await pipeline.handle_scope(self.store, scope, fastlane.replay(message, receive),
+                                                                   media_download=download)
                     else:
                         response = await pipeline.handle_scope(self.store, scope, receive, media_download=download)
                 except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
                     log.error("unexpected error on %s %s: %r", scope["method"], path, exc)
                     response = _graph_error_response()
-                await response(scope, receive, send)
+                if type(response) is RawResponse:  # RawResponse.__call__, without its coroutine
+                    if response.one_write:
+                        await send({"type": "http.response.start", "status": response.status_code,
+                                    "headers": response.raw_headers, ONE_WRITE: len(response.body)})
+                    else:
+                        await send({"type": "http.response.start", "status": response.status_code,
+                                    "headers": response.raw_headers})
+                    await send({"type": "http.response.body", "body": response.body})
+                else:
+                    await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 

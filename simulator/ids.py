@@ -13,6 +13,7 @@ mints exactly the shapes it always did. ``simulator.routing`` builds the router'
 from __future__ import annotations
 
 import base64
+import binascii
 import itertools
 import os
 import secrets
@@ -142,7 +143,7 @@ os.register_at_fork(after_in_child=_forget_pool)
 
 def wamid(recipient_digits: str) -> str:
     raw = b"\x15\x02\x00\x11\x18\x12" + recipient_digits.encode() + b"\x00" + random_bytes(9).hex().upper().encode()
-    return "wamid." + base64.b64encode(raw).decode()
+    return "wamid." + binascii.b2a_base64(raw, newline=False).decode()  # base64.b64encode, without its wrapper
 
 
 def messenger_mid() -> str:

@@ -26,6 +26,7 @@ two (``tests/simulator/test_fast_lane.py`` sends the same requests through both 
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from typing import Any
@@ -35,12 +36,11 @@ from fiwano_conformance.shared import json_read
 from simulator import events, ids
 from simulator.graph import templates, users, whatsapp
 from simulator.graph.media import DOWNLOAD_PATH
-from simulator.graph.pipeline import (_KINDS, _UNSAFE_VALUE, RawResponse, _constant_raw_headers, asgi_body,
-                                      handle_scope_body)
+from simulator.graph.pipeline import _KINDS, _UNSAFE_VALUE, RawResponse, _constant_raw_headers
 from simulator.graph.request import VERSION_RE, _maybe_json
-from simulator.jsontext import answer_json
+from simulator.jsontext import answer_json, record_json
 from simulator.journal import BODY_KEEP_CHARS
-from simulator.world import Asset, Store, World, sent_message
+from simulator.world import Asset, Store, World
 
 # the JSON content types of an ordinary send (the general path reads any other non-form type as JSON too)
 _JSON_TYPES = frozenset({b"application/json", b"application/json; charset=utf-8", b"application/json;charset=utf-8",
@@ -121,21 +121,9 @@ def _route(store: Store, method: str, path: str, auth: bytes, media_download: bo
     return Route(generation, kind, world, asset, object_id, constant, plain)
 
 
-async def handle_scope(store: Store, scope: dict[str, Any], receive: Any, media_download: bool) -> Any:
-    """``pipeline.handle_scope`` with the fast lane first."""
-    message = await receive()  # the usual body: one message (pipeline.asgi_body reads any other way it comes)
-    if message["type"] == "http.request" and not message.get("more_body", False):
-        raw = message.get("body", b"")
-    else:
-        raw = await asgi_body(_replay(message, receive))
-    response = answer(store, scope, raw, media_download)
-    if response is None:
-        return await handle_scope_body(store, scope, raw, media_download)
-    return response
-
-
-def _replay(first: dict[str, Any], receive: Any) -> Any:
-    """``receive`` that gives ``first`` again before the messages still to come."""
+def replay(first: dict[str, Any], receive: Any) -> Any:
+    """``receive`` that gives ``first`` again before the messages still to come (the app read ``first`` to see
+    whether the body came in one message, as usual, for this lane)."""
     pending = [first]
 
     async def replayed() -> Any:
@@ -282,10 +270,9 @@ def _ordinary_send(store: Store, route: Route, params: dict[str, Any]) -> bytes 
         return None  # the send fails later (a status webhook): the handler does that
     now = world.clock.now()
     message_id = ids.wamid(to)
-    with store.lock:
-        world.messages[message_id] = sent_message(message_id=message_id, asset_id=asset.asset_id, channel="whatsapp",
-                                                  recipient=to, kind=kind, payload=params, sent_at=now,
-                                                  biz_opaque_callback_data=None)
+    with store.lock:  # sent_message's record, built here
+        world.messages[message_id] = (message_id, asset.asset_id, "whatsapp", to, kind, record_json(params), now, None,
+                                      ())
     tail = b'"}]}' if kind != "template" else b'","message_status":"accepted"}]}'
     return b"".join((_ANSWER_HEAD, to.encode(), b'","wa_id":"', to.encode(), b'"}],"messages":[{"id":"',
                      message_id.encode(), tail))
@@ -310,8 +297,14 @@ def _plain_template(world: World, asset: Asset, params: dict[str, Any]) -> bool:
 
 
 def _has_parameters(components: list[dict[str, Any]], parameter_format: str) -> bool:
-    return bool(templates._placeholders(templates._body_text(components, "BODY"), parameter_format)
-                or templates._placeholders(templates._body_text(components, "HEADER"), parameter_format))
+    return _texts_have_parameters(templates._body_text(components, "BODY"), templates._body_text(components, "HEADER"),
+                                  parameter_format)
+
+
+@functools.lru_cache(maxsize=1024)
+def _texts_have_parameters(body: str | None, header: str | None, parameter_format: str) -> bool:
+    """Whether validate_send expects parameters for a body and header of these texts (a pure function: cached)."""
+    return bool(templates._placeholders(body, parameter_format) or templates._placeholders(header, parameter_format))
 
 
 def _download(store: Store, route: Route, scope: dict[str, Any], query: dict[str, str]) -> Any:

@@ -95,3 +95,11 @@ def test_row8_normal_requests_still_served_on_a_kept_alive_connection(servers, s
             assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
     finally:
         sock.close()
+
+
+def test_the_inline_copies_of_uvicorns_header_callbacks_are_uvicorns_own_code():
+    """The guarded protocol does uvicorn's on_header and on_url inline only while they are the installed uvicorn's
+    code (else it calls them); on the pinned uvicorn the inline path is the one every test here runs."""
+    from fiwano_conformance import guarded_http
+
+    assert guarded_http._ON_HEADER_IS_UVICORNS and guarded_http._ON_URL_IS_UVICORNS
