@@ -4,7 +4,10 @@ Runs ``fiwano-conformance load`` (the embedded pair unless ``--target`` is passe
 the steady phase (from ``--skip`` seconds after every user has started, ``--window`` seconds long), reads the CPU
 time of Locust's process, the reference and the simulator (psutil, user + system) and the requests Locust counted
 in the same window (``locust_stats_history.csv``, the aggregated row: API requests plus the inbound emits). It
-prints, per process, the share of a core and the CPU µs per request, then the verdict's first lines. The figure
+prints, per process, the share of a core and the CPU µs per request, split into user and system (kernel) time,
+with the context switches per request (voluntary: the process waited, e.g. in epoll; involuntary: the kernel took
+the core away) and, for the reference, each thread's CPU per request (the event loop, the WAL checkpointer...):
+instruction counts (callgrind) see none of the system time. Then the verdict's first lines. The figure
 depends on the box's load (a shared VM also bills the time the host takes the vCPU away): compare runs of one
 sitting, one after the other. ``benchmarks/locust_cpu.py`` measures Locust's side in process instead.
 
@@ -46,15 +49,39 @@ def _processes(root: psutil.Process) -> dict[str, list[psutil.Process]]:
     return found
 
 
-def _cpu(processes: list[psutil.Process]) -> float:
-    total = 0.0
+def _cpu(processes: list[psutil.Process]) -> tuple[float, float, int, int]:
+    """User s, system s, voluntary and involuntary context switches of ``processes`` (all their threads)."""
+    user = system = 0.0
+    voluntary = involuntary = 0
     for process in processes:
         try:
-            times = process.cpu_times()
-            total += times.user + times.system
+            times, switches = process.cpu_times(), process.num_ctx_switches()
         except psutil.Error:
-            pass
-    return total
+            continue
+        user += times.user
+        system += times.system
+        voluntary += switches.voluntary
+        involuntary += switches.involuntary
+    return user, system, voluntary, involuntary
+
+
+def _threads(processes: list[psutil.Process]) -> dict[str, float]:
+    """CPU s (user + system) per thread (named by ``/proc/PID/task/TID/comm`` and its id; Python 3.11 does not name
+    OS threads, so the main thread, which runs the event loop, is told apart by its id)."""
+    found: dict[str, float] = {}
+    for process in processes:
+        try:
+            threads = process.threads()
+        except psutil.Error:
+            continue
+        for thread in threads:
+            try:
+                name = Path(f"/proc/{process.pid}/task/{thread.id}/comm").read_text(encoding="utf-8").strip()
+            except OSError:
+                continue
+            name = "main (event loop)" if thread.id == process.pid else f"{name} {thread.id}"
+            found[name] = found.get(name, 0.0) + thread.user_time + thread.system_time
+    return found
 
 
 def _requests(out: Path) -> int:
@@ -101,17 +128,26 @@ def main(argv: list[str] | None = None) -> int:
             duration = args.duration or 300.0
             window = args.window or max(5.0, duration - args.skip - 12)
             before = {role: _cpu(p) for role, p in processes.items()}
+            threads_before = _threads(processes.get("reference", []))
             requests_before, started = _requests(out), time.monotonic()
             time.sleep(window)
             after = {role: _cpu(p) for role, p in processes.items()}
+            threads_after = _threads(processes.get("reference", []))
             requests, elapsed = _requests(out) - requests_before, time.monotonic() - started
             print(f"window {elapsed:.0f} s: {requests} requests ({requests / elapsed:.0f}/s, API and inbound emits); "
                   f"load average {fmt_load(os.getloadavg())}")
+            per = max(requests, 1)
             for role, _ in ROLES:
                 if role in before:
-                    spent = after[role] - before[role]
-                    print(f"  {role:9s} {100 * spent / elapsed:5.1f} % of a core, "
-                          f"{1e6 * spent / max(requests, 1):6.0f} µs CPU per request")
+                    user, system, voluntary, involuntary = (a - b for a, b in zip(after[role], before[role], strict=True))
+                    spent = user + system
+                    print(f"  {role:9s} {100 * spent / elapsed:5.1f} % of a core, {1e6 * spent / per:6.0f} µs CPU per "
+                          f"request (user {1e6 * user / per:.0f}, system {1e6 * system / per:.0f}); context switches "
+                          f"per request {voluntary / per:.2f} voluntary, {involuntary / per:.2f} involuntary")
+            for name, spent in sorted(threads_after.items(), key=lambda item: -item[1]):
+                used = spent - threads_before.get(name, 0.0)
+                if used > 0:
+                    print(f"    reference thread {name}: {1e6 * used / per:.0f} µs per request")
             code = run.wait()
         finally:
             if run.poll() is None:

@@ -14,6 +14,7 @@ text sends; each other operation runs a third as many.
     python -m benchmarks.reference_cpu                      # 3 000 text sends, 1 000 of each other operation
     python -m benchmarks.reference_cpu --profile --requests 2000
     python -m benchmarks.reference_cpu --profile --profile-op template   # profile the template sends instead
+    python -m benchmarks.reference_cpu --gc-defaults        # without the server's garbage-collector tuning
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ async def run(args) -> None:
                                      meta_app_secret=secret, meta_verify_token="verify", test_mode=True,
                                      allow_webhook_hosts=["127.0.0.1", "localhost"])
         app = create_app(settings)
+        if not args.gc_defaults:  # as the server process does (fiwano_conformance/serve_cmd.py)
+            from reference.speedups.gc_tuning import tune_for_serving
+            tune_for_serving()
         call = Asgi(app)
         async with app.router.lifespan_context(app):
             status, _, body = await call("POST", "/harness/accounts",
@@ -211,6 +215,9 @@ def main() -> int:
                         help="the operation --profile profiles (default: text sends)")
     parser.add_argument("--only", nargs="+", choices=["text", "media", "template", "channels", "templates"],
                         help="measure only these operations (for instruction counts: callgrind at two sizes)")
+    parser.add_argument("--gc-defaults", action="store_true",
+                        help="keep the interpreter's garbage-collector settings (the server tunes them: "
+                             "reference/speedups/gc_tuning.py)")
     args = parser.parse_args()
     print_machine()
     try:
