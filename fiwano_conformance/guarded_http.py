@@ -180,7 +180,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
 
     def on_url(self, url: bytes) -> None:
-        self._count(len(url))
+        size = self._head_bytes + len(url)  # _count, inline
+        self._head_bytes = size
+        if size > MAX_HEADER_BYTES:
+            self._head_too_large = True
+            raise HeadTooLarge()
         if _ON_URL_IS_UVICORNS:
             self.url += url  # uvicorn's on_url, inline (checked at import)
         else:
@@ -203,7 +207,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        self._disarm_head_timer()
+        self._head_since = None  # _disarm_head_timer, inline
         super().on_headers_complete()
         cycle = self.cycle
         if type(cycle) is RequestResponseCycle:
