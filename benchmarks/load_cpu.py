@@ -6,8 +6,9 @@ time of Locust's process, the reference and the simulator (psutil, user + system
 in the same window (``locust_stats_history.csv``, the aggregated row: API requests plus the inbound emits). It
 prints, per process, the share of a core and the CPU µs per request, split into user and system (kernel) time,
 with the context switches per request (voluntary: the process waited, e.g. in epoll; involuntary: the kernel took
-the core away) and, for the reference, each thread's CPU per request (the event loop, the WAL checkpointer...):
-instruction counts (callgrind) see none of the system time. Then the verdict's first lines. The figure
+the core away), the resident memory at the window's start and end, and, for the reference, each thread's CPU per
+request (the event loop, the WAL checkpointer...): instruction counts (callgrind) see none of the system time.
+Then the verdict's first lines. The figure
 depends on the box's load (a shared VM also bills the time the host takes the vCPU away): compare runs of one
 sitting, one after the other. ``benchmarks/locust_cpu.py`` measures Locust's side in process instead.
 
@@ -63,6 +64,17 @@ def _cpu(processes: list[psutil.Process]) -> tuple[float, float, int, int]:
         voluntary += switches.voluntary
         involuntary += switches.involuntary
     return user, system, voluntary, involuntary
+
+
+def _rss(processes: list[psutil.Process]) -> float:
+    """Resident memory of ``processes`` in MB (a heap that grows with every request shows here)."""
+    total = 0
+    for process in processes:
+        try:
+            total += process.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
 
 
 def _threads(processes: list[psutil.Process]) -> dict[str, float]:
@@ -127,11 +139,13 @@ def main(argv: list[str] | None = None) -> int:
             processes = _processes(psutil.Process(run.pid))
             duration = args.duration or 300.0
             window = args.window or max(5.0, duration - args.skip - 12)
+            rss_before = {role: _rss(p) for role, p in processes.items()}
             before = {role: _cpu(p) for role, p in processes.items()}
             threads_before = _threads(processes.get("reference", []))
             requests_before, started = _requests(out), time.monotonic()
             time.sleep(window)
             after = {role: _cpu(p) for role, p in processes.items()}
+            rss_after = {role: _rss(p) for role, p in processes.items()}
             threads_after = _threads(processes.get("reference", []))
             requests, elapsed = _requests(out) - requests_before, time.monotonic() - started
             print(f"window {elapsed:.0f} s: {requests} requests ({requests / elapsed:.0f}/s, API and inbound emits); "
@@ -143,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                     spent = user + system
                     print(f"  {role:9s} {100 * spent / elapsed:5.1f} % of a core, {1e6 * spent / per:6.0f} µs CPU per "
                           f"request (user {1e6 * user / per:.0f}, system {1e6 * system / per:.0f}); context switches "
-                          f"per request {voluntary / per:.2f} voluntary, {involuntary / per:.2f} involuntary")
+                          f"per request {voluntary / per:.2f} voluntary, {involuntary / per:.2f} involuntary; "
+                          f"RSS {rss_before[role]:.0f} -> {rss_after[role]:.0f} MB")
             for name, spent in sorted(threads_after.items(), key=lambda item: -item[1]):
                 used = spent - threads_before.get(name, 0.0)
                 if used > 0:

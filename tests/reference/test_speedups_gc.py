@@ -1,7 +1,7 @@
 """The serving reference's garbage-collector settings (reference/speedups/gc_tuning.py, docs/benchmarks.md issue 17).
 
 Under load the default settings ran a full collection every few seconds over the whole heap; the tuned process
-freezes what exists once the app is built and collects the young generation every 10,000 allocations.
+freezes what exists once the app is built and collects the young generation every 50,000 allocations.
 """
 
 from __future__ import annotations
