@@ -36,26 +36,16 @@ def _orjson_exact(value: Any) -> bytes | None:
 def answer_json(value: Any) -> bytes:
     """An answer's body, as Starlette's ``JSONResponse`` renders it: UTF-8, ``ValueError`` for NaN and
     infinities (``UnicodeEncodeError`` for a lone surrogate)."""
-    if orjson is not None:  # _orjson_exact, inline (once per Graph answer)
-        try:
-            text = orjson.dumps(value)
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-        else:
-            if b"null" not in text:
-                return text
+    text = _orjson_exact(value)
+    if text is not None:
+        return text
     return _STRICT.encode(value).encode("utf-8")
 
 
 def record_json(value: Any) -> str:
     """Text that ``json.loads`` reads back as ``value``: NaN and infinities as ``NaN``/``Infinity``, a lone
     surrogate kept (a ``str``, not bytes)."""
-    if orjson is not None:  # _orjson_exact, inline (once per send)
-        try:
-            text = orjson.dumps(value)
-        except TypeError:  # orjson.JSONEncodeError
-            pass
-        else:
-            if b"null" not in text:
-                return text.decode("utf-8")
+    text = _orjson_exact(value)
+    if text is not None:
+        return text.decode("utf-8")
     return _LENIENT.encode(value)
