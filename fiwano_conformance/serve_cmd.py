@@ -8,10 +8,10 @@ and defaults.
 from __future__ import annotations
 
 import argparse
-import gc
 from typing import Any
 
 from fiwano_conformance.serving import serve
+from fiwano_conformance.shared import gc_tuning
 
 # option -> settings field, per part; every option is optional.
 SIMULATOR_OPTIONS = {
@@ -108,12 +108,8 @@ def run(args: argparse.Namespace) -> int:
             # what exists now (modules, classes, the app) lives as long as the process: out of the collector's way,
             # so a full collection walks only what requests made (issue 17: under load the full collections over
             # ~100k start-up objects cost the hot paths tens of thousands of instructions per request); and young
-            # collections every 10,000 allocations, not 700 (requests in flight kept crossing it). The same two
-            # settings as the reference's server (reference/speedups/gc_tuning.py).
-            gc.collect()
-            gc.freeze()
-            _, middle, old = gc.get_threshold()
-            gc.set_threshold(10_000, middle, old)
+            # collections every 10,000 allocations, not 700 (requests in flight kept crossing it)
+            gc_tuning.tune_for_serving(10_000)
             return app
     else:
         from reference.app import create_app as create_reference

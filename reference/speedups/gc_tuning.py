@@ -23,7 +23,7 @@ reference``) does this; tests that build the app in their own process keep the i
 
 from __future__ import annotations
 
-import gc
+from fiwano_conformance.shared import gc_tuning
 
 #: allocations between young-generation collections (CPython's default: 700)
 YOUNG_THRESHOLD = 50_000
@@ -31,7 +31,4 @@ YOUNG_THRESHOLD = 50_000
 
 def tune_for_serving() -> None:
     """Freeze what is alive now (call it once the app is built) and collect the young generation less often."""
-    gc.collect()  # what is garbage already goes now, not into the permanent generation
-    gc.freeze()
-    _, middle, old = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+    gc_tuning.tune_for_serving(YOUNG_THRESHOLD)
