@@ -8,6 +8,7 @@ Graph pipeline, so any path Meta might be asked for gets Meta's envelope rather 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +25,7 @@ from simulator.world import Store
 
 log = logging.getLogger("simulator")
 
+_LANE_ANSWER = "fiwano.lane_answer"  # answer_now -> __call__: what the fast lane answered
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -50,40 +52,79 @@ class SimulatorApp(FastAPI):
     fast_lane = True  # SimulatorSettings.fast_lane: the hot paths through simulator/graph/fastlane.py first
     store: Store  # app.state.store, read without Starlette's State lookup (a Python call per request)
 
-    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+    def _lane_route(self, scope: dict[str, Any]) -> bool | None:
+        """None: not a Graph request for the catch-all (FastAPI serves it); else whether it is a media download."""
         if scope["type"] == "http" and scope["method"] in self._GRAPH_METHODS and not scope.get("root_path"):
             path = scope["path"]
             download = path == DOWNLOAD_PATH
             if (download and scope["method"] == "GET") or not (download or path == "/_sim"
                                                                or path.startswith(("/_sim/", "/cdn/"))):
-                scope["app"] = self
-                try:
-                    if self.fast_lane:
-                        message = await receive()
-                        if message["type"] == "http.request" and not message.get("more_body", False):
-                            raw = message.get("body", b"")  # the usual body: one message
-                            response = fastlane.answer(self.store, scope, raw, download)
-                            if response is None:
-                                response = await pipeline.handle_scope_body(self.store, scope, raw, download)
-                        else:  # a body in parts (or a disconnect): the general path reads the rest
-                            response = await pipeline.handle_scope(self.store, scope, fastlane.replay(message, receive),
-                                                                   media_download=download)
-                    else:
+                return download
+        return None
+
+    def _lane(self, scope: dict[str, Any], raw: bytes, download: bool) -> Any:
+        """The fast lane's answer to a whole body (None: the general path answers), or Meta's code-1 envelope."""
+        scope["app"] = self
+        try:
+            return fastlane.answer(self.store, scope, raw, download)
+        except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
+            log.error("unexpected error on %s %s: %r", scope["method"], scope["path"], exc)
+            return _graph_error_response()
+
+    def answer_now(self, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """``fiwano_conformance.shared.asgi.ANSWER_NOW``: the fast lane's answer to a request whose body has all
+        arrived, given by the kit's server without an ASGI task. None: the request goes the ASGI way (``__call__``),
+        which then sends whatever the lane answered here (a response not written in one piece) or, when the lane
+        declined, takes the general path without asking the lane again. The lane reads no ``client`` or
+        ``scheme`` of the scope, the only keys uvicorn's proxy-headers middleware (skipped here) changes."""
+        if not self.fast_lane:
+            return None
+        download = self._lane_route(scope)
+        if download is None:
+            return None
+        response = self._lane(scope, body, download)
+        if type(response) is RawResponse and response.one_write:
+            return response.status_code, response.raw_headers, response.body
+        scope[_LANE_ANSWER] = response  # None (declined) or an answer for __call__ to send
+        return None
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[override]
+        download = self._lane_route(scope)
+        if download is not None:
+            try:
+                if _LANE_ANSWER in scope:  # answer_now asked the lane already
+                    response = scope.pop(_LANE_ANSWER)
+                    if response is None:
+                        scope["app"] = self
                         response = await pipeline.handle_scope(self.store, scope, receive, media_download=download)
-                except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
-                    log.error("unexpected error on %s %s: %r", scope["method"], path, exc)
-                    response = _graph_error_response()
-                if type(response) is RawResponse:  # RawResponse.__call__, without its coroutine
-                    if response.one_write:
-                        await send({"type": "http.response.start", "status": response.status_code,
-                                    "headers": response.raw_headers, ONE_WRITE: len(response.body)})
-                    else:
-                        await send({"type": "http.response.start", "status": response.status_code,
-                                    "headers": response.raw_headers})
-                    await send({"type": "http.response.body", "body": response.body})
+                elif self.fast_lane:
+                    message = await receive()
+                    if message["type"] == "http.request" and not message.get("more_body", False):
+                        raw = message.get("body", b"")  # the usual body: one message
+                        response = self._lane(scope, raw, download)
+                        if response is None:
+                            response = await pipeline.handle_scope_body(self.store, scope, raw, download)
+                    else:  # a body in parts (or a disconnect): the general path reads the rest
+                        scope["app"] = self
+                        response = await pipeline.handle_scope(self.store, scope, fastlane.replay(message, receive),
+                                                               media_download=download)
                 else:
-                    await response(scope, receive, send)
-                return
+                    scope["app"] = self
+                    response = await pipeline.handle_scope(self.store, scope, receive, media_download=download)
+            except Exception as exc:  # noqa: BLE001 - Meta answers its error envelope, never a bare 500
+                log.error("unexpected error on %s %s: %r", scope["method"], scope["path"], exc)
+                response = _graph_error_response()
+            if type(response) is RawResponse:  # RawResponse.__call__, without its coroutine
+                if response.one_write:
+                    await send({"type": "http.response.start", "status": response.status_code,
+                                "headers": response.raw_headers, ONE_WRITE: len(response.body)})
+                else:
+                    await send({"type": "http.response.start", "status": response.status_code,
+                                "headers": response.raw_headers})
+                await send({"type": "http.response.body", "body": response.body})
+            else:
+                await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
 
