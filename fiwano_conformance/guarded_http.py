@@ -264,11 +264,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if answer is None:
             return False
         status, headers, body = answer
-        data = _vouched_head(STATUS_LINE[status], cycle.default_headers, headers, True) + body
-        if self._batch is not None:
-            self._batch.add(self.transport, data)
-        else:
-            self.transport.write(data)
+        self._batch.add(self.transport, _vouched_head(STATUS_LINE[status], cycle.default_headers, headers, True) + body)
         cycle.response_started = cycle.response_complete = True
         cycle.waiting_for_100_continue = False
         cycle.expected_content_length = 0
