@@ -10,7 +10,8 @@ import json
 import subprocess
 import sys
 
-SCRIPT = r'''
+# The start of each child script: the imports, and the target and run of one key's users
+KEYED_USER = r'''
 import json
 import gevent
 from gevent.server import StreamServer
@@ -24,6 +25,25 @@ from loadtests.keyclaims import Coordinator
 from loadtests.keyring import ChannelSpec, KeySpec, Keyring
 from loadtests.users import ReadUser, SendUser
 
+
+def keyed_run(handle, index, user_classes, base=""):
+    """Start the target (a gevent server answering with ``handle``) and a run of key ``index``'s users against it."""
+    server = StreamServer(("127.0.0.1", 0), handle)
+    server.start()
+    channel = ChannelSpec(channel_id="ch_wa", channel_type="whatsapp", recipient="15550001", world_id="w",
+                          asset_id="a")
+    keyring = Keyring(run_id="r1", keys=[KeySpec(index=index, api_key=f"fw_live_key{index}", channels=[channel])])
+    mix = {"send_text": 1.0, "send_media": 0.0, "send_template": 0.0, "read_channels": 0.0, "read_templates": 0.0}
+    settings = {"run_id": "r1", "interval": 1e-9, "spread": 1, "mix": mix, "template": {"name": "t", "language": "en"}}
+    environment = Environment(user_classes=user_classes, host=f"http://127.0.0.1:{server.server_port}{base}")
+    environment.create_local_runner()
+    coordinator = Coordinator(keyring, settings)
+    runtime.set_link(Link(environment, coordinator))
+    SendUser.host = environment.host
+    return environment, coordinator
+'''
+
+SCRIPT = KEYED_USER + r'''
 ANSWERS = [(200, b'{"success":true,"message_id":"m1"}'), (200, b'{"success":true,"status":"queued"}'),
            (200, b'{"success":false,"error":{"code":"x"}}'), (429, b'{"detail":"rate limited"}'),
            (500, b'not json'), "close", (200, b'[1]'), "hang", (200, b'{"channels":[]}')]
@@ -58,17 +78,7 @@ def handle(sock, _address):
                      % (status, len(payload)) + payload)
 
 
-server = StreamServer(("127.0.0.1", 0), handle)
-server.start()
-channel = ChannelSpec(channel_id="ch_wa", channel_type="whatsapp", recipient="15550001", world_id="w", asset_id="a")
-keyring = Keyring(run_id="r1", keys=[KeySpec(index=7, api_key="fw_live_key7", channels=[channel])])
-mix = {"send_text": 1.0, "send_media": 0.0, "send_template": 0.0, "read_channels": 0.0, "read_templates": 0.0}
-settings = {"run_id": "r1", "interval": 1e-9, "spread": 1, "mix": mix, "template": {"name": "t", "language": "en"}}
-environment = Environment(user_classes=[SendUser, ReadUser], host=f"http://127.0.0.1:{server.server_port}/base")
-environment.create_local_runner()
-coordinator = Coordinator(keyring, settings)
-runtime.set_link(Link(environment, coordinator))
-SendUser.host = environment.host
+environment, coordinator = keyed_run(handle, 7, [SendUser, ReadUser], "/base")
 user = SendUser(environment)
 user.on_start()
 for _ in range(7):
@@ -140,20 +150,7 @@ def test_an_https_target_is_not_verified_like_fasthttpuser_and_keeps_its_path_pr
                        "('/hooks/ch_2', 'fw_live_k', 'application/json', b'{}')]")
 
 
-TIMEOUT_SCRIPT = r'''
-import json
-import gevent
-from gevent.server import StreamServer
-
-import locust  # noqa: F401  (gevent's patching first, as in a Locust process)
-from locust.env import Environment
-
-from loadtests import runtime
-from loadtests.coordination import Link
-from loadtests.keyclaims import Coordinator
-from loadtests.keyring import ChannelSpec, KeySpec, Keyring
-from loadtests.users import SendUser
-
+TIMEOUT_SCRIPT = KEYED_USER + r'''
 connections, requests = [], []
 held = []   # as in a Locust process with ~1,000 users, every socket below gets a descriptor above 1024
 while not held or held[-1].fileno() <= 1024:
@@ -181,17 +178,7 @@ def handle(sock, address):
                      % len(payload) + payload)
 
 
-server = StreamServer(("127.0.0.1", 0), handle)
-server.start()
-channel = ChannelSpec(channel_id="ch_wa", channel_type="whatsapp", recipient="15550001", world_id="w", asset_id="a")
-keyring = Keyring(run_id="r1", keys=[KeySpec(index=3, api_key="fw_live_key3", channels=[channel])])
-mix = {"send_text": 1.0, "send_media": 0.0, "send_template": 0.0, "read_channels": 0.0, "read_templates": 0.0}
-settings = {"run_id": "r1", "interval": 1e-9, "spread": 1, "mix": mix, "template": {"name": "t", "language": "en"}}
-environment = Environment(user_classes=[SendUser], host=f"http://127.0.0.1:{server.server_port}")
-environment.create_local_runner()
-coordinator = Coordinator(keyring, settings)
-runtime.set_link(Link(environment, coordinator))
-SendUser.host = environment.host
+environment, coordinator = keyed_run(handle, 3, [SendUser])
 SendUser.network_timeout = 0.2
 user = SendUser(environment)
 user.on_start()
